@@ -1,0 +1,83 @@
+# Atelier — `make run` for the embedded demo, `make test` for the whole suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PORT ?= 8000
+
+# uv: a working `uv` on PATH, else `python3 -m uv` (installed with pip on first use).
+UV = $(shell if uv --version >/dev/null 2>&1; then echo uv; elif python3 -m uv --version >/dev/null 2>&1; then echo "python3 -m uv"; fi)
+# Python 3.13: on PATH, else pyenv's (uv sees pyenv's interpreters only through its shims).
+PY313 := $(shell command -v python3.13 2>/dev/null || ls -d $$HOME/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | tail -1)
+UV_PYTHON_FLAG := $(if $(PY313),--python $(PY313),)
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+
+# Test services (override to point at others).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/atelier
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+PYTEST_WORKERS ?= 2
+
+.PHONY: help uv venv run migrate demo worker beat test lint fmt services check-deploy bench clean
+
+help:
+	@echo "make run      start the site with demo content on http://127.0.0.1:$(PORT) (SQLite, eager tasks)"
+	@echo "make test     lint + the whole test suite against PostgreSQL and Redis"
+	@echo "make worker   a Celery worker (needs REDIS_URL)      make beat   the Celery beat scheduler"
+	@echo "make lint     ruff check + format check              make fmt    ruff format + fix"
+
+uv:
+	@if [ -z "$(UV)" ]; then \
+	  echo "Installing uv with pip…"; \
+	  python3 -m pip install --quiet uv || { echo "Could not install uv with pip: install it (https://docs.astral.sh/uv/) and re-run." >&2; exit 1; }; \
+	fi
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	@$(MAKE) --no-print-directory uv
+	$(UV) sync --frozen $(UV_PYTHON_FLAG)
+	@touch $@
+
+venv: $(VENV)/.synced
+
+migrate: venv
+	$(MANAGE) migrate --no-input
+
+demo: migrate
+	$(MANAGE) seed_demo
+
+run: demo
+	@echo "Atelier on http://127.0.0.1:$(PORT)  (demo logins in README.md)"
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+worker: venv
+	$(VENV)/bin/celery -A config worker --loglevel=INFO --concurrency=$${CELERY_CONCURRENCY:-2}
+
+beat: venv
+	$(VENV)/bin/celery -A config beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+services:
+	@bash scripts/ensure_services.sh
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+test: venv services lint
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	  $(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+check-deploy: venv
+	DEBUG=false SECRET_KEY=$$(head -c 48 /dev/urandom | base64) ALLOWED_HOSTS=atelier.example \
+	  DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+	  $(MANAGE) check --deploy --fail-level WARNING
+
+bench: venv services
+	$(PY) bench/thumbnails.py
+	$(PY) bench/provenance.py
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/feeds.py
+
+clean:
+	rm -rf var $(VENV)

@@ -1,0 +1,59 @@
+"""Access helpers used by views across apps: who is a member in good standing."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from allauth.account.models import EmailAddress
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+
+
+def has_verified_email(user) -> bool:
+    if not user.is_authenticated:
+        return False
+    cached = getattr(user, "_atelier_verified", None)
+    if cached is None:
+        cached = EmailAddress.objects.filter(user=user, verified=True).exists()
+        user._atelier_verified = cached
+    return cached
+
+
+def member_required(view=None, *, allow_suspended: bool = False):
+    """Signed in, email verified and (unless ``allow_suspended``) not suspended.
+
+    Anonymous visitors are sent to log in; unverified members to the verification page;
+    suspended members get a 403 that says until when.
+    """
+
+    def decorator(func):
+        @wraps(func)
+        def wrapper(request, *args, **kwargs):
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not has_verified_email(user):
+                messages.warning(request, "Please confirm your email address first.")
+                return redirect("account_email")
+            if not allow_suspended and user.is_suspended:
+                raise PermissionDenied(
+                    f"Your account is suspended until {user.suspended_until:%d %B %Y}."
+                )
+            return func(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator(view) if view is not None else decorator
+
+
+def moderator_required(func):
+    @wraps(func)
+    @member_required
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_moderator:
+            raise PermissionDenied("Only moderators can see this page.")
+        return func(request, *args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.validators import URLValidator
+
+from accounts.models import FeedPreference, User
+
+MAX_LINKS = 5
+
+
+class ProfileForm(forms.ModelForm):
+    links_text = forms.CharField(
+        label="Links",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Up to five web addresses, one per line (portfolio, shop, socials).",
+    )
+    avatar_file = forms.FileField(
+        label="Avatar", required=False, help_text="JPEG, PNG, WebP or GIF, up to 5 MB."
+    )
+    remove_avatar = forms.BooleanField(label="Remove my avatar", required=False)
+
+    class Meta:
+        model = User
+        fields = ["display_name", "bio", "feed_preference", "ai_training_opt_out"]
+        widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
+        labels = {
+            "feed_preference": "What I want to see in feeds",
+            "ai_training_opt_out": "Ask AI crawlers not to train on my work",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["feed_preference"].choices = FeedPreference.choices
+        if self.instance.pk and not self.is_bound:
+            self.fields["links_text"].initial = "\n".join(self.instance.links)
+
+    def clean_links_text(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data["links_text"].splitlines()]
+        links = [line for line in lines if line]
+        if len(links) > MAX_LINKS:
+            raise forms.ValidationError(f"At most {MAX_LINKS} links, please.")
+        validate = URLValidator(schemes=["http", "https"])
+        for link in links:
+            try:
+                validate(link)
+            except forms.ValidationError:
+                raise forms.ValidationError(
+                    f"{link[:80]} is not a web address (it must start with https:// or http://)."
+                ) from None
+        return links
+
+    def profile_data(self) -> dict:
+        data = {field: self.cleaned_data[field] for field in self.Meta.fields}
+        data["links"] = self.cleaned_data["links_text"]
+        return data

@@ -1,0 +1,192 @@
+"""Members of Atelier: artists, viewers, reviewers and moderators are all one ``User``."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+handle_validator = RegexValidator(
+    r"^[A-Za-z0-9_-]{2,30}\Z",
+    "A handle has 2 to 30 letters, digits, underscores or hyphens (it becomes part of your URL).",
+)
+
+RESERVED_HANDLES = frozenset(
+    {
+        "admin", "api", "accounts", "account", "static", "media", "moderation", "mod", "settings",
+        "upload", "search", "tags", "tag", "feed", "feeds", "healthz", "readyz", "about", "help",
+        "atelier", "staff", "support", "root", "me", "new", "edit", "login", "logout", "signup",
+    }
+)  # fmt: skip
+
+
+class FeedPreference(models.TextChoices):
+    """Which labels a viewer wants in listings. Human-only is everyone's default."""
+
+    HUMAN = "human", "Human-made only"
+    ASSISTED_MINOR = "assisted-minor", "Human-made + AI only for reference or upscaling"
+    ASSISTED = "assisted", "Human-made + AI-assisted"
+    ALL = "all", "Everything, including AI-generated"
+
+
+class TrustLevel(models.IntegerChoices):
+    NEW = 0, "New member"
+    MEMBER = 1, "Member"
+    REGULAR = 2, "Regular"
+    TRUSTED = 3, "Trusted reviewer"
+    VETERAN = 4, "Veteran reviewer"
+
+
+class HandleUserManager(UserManager):
+    """``UserManager`` keyed on ``handle`` (there is no ``username`` column)."""
+
+    use_in_migrations = True
+
+    def get_by_natural_key(self, handle: str) -> User:
+        return self.get(handle__iexact=handle)
+
+    def _create_user_object(self, handle, email, password, **extra_fields):
+        email = self.normalize_email(email)
+        user = self.model(handle=handle, email=email, **extra_fields)
+        user.set_password(password)
+        return user
+
+    def _create_user(self, handle, email, password, **extra_fields):
+        user = self._create_user_object(handle, email, password, **extra_fields)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, handle, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(handle, email, password, **extra_fields)
+
+    def create_superuser(self, handle, email=None, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(handle, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    username = None
+    first_name = None
+    last_name = None
+
+    handle = models.CharField(
+        max_length=30,
+        unique=True,
+        validators=[handle_validator],
+        help_text="Your public name in URLs: letters, digits, _ and -.",
+    )
+    email = models.EmailField("email address", unique=True)
+    display_name = models.CharField(max_length=60, blank=True)
+    bio = models.TextField(max_length=2000, blank=True)
+    # Public storage under a server-generated name, written by accounts.services.profile_update.
+    avatar = models.ImageField(upload_to="avatars/", blank=True)
+    links = models.JSONField(default=list, blank=True)
+    feed_preference = models.CharField(
+        max_length=20, choices=FeedPreference, default=FeedPreference.HUMAN
+    )
+    trust_level = models.PositiveSmallIntegerField(choices=TrustLevel, default=TrustLevel.NEW)
+    suspended_until = models.DateTimeField(null=True, blank=True)
+    suspension_reason = models.CharField(max_length=500, blank=True)
+    ai_training_opt_out = models.BooleanField(
+        default=True,
+        help_text="Ask AI crawlers not to train on your work (noai, TDMRep, X-Robots-Tag).",
+    )
+    follower_count = models.PositiveIntegerField(default=0)
+    following_count = models.PositiveIntegerField(default=0)
+    artwork_count = models.PositiveIntegerField(default=0)
+
+    objects = HandleUserManager()
+
+    USERNAME_FIELD = "handle"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        constraints = [
+            # Handles are unique whatever their case: /@Ana and /@ana must never be two people.
+            # accounts.forms and allauth's adapter rely on it for the race between two sign-ups.
+            models.UniqueConstraint(Lower("handle"), name="accounts_user_handle_ci_unique"),
+            models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(feed_preference__in=FeedPreference.values),
+                name="accounts_user_feed_preference_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(trust_level__lte=4), name="accounts_user_trust_level_range"
+            ),
+        ]
+        permissions = [
+            ("moderate", "Can work the moderation queue and decide cases"),
+            ("view_original", "Can fetch any artwork's original file"),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.handle}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("gallery:artist", kwargs={"handle": self.handle})
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.handle
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > timezone.now()
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.is_active and self.has_perm("accounts.moderate")
+
+    @property
+    def is_trusted_reviewer(self) -> bool:
+        return self.trust_level >= TrustLevel.TRUSTED and not self.is_suspended
+
+
+class Follow(models.Model):
+    follower = models.ForeignKey(User, on_delete=models.CASCADE, related_name="following_set")
+    artist = models.ForeignKey(User, on_delete=models.CASCADE, related_name="follower_set")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # accounts.services.follow_toggle relies on it: a double click cannot follow twice.
+            models.UniqueConstraint(fields=["follower", "artist"], name="accounts_follow_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(follower=models.F("artist")), name="accounts_follow_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.follower_id} → {self.artist_id}"
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The unread badge in every page's header counts these.
+            models.Index(
+                fields=["user"],
+                name="accounts_notification_unread",
+                condition=models.Q(read_at__isnull=True),
+            ),
+            models.Index(fields=["user", "-created_at"], name="accounts_notification_list"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from config import health
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("settings/", include("accounts.urls")),
+    path("moderation/", include("moderation.urls")),
+    path("", include("gallery.urls")),
+]
+
+if settings.SERVE_MEDIA:
+    # Public derivatives and avatars only: originals live in a separate, unserved folder.
+    urlpatterns += [
+        re_path(
+            rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        )
+    ]
+
+handler403 = "gallery.views.errors.permission_denied"
+handler404 = "gallery.views.errors.page_not_found"
+handler500 = "gallery.views.errors.server_error"

@@ -1,0 +1,249 @@
+"""Demo and load-test content.
+
+``demo_load()`` makes a few artists with generated images across all three labels, through the
+real upload service and pipeline (used by ``make run``). ``bulk_seed()`` inserts many artworks
+fast for load tests, sharing a handful of tiny derivative files instead of real images.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+from datetime import timedelta
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image, ImageDraw, ImageFilter, ImageOps
+
+from accounts.models import User
+from gallery import imaging
+from gallery.models import AiStage, Artwork, ArtworkImage, Label, Medium, TaggedArtwork
+from gallery.services.upload import IncomingImage, artwork_create
+
+DEMO_PASSWORD = "atelier-demo-2026"  # noqa: S105 - printed in the README; demo accounts only
+
+ARTISTS = [
+    ("mira", "Mira Okafor", "Watercolour landscapes and quiet harbours.", ["landscape", "sea"]),
+    ("tomasz", "Tomasz Wilk", "Character design, ink and a lot of coffee.", ["character", "ink"]),
+    ("yuki", "Yuki Tanabe", "Pixel art and small animated worlds.", ["pixelart", "retro"]),
+    ("rafa", "Rafa Souza", "Concept art; AI for references, and I say so.", ["concept", "scifi"]),
+]  # fmt: skip
+
+PALETTES = [
+    ["#264653", "#2a9d8f", "#e9c46a", "#f4a261", "#e76f51"],
+    ["#0b132b", "#1c2541", "#3a506b", "#5bc0be", "#f7f7ff"],
+    ["#3d405b", "#e07a5f", "#f4f1de", "#81b29a", "#f2cc8f"],
+    ["#582f0e", "#7f4f24", "#936639", "#a68a64", "#c2c5aa"],
+    ["#03045e", "#0077b6", "#00b4d8", "#90e0ef", "#caf0f8"],
+    ["#6d597a", "#b56576", "#e56b6f", "#eaac8b", "#355070"],
+]
+
+TITLES = [
+    "Harbour at dusk", "Study in blue", "The long field", "Morning fog", "Lantern keeper",
+    "Orchard, late August", "Signal tower", "Quiet tide", "Red kite", "Station at night",
+    "Salt marsh", "North window", "Copper hills", "Afterglow", "The cartographer",
+    "Low sun over dunes",
+]  # fmt: skip
+
+
+def painting(seed: int, size: tuple[int, int] = (1600, 1200)) -> bytes:
+    """A soft abstract landscape as JPEG bytes: layered hills, a sun and a little grain."""
+    rng = random.Random(seed)
+    palette = PALETTES[seed % len(PALETTES)]
+    w, h = size
+    sky = Image.linear_gradient("L").resize((w, h), Image.Resampling.BICUBIC)
+    img = ImageOps.colorize(sky, palette[4], palette[3])
+    draw = ImageDraw.Draw(img)
+    sun = (rng.randint(w // 5, 4 * w // 5), rng.randint(h // 8, h // 3))
+    r = rng.randint(h // 14, h // 8)
+    draw.ellipse((sun[0] - r, sun[1] - r, sun[0] + r, sun[1] + r), fill=palette[2])
+    for layer in range(4):
+        base = int(h * (0.45 + layer * 0.13))
+        points = [(0, h)]
+        x = 0
+        while x <= w:
+            points.append((x, base + int(rng.gauss(0, h * 0.03))))
+            x += w // 12
+        points.append((w, h))
+        draw.polygon(points, fill=palette[layer % 4])
+        img = img.filter(ImageFilter.GaussianBlur(radius=3 - layer * 0.6))
+        draw = ImageDraw.Draw(img)
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=88)
+    return out.getvalue()
+
+
+def _ensure_user(handle: str, name: str, bio: str, **extra) -> User:
+    user, created = User.objects.get_or_create(
+        handle=handle,
+        defaults={"email": f"{handle}@atelier.example", "display_name": name, "bio": bio, **extra},
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+    EmailAddress.objects.get_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+    return user
+
+
+def demo_load(*, stdout=None) -> int:
+    """Idempotently create the demo artists, moderator and artworks; returns artworks created."""
+    moderator = _ensure_user("moderator", "Mod Team", "Keeps labels honest.", trust_level=4)
+    moderator.groups.add(Group.objects.get(name="Moderators"))
+    _ensure_user("viewer", "Vera Viewer", "Here for the art.", trust_level=3)
+    created = 0
+    seed = 0
+    for handle, name, bio, tags in ARTISTS:
+        artist = _ensure_user(handle, name, bio, trust_level=2)
+        if artist.artworks.exists():
+            seed += 4
+            continue
+        for i in range(4):
+            seed += 1
+            label = Label.HUMAN
+            stages: list[str] = []
+            if handle == "rafa":
+                label = [Label.ASSISTED, Label.ASSISTED, Label.GENERATED, Label.HUMAN][i]
+                stages = [AiStage.REFERENCE] if i == 0 else [AiStage.BACKGROUND, AiStage.TEXTURE]
+            data = painting(seed, (1600, 1200) if i % 2 else (1200, 1500))
+            upload = SimpleUploadedFile("demo.jpg", data, content_type="image/jpeg")
+            probe = imaging.probe(upload, max_bytes=len(data) + 1, max_pixels=10**8, max_frames=1)
+            upload.seek(0)
+            artwork_create(
+                artist=artist,
+                title=TITLES[(seed - 1) % len(TITLES)],
+                description=f"{bio} Piece {i + 1} of a small demo series.",
+                medium=[
+                    Medium.DIGITAL_PAINTING,
+                    Medium.TRADITIONAL,
+                    Medium.ILLUSTRATION,
+                    Medium.CONCEPT_ART,
+                ][i],
+                tags=tags + (["study"] if i % 2 else []),
+                label=label,
+                ai_stages=stages,
+                ai_note="",
+                images=[
+                    IncomingImage(
+                        file=upload,
+                        probe=probe,
+                        alt_text=f"Abstract landscape "
+                        f"in {['warm', 'cool', 'earthy', 'bright'][i]} colours",
+                        kind=ArtworkImage.Kind.FINAL,
+                    )
+                ],
+            )
+            created += 1
+            if stdout:
+                stdout.write(f"  {handle}: {TITLES[(seed - 1) % len(TITLES)]} ({label})\n")
+    return created
+
+
+def _shared_derivatives() -> list[list[dict]]:
+    """Render a few tiny images once and store them; bulk artworks point at these."""
+    sets = []
+    for seed in range(6):
+        rendered = imaging.render(io.BytesIO(painting(seed, (640, 480))), widths=(320, 640))
+        entries = []
+        for d in rendered.derivatives:
+            ext = "jpg" if d.format == "jpeg" else d.format
+            name = f"seed/{seed}/{d.width}.{ext}"
+            if not default_storage.exists(name):
+                default_storage.save(name, ContentFile(d.data))
+            entries.append(
+                {
+                    "name": name,
+                    "width": d.width,
+                    "height": d.height,
+                    "format": d.format,
+                    "bytes": len(d.data),
+                }
+            )
+        sets.append((entries, rendered.placeholder, rendered.phash))
+    return sets
+
+
+def bulk_seed(*, artworks: int, artists: int, batch: int = 5000, stdout=None) -> None:
+    """Insert ``artworks`` published artworks spread over ``artists`` artists and ten years.
+
+    About 70% human-made, 20% AI-assisted, 10% AI-generated; about 30 common tags plus a rare
+    tag (``rare-old``) carried only by the 50 oldest artworks, for the index tests.
+    """
+    from taggit.models import Tag
+
+    rng = random.Random(42)
+    now = timezone.now()
+    existing = User.objects.filter(handle__startswith="seed").count()
+    users = [
+        User(handle=f"seed{n}", email=f"seed{n}@seed.example", display_name=f"Seed Artist {n}",
+             password="!", artwork_count=0)  # noqa: S106 - unusable password
+        for n in range(existing, artists)
+    ]  # fmt: skip
+    User.objects.bulk_create(users, batch_size=1000)
+    artist_ids = list(
+        User.objects.filter(handle__startswith="seed").values_list("pk", flat=True)[:artists]
+    )
+    tags = [Tag.objects.get_or_create(name=f"tag{n}", slug=f"tag{n}")[0] for n in range(30)]
+    rare, _ = Tag.objects.get_or_create(name="rare-old", slug="rare-old")
+    shared = _shared_derivatives()
+    span = timedelta(days=3650).total_seconds()
+    made = 0
+    while made < artworks:
+        count = min(batch, artworks - made)
+        rows, images = [], []
+        for k in range(count):
+            n = made + k
+            # Oldest first: n = 0 is ten years ago.
+            when = now - timedelta(seconds=span * (1 - n / max(artworks, 1)))
+            roll = rng.random()
+            label = Label.HUMAN if roll < 0.7 else Label.ASSISTED if roll < 0.9 else Label.GENERATED
+            rows.append(
+                Artwork(
+                    artist_id=artist_ids[n % len(artist_ids)],
+                    title=f"{TITLES[n % len(TITLES)]} {n}",
+                    description="Seeded artwork for load tests.",
+                    medium=Medium.values[n % len(Medium.values)],
+                    label=label,
+                    ai_stages=[AiStage.REFERENCE] if label == Label.ASSISTED else [],
+                    ai_minor_only=label == Label.ASSISTED and n % 2 == 0,
+                    status=Artwork.Status.PUBLISHED,
+                    published_at=when,
+                    image_count=1,
+                    like_count=rng.randint(0, 50),
+                )
+            )
+        with transaction.atomic():
+            Artwork.objects.bulk_create(rows, batch_size=1000)
+            for k, art in enumerate(rows):
+                entries, placeholder, phash = shared[(made + k) % len(shared)]
+                images.append(
+                    ArtworkImage(
+                        artwork_id=art.pk, original=f"seed/{(made + k) % len(shared)}.jpg",
+                        format="JPEG", bytes=1, sha256="0" * 64, width=640, height=480,
+                        phash=phash, placeholder=placeholder, derivatives=entries,
+                        state=ArtworkImage.State.READY,
+                    )
+                )  # fmt: skip
+            ArtworkImage.objects.bulk_create(images, batch_size=1000)
+            through = []
+            for k, (art, image) in enumerate(zip(rows, images, strict=True)):
+                art.cover_id = image.pk
+                n = made + k
+                through.append(TaggedArtwork(content_object_id=art.pk, tag=tags[n % len(tags)]))
+                if n < 50:
+                    through.append(TaggedArtwork(content_object_id=art.pk, tag=rare))
+            Artwork.objects.bulk_update(rows, ["cover"], batch_size=1000)
+            TaggedArtwork.objects.bulk_create(through, batch_size=2000)
+        made += count
+        if stdout:
+            stdout.write(f"  {made}/{artworks} artworks\n")
+    for artist_id in artist_ids:
+        User.objects.filter(pk=artist_id).update(
+            artwork_count=Artwork.objects.filter(artist_id=artist_id).count()
+        )

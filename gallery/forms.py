@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from taggit.utils import parse_tags
+
+from gallery.models import LABEL_EXPLANATIONS, AiStage, Label, Medium
+
+MAX_TAGS = 20
+
+
+class TagsField(forms.CharField):
+    def clean(self, value) -> list[str]:
+        value = super().clean(value)
+        tags = [t.strip()[:50] for t in parse_tags(value or "") if t.strip()]
+        if len(tags) > MAX_TAGS:
+            raise forms.ValidationError(f"At most {MAX_TAGS} tags, please.")
+        return tags
+
+
+class ArtworkFieldsForm(forms.Form):
+    title = forms.CharField(max_length=120)
+    description = forms.CharField(
+        max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    medium = forms.ChoiceField(choices=Medium.choices)
+    tags = TagsField(
+        required=False,
+        help_text="Separate tags with commas, e.g. landscape, watercolour, study.",
+    )
+    label = forms.ChoiceField(choices=Label.choices, widget=forms.RadioSelect)
+    ai_stages = forms.MultipleChoiceField(
+        choices=AiStage.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Which steps used AI?",
+    )
+    ai_note = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Anything else about how AI was used",
+        help_text="Required when you tick “Other”.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = Label.choices
+        if not settings.ATELIER_ALLOW_AI_GENERATED:
+            choices = [c for c in choices if c[0] != Label.GENERATED]
+        self.fields["label"].choices = choices
+
+    def label_options(self) -> list[dict]:
+        current = self["label"].value()
+        return [
+            {
+                "value": value,
+                "name": name,
+                "explain": LABEL_EXPLANATIONS[Label(value)],
+                "checked": current == value,
+            }
+            for value, name in self.fields["label"].choices
+        ]
+
+    def clean(self):
+        data = super().clean()
+        label = data.get("label")
+        stages = data.get("ai_stages") or []
+        if label == Label.GENERATED and not settings.ATELIER_ALLOW_AI_GENERATED:
+            self.add_error("label", "This site does not accept AI-generated images.")
+        if label == Label.ASSISTED and not stages:
+            self.add_error("ai_stages", "Tick at least one step where AI was used.")
+        if label == Label.ASSISTED and AiStage.OTHER in stages and not data.get("ai_note"):
+            self.add_error("ai_note", "Tell viewers what “Other” means here.")
+        return data
+
+
+class UploadForm(ArtworkFieldsForm):
+    """Text fields of an upload; the files are checked by gallery.services.upload.upload_probe."""
+
+    def __init__(self, *args, files_present: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.files_present = files_present
+
+    def clean(self):
+        data = super().clean()
+        if self.files_present == 0:
+            raise forms.ValidationError("Add at least one image.")
+        if self.files_present > settings.ATELIER_MAX_IMAGES_PER_POST:
+            raise forms.ValidationError(
+                f"At most {settings.ATELIER_MAX_IMAGES_PER_POST} images per post."
+            )
+        return data
+
+
+class ArtworkEditForm(ArtworkFieldsForm):
+    reason = forms.CharField(
+        max_length=300,
+        required=False,
+        label="Why did the label change? (shown in the label history)",
+    )

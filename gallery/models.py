@@ -1,0 +1,365 @@
+"""Artworks, their images and derivatives, and the history of their labels."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.urls import reverse
+from django.utils.text import slugify
+from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
+
+from gallery.storage import private_storage
+
+IPTC_BASE = "http://cv.iptc.org/newscodes/digitalsourcetype/"
+
+
+class Label(models.TextChoices):
+    HUMAN = "human-made", "Human-made"
+    ASSISTED = "ai-assisted", "AI-assisted"
+    GENERATED = "ai-generated", "AI-generated"
+
+
+LABEL_EXPLANATIONS = {
+    Label.HUMAN: "Made by a person without generative AI. Ordinary digital tools (brushes, "
+    "filters, 3D, photo editing) are fine.",
+    Label.ASSISTED: "A person made it, and generative AI helped with some steps: the artist "
+    "says which ones.",
+    Label.GENERATED: "The image was produced by a generative AI model from a prompt, with or "
+    "without light editing afterwards.",
+}
+# The IPTC Digital Source Type that states each label in standard metadata (JSON-LD).
+LABEL_IPTC = {
+    Label.HUMAN: IPTC_BASE + "digitalCreation",
+    Label.ASSISTED: IPTC_BASE + "compositeWithTrainedAlgorithmicMedia",
+    Label.GENERATED: IPTC_BASE + "trainedAlgorithmicMedia",
+}
+
+
+class AiStage(models.TextChoices):
+    REFERENCE = "reference", "Ideation or reference"
+    SKETCH = "sketch", "Sketch"
+    LINEART = "lineart", "Line art"
+    COLOUR = "colour", "Colour"
+    BACKGROUND = "background", "Background"
+    TEXTURE = "texture", "Texture"
+    UPSCALING = "upscaling", "Upscaling"
+    OTHER = "other", "Other"
+
+
+# Stages that the "AI only for reference or upscaling" feed preset still accepts.
+MINOR_AI_STAGES = frozenset({AiStage.REFERENCE, AiStage.UPSCALING})
+
+
+class Medium(models.TextChoices):
+    DIGITAL_PAINTING = "digital-painting", "Digital painting"
+    ILLUSTRATION = "illustration", "Illustration"
+    TRADITIONAL = "traditional", "Traditional painting"
+    DRAWING = "drawing", "Drawing"
+    PIXEL_ART = "pixel-art", "Pixel art"
+    THREE_D = "3d", "3D"
+    PHOTOGRAPHY = "photography", "Photography"
+    COMICS = "comics", "Comics"
+    CONCEPT_ART = "concept-art", "Concept art"
+    MIXED = "mixed-media", "Mixed media"
+    OTHER = "other", "Other"
+
+
+class Verdict(models.TextChoices):
+    PENDING = "", "Not scanned yet"
+    AI_GENERATED = "ai-generated", "AI-generated evidence"
+    AI_ASSISTED = "ai-assisted", "AI-assisted evidence"
+    HUMAN = "human-evidence", "Evidence of human work"
+    NONE = "no-evidence", "No evidence either way"
+
+
+class ArtworkQuerySet(models.QuerySet):
+    def published(self) -> ArtworkQuerySet:
+        """Artworks anyone may see on their own page (not processing, failed or removed)."""
+        return self.filter(status=Artwork.Status.PUBLISHED)
+
+    def listed(self) -> ArtworkQuerySet:
+        """Artworks that may appear in listings: published and not hidden by a moderator."""
+        return self.filter(status=Artwork.Status.PUBLISHED)
+
+
+class Artwork(models.Model):
+    class Status(models.TextChoices):
+        PROCESSING = "processing", "Processing"
+        PUBLISHED = "published", "Published"
+        FAILED = "failed", "Failed"
+        HIDDEN = "hidden", "Hidden from feeds"
+        REMOVED = "removed", "Removed"
+
+    artist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="artworks"
+    )
+    title = models.CharField(max_length=120)
+    description = models.TextField(max_length=5000, blank=True)
+    medium = models.CharField(max_length=30, choices=Medium, default=Medium.DIGITAL_PAINTING)
+    tags = TaggableManager(blank=True, through="TaggedArtwork")
+    label = models.CharField(max_length=20, choices=Label)
+    ai_stages = models.JSONField(default=list, blank=True)
+    ai_note = models.CharField(max_length=300, blank=True)
+    # True when AI was used only for reference or upscaling: the "minor AI" feed preset filters
+    # on this column (a JSON subset lookup would not work on SQLite or use an index).
+    ai_minor_only = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=Status, default=Status.PROCESSING)
+    status_reason = models.CharField(max_length=500, blank=True)
+    provenance_verdict = models.CharField(max_length=20, choices=Verdict, blank=True)
+    # Set when the files' own metadata contradicts the label; keeps the artwork out of
+    # human-only listings until a moderator (or the artist's relabel) settles it.
+    label_mismatch = models.BooleanField(default=False)
+    # Set by moderation while a case needs it out of human-only listings (e.g. evidence asked).
+    held = models.BooleanField(default=False)
+    cover = models.ForeignKey(
+        "ArtworkImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    like_count = models.PositiveIntegerField(default=0)
+    image_count = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    # Filled by gallery.services.artworks.artwork_index_search on PostgreSQL (GIN-indexed in a
+    # PostgreSQL-only migration); unused on SQLite, where search falls back to icontains.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = ArtworkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(label__in=Label.values), name="gallery_artwork_label_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["processing", "published", "failed", "hidden", "removed"]
+                ),
+                name="gallery_artwork_status_valid",
+            ),
+            # Feeds order and paginate on published_at: a published artwork must have one.
+            models.CheckConstraint(
+                condition=~models.Q(status="published") | models.Q(published_at__isnull=False),
+                name="gallery_artwork_published_has_date",
+            ),
+        ]
+        # One partial index per listing, matching its filter and its (published_at, id) order,
+        # so gallery.selectors.keyset_page walks an index whatever the page depth.
+        indexes = [
+            models.Index(fields=["artist", "-created_at"], name="gallery_artwork_artist_created"),
+            models.Index(
+                fields=["-published_at", "-id"],
+                name="gallery_artwork_feed_all",
+                condition=models.Q(status="published"),
+            ),
+            models.Index(
+                fields=["-published_at", "-id"],
+                name="gallery_artwork_feed_human",
+                condition=models.Q(
+                    status="published", label="human-made", label_mismatch=False, held=False
+                ),
+            ),
+            models.Index(
+                fields=["-published_at", "-id"],
+                name="gallery_artwork_feed_assisted",
+                condition=models.Q(
+                    status="published",
+                    label__in=["human-made", "ai-assisted"],
+                    label_mismatch=False,
+                    held=False,
+                ),
+            ),
+            models.Index(
+                fields=["artist", "-published_at", "-id"],
+                name="gallery_artwork_feed_artist",
+                condition=models.Q(status="published"),
+            ),
+            models.Index(
+                fields=["medium", "-published_at", "-id"],
+                name="gallery_artwork_feed_medium",
+                condition=models.Q(status="published"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("gallery:artwork", kwargs={"pk": self.pk, "slug": self.slug})
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.title)[:60] or "artwork"
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in (self.Status.PUBLISHED, self.Status.HIDDEN)
+
+    @property
+    def in_human_feeds(self) -> bool:
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.label == Label.HUMAN
+            and not self.label_mismatch
+            and not self.held
+        )
+
+    @property
+    def label_explanation(self) -> str:
+        return LABEL_EXPLANATIONS[Label(self.label)]
+
+    @property
+    def iptc_source_type(self) -> str:
+        return LABEL_IPTC[Label(self.label)]
+
+    def ai_stage_labels(self) -> list[str]:
+        names = dict(AiStage.choices)
+        return [names.get(stage, stage) for stage in self.ai_stages]
+
+
+class TaggedArtwork(TaggedItemBase):
+    """Taggit's through table with a real foreign key, so tag pages join on an index."""
+
+    content_object = models.ForeignKey("Artwork", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_object", "tag"], name="gallery_taggedartwork_unique"
+            )
+        ]
+        indexes = [
+            # Tag pages: artworks carrying one tag (gallery.selectors.artworks_for_listing).
+            models.Index(fields=["tag", "content_object"], name="gallery_tagged_tag_artwork"),
+        ]
+
+
+def _derivative_key() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class ArtworkImage(models.Model):
+    class Kind(models.TextChoices):
+        FINAL = "final", "Final image"
+        PROCESS = "process", "Process / WIP"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        PROCESSING = "processing", "Processing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    artwork = models.ForeignKey(Artwork, on_delete=models.CASCADE, related_name="images")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.FINAL)
+    original = models.FileField(storage=private_storage, max_length=200)
+    # Random folder for the public derivatives, fixed at creation so a re-run of the task
+    # overwrites the same files instead of leaving a second set behind.
+    derivative_key = models.CharField(max_length=32, default=_derivative_key, unique=True)
+    alt_text = models.CharField(max_length=500, blank=True)
+    format = models.CharField(max_length=10)
+    bytes = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    phash = models.CharField(max_length=16, blank=True, db_index=True)
+    placeholder = models.CharField(max_length=7, blank=True)
+    derivatives = models.JSONField(default=list, blank=True)
+    provenance = models.JSONField(null=True, blank=True)
+    provenance_verdict = models.CharField(max_length=20, choices=Verdict, blank=True)
+    state = models.CharField(max_length=12, choices=State, default=State.PENDING)
+    error = models.CharField(max_length=500, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    state_changed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=["pending", "processing", "ready", "failed"]),
+                name="gallery_artworkimage_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["final", "process"]),
+                name="gallery_artworkimage_kind_valid",
+            ),
+        ]
+        indexes = [
+            # gallery.services.pipeline.images_sweep_stuck scans unfinished images by age.
+            models.Index(
+                fields=["state_changed_at"],
+                name="gallery_image_unfinished",
+                condition=models.Q(state__in=["pending", "processing"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.artwork_id}#{self.kind}{self.position}"
+
+    def srcset(self, fmt: str = "webp") -> str:
+        from gallery.storage import public_url
+
+        return ", ".join(
+            f"{public_url(d['name'])} {d['width']}w" for d in self.derivatives if d["format"] == fmt
+        )
+
+    @property
+    def srcset_jpeg(self) -> str:
+        return self.srcset("jpeg")
+
+    def best(self, fmt: str = "jpeg", max_width: int = 1280) -> dict | None:
+        fitting = [d for d in self.derivatives if d["format"] == fmt and d["width"] <= max_width]
+        if fitting:
+            return max(fitting, key=lambda d: d["width"])
+        candidates = [d for d in self.derivatives if d["format"] == fmt]
+        return min(candidates, key=lambda d: d["width"]) if candidates else None
+
+    def best_url(self, fmt: str = "jpeg", max_width: int = 1280) -> str:
+        from gallery.storage import public_url
+
+        chosen = self.best(fmt, max_width)
+        return public_url(chosen["name"]) if chosen else ""
+
+
+class LabelChange(models.Model):
+    class By(models.TextChoices):
+        ARTIST = "artist", "The artist"
+        PROVENANCE = "provenance", "Provenance scan"
+        MODERATOR = "moderator", "A moderator"
+        COMMUNITY = "community", "Community review"
+
+    artwork = models.ForeignKey(Artwork, on_delete=models.CASCADE, related_name="label_changes")
+    from_label = models.CharField(max_length=20, choices=Label, blank=True)
+    to_label = models.CharField(max_length=20, choices=Label)
+    by = models.CharField(max_length=20, choices=By)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_label or '∅'} → {self.to_label}"
+
+
+class Like(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    artwork = models.ForeignKey(Artwork, on_delete=models.CASCADE, related_name="likes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # gallery.services.artworks.like_toggle relies on it to keep like_count exact.
+            models.UniqueConstraint(fields=["user", "artwork"], name="gallery_like_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ♥ {self.artwork_id}"

@@ -1,0 +1,148 @@
+"""Reads that depend on the viewer: listings, with the label filter applied everywhere."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from accounts.models import FeedPreference
+from gallery.models import Artwork, Label
+
+PAGE_SIZE = 24
+PREFERENCE_COOKIE = "atelier_feed"
+
+
+def viewer_preference(request) -> str:
+    """The viewer's label preference: stored on members, in a cookie for anonymous viewers."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        pref = user.feed_preference
+    else:
+        pref = request.COOKIES.get(PREFERENCE_COOKIE, FeedPreference.HUMAN)
+    if pref not in FeedPreference.values:
+        pref = FeedPreference.HUMAN
+    if pref == FeedPreference.ALL and not settings.ATELIER_ALLOW_AI_GENERATED:
+        pref = FeedPreference.ASSISTED
+    return pref
+
+
+def label_q(preference: str) -> Q:
+    """The label filter for one preference.
+
+    Human-only never includes an artwork whose files contradict its label (``label_mismatch``)
+    or that moderation holds back (``held``); nor do the AI-assisted presets, so a mislabeled
+    post cannot reach anyone who did not ask for everything.
+    """
+    clean = Q(label_mismatch=False, held=False)
+    if preference == FeedPreference.HUMAN:
+        return clean & Q(label=Label.HUMAN)
+    if preference == FeedPreference.ASSISTED_MINOR:
+        return clean & (Q(label=Label.HUMAN) | Q(label=Label.ASSISTED, ai_minor_only=True))
+    if preference == FeedPreference.ASSISTED:
+        return clean & Q(label__in=[Label.HUMAN, Label.ASSISTED])
+    return Q()
+
+
+def artworks_for_listing(
+    *,
+    preference: str,
+    tag: str | None = None,
+    medium: str | None = None,
+    artist_id: int | None = None,
+    following_of: int | None = None,
+    search: str | None = None,
+) -> QuerySet[Artwork]:
+    """Listed artworks for a viewer, newest first, with what a card needs in one query."""
+    qs = Artwork.objects.listed().filter(label_q(preference))
+    if tag:
+        qs = qs.filter(id__in=_tagged_ids(tag))
+    if medium:
+        qs = qs.filter(medium=medium)
+    if artist_id is not None:
+        qs = qs.filter(artist_id=artist_id)
+    if following_of is not None:
+        from accounts.models import Follow
+
+        qs = qs.filter(
+            artist_id__in=Follow.objects.filter(follower_id=following_of).values("artist_id")
+        )
+    if search:
+        qs = _search(qs, search)
+    return qs.select_related("artist", "cover").order_by("-published_at", "-id")
+
+
+def _tagged_ids(tag: str):
+    from gallery.models import TaggedArtwork
+
+    return TaggedArtwork.objects.filter(tag__slug=tag).values("content_object_id")
+
+
+def _search(qs: QuerySet[Artwork], text: str) -> QuerySet[Artwork]:
+    from django.db import connection
+
+    text = text.strip()[:100]
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery
+
+        return qs.filter(search_vector=SearchQuery(text, search_type="websearch", config="simple"))
+    words = text.split()
+    for word in words[:5]:
+        qs = qs.filter(
+            Q(title__icontains=word)
+            | Q(description__icontains=word)
+            | Q(artist__handle__icontains=word)
+            | Q(artist__display_name__icontains=word)
+            | Q(id__in=_tag_name_ids(word))
+        )
+    return qs
+
+
+def _tag_name_ids(word: str):
+    from gallery.models import TaggedArtwork
+
+    return TaggedArtwork.objects.filter(tag__name__icontains=word).values("content_object_id")
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Artwork]
+    next_cursor: str | None
+
+
+def encode_cursor(artwork: Artwork) -> str:
+    raw = f"{artwork.published_at.isoformat()}|{artwork.pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    """Return (published_at, id) from a cursor, or None for a missing or tampered one."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, pk = raw.split("|")
+        when = datetime.fromisoformat(stamp)
+        if when.tzinfo is None:
+            return None
+        return when, int(pk)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def keyset_page(qs: QuerySet[Artwork], cursor: str | None, size: int = PAGE_SIZE) -> Page:
+    """One page after ``cursor`` on (published_at, id) descending: no OFFSET, no COUNT.
+
+    New artworks arriving between pages never shift later pages (no duplicates, no gaps).
+    """
+    position = decode_cursor(cursor)
+    if position is not None:
+        when, pk = position
+        qs = qs.filter(Q(published_at__lt=when) | Q(published_at=when, id__lt=pk))
+    rows = list(qs[: size + 1])
+    items = rows[:size]
+    return Page(items=items, next_cursor=encode_cursor(items[-1]) if len(rows) > size else None)

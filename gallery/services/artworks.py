@@ -1,0 +1,136 @@
+"""Edits to published artworks: text, tags, labels, likes, deletion."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
+
+from accounts.models import User
+from gallery.models import MINOR_AI_STAGES, AiStage, Artwork, ArtworkImage, Label, LabelChange, Like
+from gallery.services.pipeline import label_change
+from gallery.storage import private_storage
+
+
+def ai_minor_only(label: str, stages: list[str]) -> bool:
+    return label == Label.ASSISTED and bool(stages) and set(stages) <= MINOR_AI_STAGES
+
+
+def clean_stages(label: str, stages: list[str], note: str) -> tuple[list[str], str]:
+    if label != Label.ASSISTED:
+        return [], ""
+    chosen = set(stages)
+    return [s for s in AiStage.values if s in chosen], note.strip()[:300]
+
+
+def artwork_index_search(*, artwork_id: int) -> None:
+    """Refresh the full-text vector (title, tags, description, artist) on PostgreSQL only."""
+    if connection.vendor != "postgresql":
+        return
+    from django.contrib.postgres.search import SearchVector
+    from django.db.models.expressions import RawSQL
+
+    tags = RawSQL(
+        "SELECT coalesce(string_agg(t.name, ' '), '') FROM gallery_taggedartwork ta "
+        "JOIN taggit_tag t ON t.id = ta.tag_id WHERE ta.content_object_id = gallery_artwork.id",
+        [],
+    )
+    vector = (
+        SearchVector("title", weight="A", config="simple")
+        + SearchVector(Coalesce(tags, Value("")), weight="A", config="simple")
+        + SearchVector("artist__handle", "artist__display_name", weight="B", config="simple")
+        + SearchVector("description", weight="C", config="simple")
+    )
+    # UPDATE … FROM cannot follow the artist join: compute, then write.
+    value = (
+        Artwork.objects.filter(pk=artwork_id).annotate(v=vector).values_list("v", flat=True).first()
+    )
+    Artwork.objects.filter(pk=artwork_id).update(search_vector=value)
+
+
+@transaction.atomic
+def artwork_update(
+    *,
+    artwork: Artwork,
+    editor: User,
+    title: str,
+    description: str,
+    medium: str,
+    tags: list[str],
+    label: str,
+    ai_stages: list[str],
+    ai_note: str,
+    alt_texts: dict[int, str],
+    reason: str = "",
+) -> Artwork:
+    """Save the artist's edits; a label change is recorded in the label history."""
+    stages, note = clean_stages(label, ai_stages, ai_note)
+    label_change(
+        artwork=artwork,
+        to_label=label,
+        by=LabelChange.By.ARTIST,
+        actor=editor,
+        reason=reason or "Changed by the artist.",
+    )
+    artwork.title, artwork.description, artwork.medium = title, description, medium
+    artwork.ai_stages, artwork.ai_note = stages, note
+    artwork.ai_minor_only = ai_minor_only(label, stages)
+    artwork.save(
+        update_fields=[
+            "title", "description", "medium", "ai_stages", "ai_note", "ai_minor_only", "updated_at"
+        ]
+    )  # fmt: skip
+    artwork.tags.set(tags, clear=True)
+    for image in artwork.images.filter(pk__in=alt_texts):
+        if image.alt_text != alt_texts[image.pk]:
+            ArtworkImage.objects.filter(pk=image.pk).update(alt_text=alt_texts[image.pk][:500])
+    artwork_id = artwork.pk
+    transaction.on_commit(lambda: artwork_index_search(artwork_id=artwork_id))
+    return artwork
+
+
+def artwork_delete(*, artwork: Artwork) -> None:
+    """Delete an artwork and, after the commit, its originals and derivatives."""
+    from django.core.files.storage import default_storage
+
+    with transaction.atomic():
+        originals, derivatives = [], []
+        for image in artwork.images.all():
+            originals.append(image.original.name)
+            derivatives.extend(d["name"] for d in image.derivatives)
+        was_published = artwork.published_at is not None and artwork.status != "processing"
+        artist_id = artwork.artist_id
+        artwork.delete()
+        if was_published:
+            User.objects.filter(pk=artist_id, artwork_count__gt=0).update(
+                artwork_count=F("artwork_count") - 1
+            )
+
+        def remove_files() -> None:
+            storage = private_storage()
+            for name in originals:
+                storage.delete(name)
+            for name in derivatives:
+                default_storage.delete(name)
+
+        transaction.on_commit(remove_files, robust=True)
+
+
+def like_set(*, user: User, artwork: Artwork, liked: bool) -> int:
+    """Like or unlike; the counter moves only when a row was really added or removed."""
+    with transaction.atomic():
+        if liked:
+            try:
+                with transaction.atomic():
+                    Like.objects.create(user=user, artwork=artwork)
+            except IntegrityError:
+                pass
+            else:
+                Artwork.objects.filter(pk=artwork.pk).update(like_count=F("like_count") + 1)
+        else:
+            deleted, _ = Like.objects.filter(user=user, artwork=artwork).delete()
+            if deleted:
+                Artwork.objects.filter(pk=artwork.pk, like_count__gt=0).update(
+                    like_count=F("like_count") - 1
+                )
+    return Artwork.objects.values_list("like_count", flat=True).get(pk=artwork.pk)

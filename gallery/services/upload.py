@@ -1,0 +1,182 @@
+"""Taking an upload in: validation in the request, then one transaction that stores it."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from accounts.models import User
+from gallery import imaging
+from gallery.models import Artwork, ArtworkImage, Label, LabelChange
+from gallery.services.artworks import ai_minor_only, artwork_index_search, clean_stages
+from gallery.storage import private_storage
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IncomingImage:
+    file: UploadedFile
+    probe: imaging.ProbeResult
+    alt_text: str
+    kind: str
+
+
+def display_name(upload: UploadedFile) -> str:
+    """The client's filename, for messages only: never part of a storage path."""
+    name = (upload.name or "file").replace("\\", "/").rsplit("/", 1)[-1]
+    return name[:80] or "file"
+
+
+def upload_probe(files: list[UploadedFile]) -> list[imaging.ProbeResult]:
+    """Check every file before anything is stored; collect one message per bad file.
+
+    Raises ``ValidationError`` whose messages each name the file and the reason.
+    """
+    probes, errors = [], []
+    for upload in files:
+        try:
+            probes.append(
+                imaging.probe(
+                    upload,
+                    max_bytes=settings.ATELIER_MAX_UPLOAD_BYTES,
+                    max_pixels=settings.ATELIER_MAX_PIXELS,
+                    max_frames=settings.ATELIER_MAX_FRAMES,
+                )
+            )
+        except imaging.ImageRejected as exc:
+            errors.append(f"{display_name(upload)}: {exc.reason}")
+        finally:
+            upload.seek(0)
+    if errors:
+        raise ValidationError(errors)
+    return probes
+
+
+def upload_check_allowance(*, artist: User, incoming_bytes: int) -> None:
+    """Per-artist rate limit and storage quota; raises ``ValidationError`` with a plain reason."""
+    since = timezone.now() - timedelta(hours=1)
+    recent = Artwork.objects.filter(artist=artist, created_at__gte=since).count()
+    if recent >= settings.ATELIER_UPLOADS_PER_HOUR:
+        raise ValidationError(
+            f"You have posted {recent} times in the last hour; please wait a little before "
+            "posting again.",
+            code="rate_limited",
+        )
+    used = ArtworkImage.objects.filter(artwork__artist=artist).aggregate(total=Sum("bytes"))
+    if (used["total"] or 0) + incoming_bytes > settings.ATELIER_STORAGE_QUOTA_BYTES:
+        quota_mb = settings.ATELIER_STORAGE_QUOTA_BYTES // (1024 * 1024)
+        raise ValidationError(
+            f"This upload would take you past your {quota_mb} MB storage quota.", code="quota"
+        )
+
+
+def _store_original(incoming: IncomingImage) -> tuple[str, str]:
+    """Save the original under a server-generated name; returns (name, sha256)."""
+    digest = hashlib.sha256()
+    incoming.file.seek(0)
+    for chunk in incoming.file.chunks():
+        digest.update(chunk)
+    incoming.file.seek(0)
+    today = timezone.now()
+    name = f"originals/{today:%Y/%m}/{secrets.token_urlsafe(24)}.{incoming.probe.extension}"
+    stored = private_storage().save(name, incoming.file)
+    return stored, digest.hexdigest()
+
+
+def artwork_create(
+    *,
+    artist: User,
+    title: str,
+    description: str,
+    medium: str,
+    tags: list[str],
+    label: str,
+    ai_stages: list[str],
+    ai_note: str,
+    images: list[IncomingImage],
+) -> Artwork:
+    """Store a new artwork in ``processing`` with its originals, label and history.
+
+    One transaction; originals written to private storage are deleted again if it rolls back.
+    After the commit one ``process_image`` task per image is enqueued (a broker outage is
+    logged, not raised: the sweeper re-enqueues). Raises ``ValidationError`` for a label the
+    site does not accept.
+    """
+    if label == Label.GENERATED and not settings.ATELIER_ALLOW_AI_GENERATED:
+        raise ValidationError("This site does not accept AI-generated images.")
+    ai_stages, ai_note = clean_stages(label, ai_stages, ai_note)
+    stored_names: list[str] = []
+    try:
+        with transaction.atomic():
+            artwork = Artwork.objects.create(
+                artist=artist,
+                title=title,
+                description=description,
+                medium=medium,
+                label=label,
+                ai_stages=ai_stages,
+                ai_note=ai_note,
+                ai_minor_only=ai_minor_only(label, ai_stages),
+                image_count=sum(1 for i in images if i.kind == ArtworkImage.Kind.FINAL),
+            )
+            if tags:
+                artwork.tags.set(tags)
+            LabelChange.objects.create(
+                artwork=artwork,
+                to_label=label,
+                by=LabelChange.By.ARTIST,
+                actor=artist,
+                reason="Label chosen at upload.",
+            )
+            positions = {ArtworkImage.Kind.FINAL: 0, ArtworkImage.Kind.PROCESS: 0}
+            created = []
+            for incoming in images:
+                name, sha = _store_original(incoming)
+                stored_names.append(name)
+                created.append(
+                    ArtworkImage.objects.create(
+                        artwork=artwork,
+                        kind=incoming.kind,
+                        position=positions[incoming.kind],
+                        original=name,
+                        alt_text=incoming.alt_text[:500],
+                        format=incoming.probe.format,
+                        bytes=incoming.probe.size,
+                        sha256=sha,
+                        width=incoming.probe.width,
+                        height=incoming.probe.height,
+                    )
+                )
+                positions[incoming.kind] += 1
+            finals = [i for i in created if i.kind == ArtworkImage.Kind.FINAL]
+            artwork.cover = finals[0] if finals else None
+            artwork.save(update_fields=["cover"])
+            for image in created:
+                images_enqueue_on_commit(image.pk)
+            artwork_id = artwork.pk
+            transaction.on_commit(lambda: artwork_index_search(artwork_id=artwork_id))
+    except BaseException:
+        storage = private_storage()
+        for name in stored_names:
+            storage.delete(name)
+        raise
+    return artwork
+
+
+def images_enqueue_on_commit(image_id: int) -> None:
+    """Enqueue processing once the row is visible; a broker outage only logs (the sweeper
+    re-enqueues later)."""
+    from gallery.tasks import process_image
+
+    transaction.on_commit(lambda: process_image.delay(image_id), robust=True)

@@ -1,0 +1,33 @@
+from django.urls import path
+from django.views.generic import TemplateView
+
+from gallery.views import artworks, feeds, meta, upload
+
+app_name = "gallery"
+urlpatterns = [
+    path("", feeds.home, name="home"),
+    path("following/", feeds.following, name="following"),
+    path("search/", feeds.search, name="search"),
+    path("tags/<slug:slug>/", feeds.tag, name="tag"),
+    path("medium/<slug:medium>/", feeds.medium, name="medium"),
+    path("preference/", feeds.preference_set, name="preference"),
+    path("upload/", upload.upload, name="upload"),
+    path("artworks/<int:pk>/", artworks.artwork_detail, name="artwork_short"),
+    path("artworks/<int:pk>/status/", upload.artwork_status, name="artwork_status"),
+    path("artworks/<int:pk>/retry/", upload.artwork_retry_view, name="artwork_retry"),
+    path("artworks/<int:pk>/edit/", artworks.artwork_edit, name="artwork_edit"),
+    path("artworks/<int:pk>/delete/", artworks.artwork_delete_view, name="artwork_delete"),
+    path("artworks/<int:pk>/like/", artworks.like, name="like"),
+    path("artworks/<int:pk>/<slug:slug>/", artworks.artwork_detail, name="artwork"),
+    path("originals/<int:pk>/", artworks.original, name="original"),
+    path(
+        "about/labels/",
+        TemplateView.as_view(template_name="gallery/about_labels.html"),
+        name="about_labels",
+    ),
+    path("robots.txt", meta.robots_txt, name="robots"),
+    path("ai.txt", meta.ai_txt, name="ai_txt"),
+    path(".well-known/tdmrep.json", meta.tdmrep_json, name="tdmrep"),
+    path("@<str:handle>/", feeds.artist, name="artist"),
+    path("@<str:handle>/follow/", feeds.follow, name="follow"),
+]

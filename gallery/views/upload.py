@@ -1,0 +1,90 @@
+"""Posting art: the upload form, the processing page and the retry button."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.access import member_required
+from gallery.forms import UploadForm
+from gallery.models import Artwork, ArtworkImage
+from gallery.services.pipeline import artwork_retry
+from gallery.services.upload import (
+    IncomingImage,
+    artwork_create,
+    upload_check_allowance,
+    upload_probe,
+)
+from gallery.views.access import artwork_for_owner
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def upload(request):
+    """Validate every file and field in the request; store nothing unless all of it is good."""
+    finals = request.FILES.getlist("images")
+    process = request.FILES.getlist("process_images")
+    form = UploadForm(request.POST or None, files_present=len(finals))
+    file_errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        alts = request.POST.getlist("alt_text")
+        try:
+            probes = upload_probe(finals + process)
+            upload_check_allowance(artist=request.user, incoming_bytes=sum(p.size for p in probes))
+        except ValidationError as exc:
+            file_errors = exc.messages
+        else:
+            incoming = [
+                IncomingImage(
+                    file=f,
+                    probe=p,
+                    alt_text=(alts[i] if i < len(alts) else "").strip(),
+                    kind=ArtworkImage.Kind.FINAL if i < len(finals) else ArtworkImage.Kind.PROCESS,
+                )
+                for i, (f, p) in enumerate(zip(finals + process, probes, strict=True))
+            ]
+            data = form.cleaned_data
+            artwork = artwork_create(
+                artist=request.user,
+                title=data["title"],
+                description=data["description"],
+                medium=data["medium"],
+                tags=data["tags"],
+                label=data["label"],
+                ai_stages=data["ai_stages"],
+                ai_note=data["ai_note"],
+                images=incoming,
+            )
+            return redirect("gallery:artwork_status", pk=artwork.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "gallery/artwork_upload.html",
+        {"form": form, "file_errors": file_errors},
+        status=status,
+    )
+
+
+@member_required(allow_suspended=True)
+def artwork_status(request, pk: int):
+    """Processing progress; the partial polls itself (htmx) until the artwork settles."""
+    artwork = artwork_for_owner(request, pk)
+    context = {
+        "artwork": artwork,
+        "images": list(artwork.images.all()),
+        "done": artwork.status != Artwork.Status.PROCESSING,
+    }
+    if request.htmx:
+        return render(request, "gallery/_artwork_status.html", context)
+    return render(request, "gallery/artwork_status.html", context)
+
+
+@require_POST
+@member_required
+def artwork_retry_view(request, pk: int):
+    artwork = artwork_for_owner(request, pk)
+    if artwork_retry(artwork=artwork):
+        messages.info(request, "Trying again…")
+    return redirect("gallery:artwork_status", pk=artwork.pk)

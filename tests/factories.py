@@ -1,0 +1,91 @@
+"""factory_boy factories; images are generated in memory with Pillow."""
+
+from __future__ import annotations
+
+import io
+
+import factory
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from django.utils import timezone
+from PIL import Image
+
+from accounts.models import TrustLevel, User
+from gallery.models import Artwork, ArtworkImage, Label
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def image_bytes(fmt: str = "JPEG", size=(64, 48), color=(200, 80, 40), **save_kwargs) -> bytes:
+    out = io.BytesIO()
+    mode = "RGBA" if fmt == "PNG" and save_kwargs.pop("alpha", False) else "RGB"
+    Image.new(mode, size, color).save(out, fmt, **save_kwargs)
+    return out.getvalue()
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    handle = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.handle}@example.com")
+    display_name = factory.Faker("name")
+    trust_level = TrustLevel.MEMBER
+
+    @factory.post_generation
+    def password(obj, create, extracted, **kwargs):
+        obj.set_password(extracted or PASSWORD)
+        if create:
+            obj.save()
+
+    @factory.post_generation
+    def verified(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
+
+
+class ModeratorFactory(UserFactory):
+    trust_level = TrustLevel.VETERAN
+
+    @factory.post_generation
+    def moderator_group(obj, create, extracted, **kwargs):
+        if create:
+            obj.groups.add(Group.objects.get(name="Moderators"))
+
+
+class ArtworkFactory(factory.django.DjangoModelFactory):
+    """A published artwork with one ready image (derivative names are fake but well formed)."""
+
+    class Meta:
+        model = Artwork
+        skip_postgeneration_save = True
+
+    artist = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Artwork {n}")
+    label = Label.HUMAN
+    status = Artwork.Status.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
+    image_count = 1
+
+    @factory.post_generation
+    def with_image(obj, create, extracted, **kwargs):
+        if not create or extracted is False:
+            return
+        image = ArtworkImage.objects.create(
+            artwork=obj,
+            original=f"originals/test/{obj.pk}.jpg",
+            format="JPEG",
+            bytes=100,
+            sha256="0" * 64,
+            width=640,
+            height=480,
+            state=ArtworkImage.State.READY,
+            placeholder="#336699",
+            derivatives=[
+                {"name": f"art/t{obj.pk}/320.webp", "width": 320, "height": 240, "format": "webp"},
+                {"name": f"art/t{obj.pk}/320.jpg", "width": 320, "height": 240, "format": "jpeg"},
+            ],
+        )
+        obj.cover = image
+        obj.save(update_fields=["cover"])

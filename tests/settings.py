@@ -1,0 +1,37 @@
+"""Test settings: the real settings module, pointed at local PostgreSQL and Redis.
+
+Each pytest-xdist worker gets its own Redis database (cache and rate limits never leak between
+workers) and its own media folders.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/atelier")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+os.environ.setdefault("DEBUG", "true")
+
+from config.settings import *  # noqa: F403
+from config.settings import CACHES, REDIS_URL, STORAGES
+
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+_index = int(_worker.removeprefix("gw") or 0)
+_redis_base = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.count("/") > 2 else REDIS_URL
+REDIS_TEST_URL = f"{_redis_base}/{1 + _index}"
+CACHES["default"]["LOCATION"] = REDIS_TEST_URL
+CELERY_BROKER_URL = f"{_redis_base}/{8 + _index}"
+CELERY_TASK_ALWAYS_EAGER = True
+
+_media = Path(tempfile.gettempdir()) / f"atelier-test-{os.getpid()}"
+MEDIA_ROOT = _media / "media"
+PRIVATE_MEDIA_ROOT = _media / "private"
+STORAGES["default"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": "/media/", "allow_overwrite": True},
+}
+STORAGES["private"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
