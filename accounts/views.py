@@ -14,7 +14,10 @@ from accounts.services import profile_update
 @member_required(allow_suspended=True)
 def profile_edit(request):
     """The signed-in member edits their own profile; there is no URL to edit anyone else's."""
-    form = ProfileForm(request.POST or None, request.FILES or None, instance=request.user)
+    bound = request.method == "POST"
+    form = ProfileForm(
+        request.POST if bound else None, request.FILES if bound else None, instance=request.user
+    )
     if request.method == "POST" and form.is_valid():
         try:
             profile_update(

@@ -222,9 +222,8 @@ def _header_size(fileobj: BinaryIO, fmt: str, head: bytes) -> tuple[int, int] | 
     if fmt == "WEBP" and len(head) >= 30:
         chunk = head[12:16]
         if chunk == b"VP8X":
-            return 1 + int.from_bytes(head[24:27], "little"), 1 + int.from_bytes(
-                head[27:30], "little"
-            )
+            width, height = head[24:27], head[27:30]
+            return 1 + int.from_bytes(width, "little"), 1 + int.from_bytes(height, "little")
         if chunk == b"VP8L" and head[20] == 0x2F:
             bits = int.from_bytes(head[21:25], "little")
             return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
@@ -290,8 +289,8 @@ def _check_complete(im: Image.Image, fileobj: BinaryIO, fmt: str) -> None:
 
 @contextmanager
 def _strict_decoding() -> Iterator[None]:
-    # catch_warnings swaps the process-wide filter list (not thread-safe before Python 3.14);
-    # callers run in sync request workers and prefork Celery children, one image at a time.
+    # catch_warnings swaps the process-wide filter list: not thread-safe before Python 3.14, fine
+    # for sync gunicorn workers and prefork Celery children that handle one image at a time.
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         yield

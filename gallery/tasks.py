@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import imagehash  # noqa: F401 - imported at worker boot so the first task is not slowed by it
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 

@@ -21,9 +21,14 @@ _redis_base = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.count("/") > 2 else REDIS
 REDIS_TEST_URL = f"{_redis_base}/{1 + _index}"
 CACHES["default"]["LOCATION"] = REDIS_TEST_URL
 CELERY_BROKER_URL = f"{_redis_base}/{8 + _index}"
-CELERY_TASK_ALWAYS_EAGER = True
+# Unit tests run tasks in-process; the integration tests' real worker process sets this to 0.
+CELERY_TASK_ALWAYS_EAGER = os.environ.get("ATELIER_TEST_EAGER", "1") == "1"
 
-_media = Path(tempfile.gettempdir()) / f"atelier-test-{os.getpid()}"
+# A worker process started by the integration tests shares the test process's folders.
+_media = Path(
+    os.environ.get("ATELIER_TEST_MEDIA_DIR")
+    or Path(tempfile.gettempdir()) / f"atelier-test-{os.getpid()}"
+)
 MEDIA_ROOT = _media / "media"
 PRIVATE_MEDIA_ROOT = _media / "private"
 STORAGES["default"] = {

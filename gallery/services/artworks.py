@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F
 
 from accounts.models import User
 from gallery.models import MINOR_AI_STAGES, AiStage, Artwork, ArtworkImage, Label, LabelChange, Like
@@ -23,29 +22,32 @@ def clean_stages(label: str, stages: list[str], note: str) -> tuple[list[str], s
     return [s for s in AiStage.values if s in chosen], note.strip()[:300]
 
 
-def artwork_index_search(*, artwork_id: int) -> None:
-    """Refresh the full-text vector (title, tags, description, artist) on PostgreSQL only."""
+SEARCH_SQL = """
+UPDATE gallery_artwork AS a SET search_vector =
+    setweight(to_tsvector('simple', a.title), 'A')
+    || setweight(to_tsvector('simple', coalesce((
+        SELECT string_agg(t.name, ' ') FROM gallery_taggedartwork ta
+        JOIN taggit_tag t ON t.id = ta.tag_id WHERE ta.content_object_id = a.id), '')), 'A')
+    || setweight(to_tsvector('simple', u.handle || ' ' || u.display_name), 'B')
+    || setweight(to_tsvector('simple', a.description), 'C')
+FROM accounts_user AS u
+WHERE u.id = a.artist_id
+"""
+
+
+def artwork_index_search(*, artwork_id: int | None = None) -> None:
+    """Refresh the full-text vector (title and tags, artist, description) on PostgreSQL.
+
+    With no ``artwork_id`` every artwork is refreshed (after a bulk seed). SQLite has no
+    tsvector: search there falls back to ``icontains`` and this does nothing.
+    """
     if connection.vendor != "postgresql":
         return
-    from django.contrib.postgres.search import SearchVector
-    from django.db.models.expressions import RawSQL
-
-    tags = RawSQL(
-        "SELECT coalesce(string_agg(t.name, ' '), '') FROM gallery_taggedartwork ta "
-        "JOIN taggit_tag t ON t.id = ta.tag_id WHERE ta.content_object_id = gallery_artwork.id",
-        [],
-    )
-    vector = (
-        SearchVector("title", weight="A", config="simple")
-        + SearchVector(Coalesce(tags, Value("")), weight="A", config="simple")
-        + SearchVector("artist__handle", "artist__display_name", weight="B", config="simple")
-        + SearchVector("description", weight="C", config="simple")
-    )
-    # UPDATE … FROM cannot follow the artist join: compute, then write.
-    value = (
-        Artwork.objects.filter(pk=artwork_id).annotate(v=vector).values_list("v", flat=True).first()
-    )
-    Artwork.objects.filter(pk=artwork_id).update(search_vector=value)
+    with connection.cursor() as cursor:
+        if artwork_id is None:
+            cursor.execute(SEARCH_SQL)
+        else:
+            cursor.execute(SEARCH_SQL + " AND a.id = %s", [artwork_id])
 
 
 @transaction.atomic

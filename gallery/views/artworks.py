@@ -143,7 +143,7 @@ def artwork_edit(request, pk: int):
         "ai_stages": artwork.ai_stages,
         "ai_note": artwork.ai_note,
     }
-    form = ArtworkEditForm(request.POST or None, initial=initial)
+    form = ArtworkEditForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         alt_texts = {

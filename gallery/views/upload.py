@@ -26,7 +26,7 @@ def upload(request):
     """Validate every file and field in the request; store nothing unless all of it is good."""
     finals = request.FILES.getlist("images")
     process = request.FILES.getlist("process_images")
-    form = UploadForm(request.POST or None, files_present=len(finals))
+    form = UploadForm(request.POST if request.method == "POST" else None, files_present=len(finals))
     file_errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         alts = request.POST.getlist("alt_text")

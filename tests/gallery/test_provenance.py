@@ -491,6 +491,13 @@ def test_xmp_is_found_in_every_container(container):
     assert result.errors == []
 
 
+def test_png_ztxt_xmp_is_read():
+    packet = pf.iptc_dst_xmp("trainedAlgorithmicMedia")
+    chunk = pf.png_chunk(b"zTXt", b"XML:com.adobe.xmp\x00\x00" + zlib.compress(packet))
+
+    assert scan_bytes(pf.png(before_idat=[chunk])).verdict == VERDICT_AI_GENERATED
+
+
 def test_tiff_camera_tags_and_xmp_are_read():
     packet = pf.iptc_dst_xmp("digitalCapture")
     data = pf.encode(pf.image(), "TIFF", tiffinfo={271: "Nikon", 272: "Z 8", 700: packet})
@@ -1100,10 +1107,3 @@ def test_command_without_files_is_a_usage_error(django_ready):
 
     with pytest.raises(CommandError):
         call_command("provenance")
-
-
-def test_png_ztxt_xmp_is_read():
-    packet = pf.iptc_dst_xmp("trainedAlgorithmicMedia")
-    chunk = pf.png_chunk(b"zTXt", b"XML:com.adobe.xmp\x00\x00" + zlib.compress(packet))
-
-    assert scan_bytes(pf.png(before_idat=[chunk])).verdict == VERDICT_AI_GENERATED

@@ -1,0 +1,432 @@
+"""Upload validation, storage, the pipeline's effects and who may do what."""
+
+from __future__ import annotations
+
+import io
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from gallery.models import Artwork, ArtworkImage, LabelChange
+from gallery.services import pipeline
+from gallery.tasks import process_image
+from tests.factories import image_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def _files_under(root) -> list[Path]:
+    root = Path(root)
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def _post(client, files, *, label="human-made", process=(), **extra):
+    data = {
+        "title": "Harbour",
+        "description": "Ink and wash.",
+        "medium": "drawing",
+        "tags": "Sea, harbour",
+        "label": label,
+        "images": files,
+        "process_images": list(process),
+        **extra,
+    }
+    return client.post(reverse("gallery:upload"), data)
+
+
+@pytest.fixture
+def publish(django_capture_on_commit_callbacks):
+    """Post an upload and run what the commit enqueues (the eager tasks), like production."""
+
+    def run(client, files, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return _post(client, files, **kwargs)
+
+    return run
+
+
+def _jpeg(name="art.jpg", **kwargs):
+    return SimpleUploadedFile(name, image_bytes("JPEG", **kwargs), content_type="image/jpeg")
+
+
+REJECTED = [
+    ("drawing.svg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+    ("page.png", b"<!doctype html><html><body>hi</body></html>"),
+    ("doc.jpg", b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n"),
+    ("scan.jpg", b"II*\x00\x08\x00\x00\x00" + b"\x00" * 64),
+    ("old.png", b"BM" + b"\x00" * 64),
+    ("icon.png", b"\x00\x00\x01\x00\x01\x00\x10\x10" + b"\x00" * 64),
+    ("vector.jpg", b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n"),
+    ("notes.png", b"just some text renamed to look like an image"),
+    ("empty.jpg", b""),
+]
+
+
+@pytest.mark.parametrize(("name", "content"), REJECTED, ids=[r[0] for r in REJECTED])
+def test_rejected_file_names_file_and_reason_and_stores_nothing(
+    client, artist, name, content, django_capture_on_commit_callbacks
+):
+    client.force_login(artist)
+    upload = SimpleUploadedFile(name, content, content_type="image/png")
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = _post(client, [upload])
+    assert response.status_code == 400
+    errors = response.context["file_errors"]
+    assert len(errors) == 1 and errors[0].startswith(f"{name}: ")
+    assert not Artwork.objects.exists()
+    assert _files_under(settings.PRIVATE_MEDIA_ROOT) == []
+    assert callbacks == []
+
+
+def test_one_bad_file_among_good_ones_rejects_the_whole_post(client, artist):
+    client.force_login(artist)
+    response = _post(client, [_jpeg("good.jpg"), SimpleUploadedFile("bad.gif", b"GIF89a\x01")])
+    assert response.status_code == 400
+    assert [e.split(":")[0] for e in response.context["file_errors"]] == ["bad.gif"]
+    assert not ArtworkImage.objects.exists()
+
+
+def test_truncated_jpeg_is_rejected(client, artist):
+    client.force_login(artist)
+    data = image_bytes("JPEG", size=(400, 300))
+    response = _post(client, [SimpleUploadedFile("cut.jpg", data[: len(data) // 2])])
+    assert response.status_code == 400
+    assert response.context["file_errors"][0].startswith("cut.jpg: ")
+
+
+def test_file_over_the_size_limit_is_rejected(client, artist, settings):
+    settings.ATELIER_MAX_UPLOAD_BYTES = 2048
+    client.force_login(artist)
+    big = _jpeg("big.jpg", size=(600, 600), quality=100)
+    response = _post(client, [big])
+    assert response.status_code == 400
+    assert "big.jpg" in response.context["file_errors"][0]
+    assert not Artwork.objects.exists()
+
+
+def test_image_over_the_pixel_limit_is_rejected_before_decoding(client, artist, settings):
+    settings.ATELIER_MAX_PIXELS = 100 * 100
+    client.force_login(artist)
+    response = _post(client, [_jpeg("huge.jpg", size=(200, 200))])
+    assert response.status_code == 400
+    assert "huge.jpg" in response.context["file_errors"][0]
+
+
+def test_animation_over_the_frame_cap_is_rejected(client, artist, settings):
+    settings.ATELIER_MAX_FRAMES = 3
+    frames = [Image.new("RGB", (20, 20), (i * 40, 0, 0)) for i in range(5)]
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:], duration=50)
+    client.force_login(artist)
+    response = _post(client, [SimpleUploadedFile("anim.gif", out.getvalue())])
+    assert response.status_code == 400
+    assert "anim.gif" in response.context["file_errors"][0]
+
+
+def test_missing_title_and_label_show_inline_errors(client, artist):
+    client.force_login(artist)
+    response = client.post(reverse("gallery:upload"), {"images": [_jpeg()]})
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert "title" in form.errors and "label" in form.errors
+    assert not Artwork.objects.exists()
+
+
+def test_ai_assisted_needs_the_stages(client, artist):
+    client.force_login(artist)
+    response = _post(client, [_jpeg()], label="ai-assisted")
+    assert response.status_code == 400
+    assert "ai_stages" in response.context["form"].errors
+
+
+def test_ai_generated_refused_when_the_site_does_not_accept_it(client, artist, settings):
+    settings.ATELIER_ALLOW_AI_GENERATED = False
+    client.force_login(artist)
+    response = _post(client, [_jpeg()], label="ai-generated")
+    assert response.status_code == 400
+    assert not Artwork.objects.exists()
+
+
+def test_upload_stores_private_original_under_server_name_and_enqueues_on_commit(
+    client, artist, django_capture_on_commit_callbacks
+):
+    client.force_login(artist)
+    upload = SimpleUploadedFile("../../My Secret Name.jpg", image_bytes("JPEG", size=(900, 600)))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = _post(client, [upload], process=[_jpeg("wip.jpg")])
+    artwork = Artwork.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("gallery:artwork_status", args=[artwork.pk])
+    assert artwork.status == Artwork.Status.PROCESSING
+    images = list(artwork.images.order_by("kind"))
+    assert [i.kind for i in images] == ["final", "process"]
+    for image in images:
+        assert "Secret" not in image.original.name and ".." not in image.original.name
+        assert image.original.name.startswith("originals/")
+        assert (Path(settings.PRIVATE_MEDIA_ROOT) / image.original.name).exists()
+        assert len(image.sha256) == 64
+    assert _files_under(settings.MEDIA_ROOT) == []
+    # One processing task per image (plus the search index refresh), and only after the commit.
+    assert len(callbacks) == 3
+    assert sorted(t.name for t in artwork.tags.all()) == ["Sea", "harbour"]
+
+
+def test_upload_is_published_with_derivatives_and_label_history(client, artist, publish):
+    client.force_login(artist)
+    response = publish(client, [_jpeg(size=(1500, 1000))])
+    assert response.status_code == 302
+    artwork = Artwork.objects.get()
+    assert artwork.status == Artwork.Status.PUBLISHED and artwork.published_at
+    image = artwork.images.get()
+    assert image.state == ArtworkImage.State.READY
+    widths = sorted({d["width"] for d in image.derivatives})
+    assert widths == [320, 640, 1280, 1500]
+    assert {d["format"] for d in image.derivatives} == {"webp", "jpeg"}
+    for d in image.derivatives:
+        assert (Path(settings.MEDIA_ROOT) / d["name"]).exists()
+    assert image.phash and image.placeholder.startswith("#")
+    history = list(artwork.label_changes.all())
+    assert [(h.from_label, h.to_label, h.by) for h in history] == [("", "human-made", "artist")]
+    status_page = client.get(reverse("gallery:artwork_status", args=[artwork.pk]))
+    assert "Published." in status_page.content.decode()
+
+
+def test_public_derivatives_carry_no_gps_or_metadata(client, artist, publish):
+    exif = Image.Exif()
+    exif[0x010F] = "Canon"
+    exif[0x8825] = {2: (51.0, 30.0, 0.0), 1: "N"}  # GPSInfo
+    source = io.BytesIO()
+    Image.new("RGB", (700, 500), (10, 120, 200)).save(source, "JPEG", exif=exif.tobytes())
+    client.force_login(artist)
+    publish(client, [SimpleUploadedFile("gps.jpg", source.getvalue())])
+    image = ArtworkImage.objects.get()
+    assert image.derivatives
+    for d in image.derivatives:
+        data = (Path(settings.MEDIA_ROOT) / d["name"]).read_bytes()
+        assert b"Exif" not in data and b"Canon" not in data
+        with Image.open(io.BytesIO(data)) as im:
+            assert not im.getexif()
+
+
+def test_task_run_twice_makes_one_set_of_derivatives(client, artist, publish):
+    client.force_login(artist)
+    publish(client, [_jpeg(size=(800, 600))])
+    image = ArtworkImage.objects.get()
+    before = sorted(_files_under(settings.MEDIA_ROOT))
+    ArtworkImage.objects.filter(pk=image.pk).update(state=ArtworkImage.State.PROCESSING)
+    process_image.apply(args=[image.pk])
+    process_image.apply(args=[image.pk])
+    assert sorted(_files_under(settings.MEDIA_ROOT)) == before
+    image.refresh_from_db()
+    assert image.state == ArtworkImage.State.READY
+    assert Artwork.objects.get().status == Artwork.Status.PUBLISHED
+
+
+def test_unreadable_image_fails_with_a_reason_and_retry_requeues(
+    client, artist, publish, django_capture_on_commit_callbacks
+):
+    client.force_login(artist)
+    publish(client, [_jpeg(size=(300, 200))])
+    image = ArtworkImage.objects.get()
+    artwork = image.artwork
+    # Damage the stored original, then reprocess: the artist must see why, and keep the file.
+    Artwork.objects.filter(pk=artwork.pk).update(status="processing", published_at=None)
+    ArtworkImage.objects.filter(pk=image.pk).update(state="pending")
+    path = Path(settings.PRIVATE_MEDIA_ROOT) / image.original.name
+    path.write_bytes(b"garbage")
+    process_image.apply(args=[image.pk])
+    artwork.refresh_from_db()
+    image.refresh_from_db()
+    assert artwork.status == Artwork.Status.FAILED
+    assert "could not read this image" in artwork.status_reason
+    assert image.state == ArtworkImage.State.FAILED and path.exists()
+    page = client.get(reverse("gallery:artwork_status", args=[artwork.pk])).content.decode()
+    assert "Processing failed." in page and "Retry" in page
+
+    path.write_bytes(image_bytes("JPEG", size=(300, 200)))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("gallery:artwork_retry", args=[artwork.pk]))
+    assert response.status_code == 302
+    artwork.refresh_from_db()
+    assert artwork.status == Artwork.Status.PUBLISHED
+
+
+def test_sweeper_requeues_a_stuck_image(client, artist, django_capture_on_commit_callbacks):
+    client.force_login(artist)
+    with django_capture_on_commit_callbacks(execute=False):
+        _post(client, [_jpeg()])  # the task is never run: a lost message
+    image = ArtworkImage.objects.get()
+    assert image.state == ArtworkImage.State.PENDING
+    assert pipeline.images_sweep_stuck() == 0  # not old enough yet
+    ArtworkImage.objects.filter(pk=image.pk).update(
+        state_changed_at=timezone.now() - timedelta(hours=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert pipeline.images_sweep_stuck() == 1
+    assert callbacks, "the re-enqueue waits for the commit"
+    image.refresh_from_db()
+    assert image.state == ArtworkImage.State.READY and image.attempts == 1
+    assert Artwork.objects.get().status == Artwork.Status.PUBLISHED
+
+
+def test_sweeper_fails_an_image_that_keeps_getting_stuck(artist, client, publish):
+    client.force_login(artist)
+    publish(client, [_jpeg()])
+    image = ArtworkImage.objects.get()
+    Artwork.objects.filter(pk=image.artwork_id).update(status="processing", published_at=None)
+    ArtworkImage.objects.filter(pk=image.pk).update(
+        state="processing",
+        attempts=pipeline.MAX_ATTEMPTS,
+        state_changed_at=timezone.now() - timedelta(hours=1),
+    )
+    assert pipeline.images_sweep_stuck() == 0
+    image.refresh_from_db()
+    assert image.state == ArtworkImage.State.FAILED
+    assert Artwork.objects.get().status == Artwork.Status.FAILED
+
+
+@pytest.fixture
+def uploaded(client, artist, publish):
+    client.force_login(artist)
+    publish(client, [_jpeg()])
+    client.logout()
+    return ArtworkImage.objects.get()
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [
+        ("anonymous", 404),
+        ("viewer", 404),
+        ("other_artist", 404),
+        ("trusted_reviewer", 404),
+        ("suspended_user", 404),
+        ("artist", 200),
+        ("moderator", 200),
+    ],
+)
+def test_only_owner_and_moderators_fetch_the_original(client, request, uploaded, who, status):
+    if who != "anonymous":
+        client.force_login(request.getfixturevalue(who))
+    response = client.get(reverse("gallery:original", args=[uploaded.pk]))
+    assert response.status_code == status
+    if status == 200:
+        data = b"".join(response.streaming_content)
+        assert data == (Path(settings.PRIVATE_MEDIA_ROOT) / uploaded.original.name).read_bytes()
+        assert response["Cache-Control"] == "private, no-store"
+
+
+def test_originals_are_not_under_the_public_media_url(client, uploaded):
+    response = client.get(settings.MEDIA_URL + uploaded.original.name)
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("anonymous", 302), ("unverified_user", 302), ("suspended_user", 403), ("viewer", 200)],
+)
+def test_who_may_open_the_upload_page(client, request, who, expected):
+    if who != "anonymous":
+        client.force_login(request.getfixturevalue(who))
+    assert client.get(reverse("gallery:upload")).status_code == expected
+
+
+def test_per_user_rate_limit(client, artist, settings, publish):
+    settings.ATELIER_UPLOADS_PER_HOUR = 2
+    client.force_login(artist)
+    assert publish(client, [_jpeg()]).status_code == 302
+    assert publish(client, [_jpeg()]).status_code == 302
+    third = publish(client, [_jpeg()])
+    assert third.status_code == 400
+    assert "in the last hour" in third.context["file_errors"][0]
+    assert Artwork.objects.count() == 2
+
+
+def test_storage_quota(client, artist, settings):
+    settings.ATELIER_STORAGE_QUOTA_BYTES = 1500
+    client.force_login(artist)
+    response = _post(client, [_jpeg(size=(300, 300), quality=95)])
+    assert response.status_code == 400
+    assert "storage quota" in response.context["file_errors"][0]
+
+
+def test_edit_records_label_change_in_history(client, artist, uploaded):
+    client.force_login(artist)
+    artwork = uploaded.artwork
+    response = client.post(
+        reverse("gallery:artwork_edit", args=[artwork.pk]),
+        {
+            "title": "Harbour (revised)",
+            "medium": "drawing",
+            "tags": "sea",
+            "label": "ai-assisted",
+            "ai_stages": ["reference", "upscaling"],
+            "reason": "I used an AI reference board.",
+            f"alt_{uploaded.pk}": "Boats at dusk",
+        },
+    )
+    assert response.status_code == 302
+    artwork.refresh_from_db()
+    uploaded.refresh_from_db()
+    assert artwork.label == "ai-assisted" and artwork.ai_minor_only
+    assert uploaded.alt_text == "Boats at dusk"
+    last = LabelChange.objects.filter(artwork=artwork).last()
+    assert (last.from_label, last.to_label, last.by) == ("human-made", "ai-assisted", "artist")
+    page = client.get(artwork.get_absolute_url()).content.decode()
+    assert "I used an AI reference board." in page
+
+
+@pytest.mark.parametrize("who", ["anonymous", "viewer", "other_artist", "moderator"])
+def test_only_the_owner_edits_or_deletes(client, request, uploaded, who):
+    if who != "anonymous":
+        client.force_login(request.getfixturevalue(who))
+    artwork = uploaded.artwork
+    edit = client.post(reverse("gallery:artwork_edit", args=[artwork.pk]), {"title": "x"})
+    delete = client.post(reverse("gallery:artwork_delete", args=[artwork.pk]))
+    assert edit.status_code in (302, 404) and delete.status_code in (302, 404)
+    if who != "anonymous":
+        assert edit.status_code == 404 and delete.status_code == 404
+    artwork.refresh_from_db()
+    assert artwork.title == "Harbour"
+
+
+def test_delete_removes_files_after_commit(
+    client, artist, uploaded, django_capture_on_commit_callbacks
+):
+    client.force_login(artist)
+    artwork = uploaded.artwork
+    original = Path(settings.PRIVATE_MEDIA_ROOT) / uploaded.original.name
+    assert original.exists() and _files_under(settings.MEDIA_ROOT)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client.post(reverse("gallery:artwork_delete", args=[artwork.pk]))
+    assert response.status_code == 302
+    assert original.exists(), "files must outlive a transaction that might still roll back"
+    for callback in callbacks:
+        callback()
+    assert not original.exists()
+    assert _files_under(settings.MEDIA_ROOT) == []
+    assert not Artwork.objects.exists()
+
+
+def test_processing_page_is_private_to_the_owner(client, uploaded, viewer):
+    client.force_login(viewer)
+    assert (
+        client.get(reverse("gallery:artwork_status", args=[uploaded.artwork_id])).status_code == 404
+    )
+
+
+def test_unpublished_artwork_is_hidden_from_others(client, uploaded, viewer):
+    Artwork.objects.filter(pk=uploaded.artwork_id).update(status="processing", published_at=None)
+    client.force_login(viewer)
+    assert client.get(f"/artworks/{uploaded.artwork_id}/x/").status_code == 404
+
+
+def test_media_dir_settings_are_per_worker():
+    assert str(os.getpid()) in str(settings.MEDIA_ROOT)
