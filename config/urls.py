@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from config import health
+from gallery.views.media import public_media
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -20,8 +20,7 @@ if settings.SERVE_MEDIA:
     urlpatterns += [
         re_path(
             rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$",
-            serve,
-            {"document_root": settings.MEDIA_ROOT},
+            public_media,
         )
     ]
 

@@ -1,6 +1,7 @@
 from django.urls import path
 from django.views.generic import TemplateView
 
+from gallery.feeds import ArtistFeed, TagFeed
 from gallery.views import artworks, feeds, meta, upload
 
 app_name = "gallery"
@@ -9,6 +10,7 @@ urlpatterns = [
     path("following/", feeds.following, name="following"),
     path("search/", feeds.search, name="search"),
     path("tags/<slug:slug>/", feeds.tag, name="tag"),
+    path("tags/<slug:slug>/feed.atom", TagFeed(), name="tag_feed"),
     path("medium/<slug:medium>/", feeds.medium, name="medium"),
     path("preference/", feeds.preference_set, name="preference"),
     path("upload/", upload.upload, name="upload"),
@@ -30,4 +32,5 @@ urlpatterns = [
     path(".well-known/tdmrep.json", meta.tdmrep_json, name="tdmrep"),
     path("@<str:handle>/", feeds.artist, name="artist"),
     path("@<str:handle>/follow/", feeds.follow, name="follow"),
+    path("@<str:handle>/feed.atom", ArtistFeed(), name="artist_feed"),
 ]

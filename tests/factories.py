@@ -72,8 +72,10 @@ class ArtworkFactory(factory.django.DjangoModelFactory):
     def with_image(obj, create, extracted, **kwargs):
         if not create or extracted is False:
             return
+        key = f"t{obj.pk}"
         image = ArtworkImage.objects.create(
             artwork=obj,
+            derivative_key=key,
             original=f"originals/test/{obj.pk}.jpg",
             format="JPEG",
             bytes=100,
@@ -83,8 +85,8 @@ class ArtworkFactory(factory.django.DjangoModelFactory):
             state=ArtworkImage.State.READY,
             placeholder="#336699",
             derivatives=[
-                {"name": f"art/t{obj.pk}/320.webp", "width": 320, "height": 240, "format": "webp"},
-                {"name": f"art/t{obj.pk}/320.jpg", "width": 320, "height": 240, "format": "jpeg"},
+                {"name": f"art/{key}/320.webp", "width": 320, "height": 240, "format": "webp"},
+                {"name": f"art/{key}/320.jpg", "width": 320, "height": 240, "format": "jpeg"},
             ],
         )
         obj.cover = image

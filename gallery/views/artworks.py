@@ -46,7 +46,7 @@ def artwork_detail(request, pk: int, slug: str | None = None):
         request.user.is_authenticated
         and Follow.objects.filter(follower_id=request.user.pk, artist_id=artwork.artist_id).exists()
     )
-    return render(
+    response = render(
         request,
         "gallery/artwork_detail.html",
         {
@@ -64,6 +64,8 @@ def artwork_detail(request, pk: int, slug: str | None = None):
             "is_owner": request.user.is_authenticated and request.user.pk == artwork.artist_id,
         },
     )
+    response.ai_training_allowed = not artwork.artist.ai_training_opt_out
+    return response
 
 
 def json_ld(artwork, finals) -> str:

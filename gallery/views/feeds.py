@@ -90,12 +90,14 @@ def artist(request, handle: str):
         request.user.is_authenticated
         and Follow.objects.filter(follower_id=request.user.pk, artist=person).exists()
     )
-    return _listing(
+    response = _listing(
         request,
         template="gallery/artist_detail.html",
         context={"artist": person, "is_following": is_following},
         artist_id=person.pk,
     )
+    response.ai_training_allowed = not person.ai_training_opt_out
+    return response
 
 
 @require_POST

@@ -47,5 +47,5 @@ def ai_txt(request) -> HttpResponse:
 @cache_control(max_age=3600, public=True)
 def tdmrep_json(request) -> JsonResponse:
     """W3C TDMRep: text-and-data-mining rights reserved for every path, with our policy."""
-    policy = f"{settings.SITE_URL}/about/labels#ai-training"
+    policy = f"{settings.SITE_URL}/about/labels/#ai-training"
     return JsonResponse([{"location": "/", "tdm-reservation": 1, "tdm-policy": policy}], safe=False)

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from gallery import provenance
 from gallery.provenance import (
     VERDICT_AI_ASSISTED,
     VERDICT_AI_GENERATED,
@@ -30,6 +29,7 @@ from gallery.provenance import (
     contradicts,
     scan_bytes,
     scan_file,
+    stealth,
 )
 
 from . import provenance_files as pf
@@ -263,7 +263,7 @@ def test_webp_with_alpha_stealth_metadata_is_ai_generated():
 
 def test_rgba_png_without_stealth_magic_is_not_decoded(monkeypatch):
     calls = []
-    monkeypatch.setattr(provenance, "_alpha_lsb_column_major", lambda *a: calls.append(a))
+    monkeypatch.setattr(stealth, "_alpha_lsb_column_major", lambda *a: calls.append(a))
     data = pf.encode(pf.image("RGBA", (300, 400)), "PNG")
 
     result = scan_bytes(data)
