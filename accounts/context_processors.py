@@ -2,7 +2,15 @@ from django.conf import settings
 
 
 def site(request) -> dict:
+    """Site-wide values; the unread count is one indexed query, and only for members."""
+    unread = 0
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        from accounts.models import Notification
+
+        unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
     return {
         "SITE_URL": settings.SITE_URL,
         "ALLOW_AI_GENERATED": settings.ATELIER_ALLOW_AI_GENERATED,
+        "unread_notifications": unread,
     }

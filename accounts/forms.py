@@ -54,3 +54,19 @@ class ProfileForm(forms.ModelForm):
         data = {field: self.cleaned_data[field] for field in self.Meta.fields}
         data["links"] = self.cleaned_data["links_text"]
         return data
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=60,
+        help_text="What will use it, e.g. “portfolio sync script”.",
+    )
+    scope = forms.ChoiceField(
+        label="Access",
+        choices=[
+            ("read", "Read only: browse, list, read notifications"),
+            ("write", "Read and write: also post, edit, delete, like and follow"),
+        ],
+        initial="read",
+        widget=forms.RadioSelect,
+    )

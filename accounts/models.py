@@ -93,6 +93,8 @@ class User(AbstractUser):
     trust_level = models.PositiveSmallIntegerField(choices=TrustLevel, default=TrustLevel.NEW)
     suspended_until = models.DateTimeField(null=True, blank=True)
     suspension_reason = models.CharField(max_length=500, blank=True)
+    # The strike ladder's middle rung: until then, new posts wait for a moderator's approval.
+    uploads_held_until = models.DateTimeField(null=True, blank=True)
     ai_training_opt_out = models.BooleanField(
         default=True,
         help_text="Ask AI crawlers not to train on your work (noai, TDMRep, X-Robots-Tag).",
@@ -139,6 +141,10 @@ class User(AbstractUser):
     @property
     def is_suspended(self) -> bool:
         return self.suspended_until is not None and self.suspended_until > timezone.now()
+
+    @property
+    def uploads_held(self) -> bool:
+        return self.uploads_held_until is not None and self.uploads_held_until > timezone.now()
 
     @property
     def is_moderator(self) -> bool:
@@ -190,3 +196,63 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self) -> ApiTokenQuerySet:
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(models.Model):
+    """A member's personal access token for the API.
+
+    Only the SHA-256 digest of the key is stored; the key itself is shown once, when
+    ``accounts.services.token_create`` makes it. ``key_prefix`` lets the member tell tokens apart.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read only"
+        WRITE = "write", "Read and write"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=60)
+    scope = models.CharField(max_length=10, choices=Scope, default=Scope.READ)
+    key_prefix = models.CharField(max_length=8)
+    key_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # api.authentication finds a token by the digest of the key it was sent.
+            models.UniqueConstraint(fields=["key_hash"], name="accounts_apitoken_key_hash_unique"),
+            models.CheckConstraint(
+                condition=models.Q(scope__in=["read", "write"]),
+                name="accounts_apitoken_scope_valid",
+            ),
+        ]
+        indexes = [
+            # The token page lists a member's tokens, newest first.
+            models.Index(fields=["user", "-created_at"], name="accounts_apitoken_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+    @staticmethod
+    def digest(key: str) -> str:
+        import hashlib
+
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.WRITE

@@ -1,15 +1,18 @@
-"""Writes to accounts: profiles, follows, notifications."""
+"""Writes to accounts: profiles, follows, notifications, API tokens."""
 
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.avatars import avatar_render
-from accounts.models import User
+from accounts.models import ApiToken, Notification, User
 
 
 @transaction.atomic
@@ -77,3 +80,65 @@ def preference_set(*, user: User, preference: str) -> None:
     """Store a member's feed label preference."""
     User.objects.filter(pk=user.pk).update(feed_preference=preference)
     user.feed_preference = preference
+
+
+MAX_ACTIVE_TOKENS = 20
+TOKEN_PREFIX = "atl_"  # noqa: S105 (a marker that makes leaked keys easy to scan for)
+# last_used_at is a hint for the member, not an audit trail: one write a minute per token at most.
+TOKEN_TOUCH_EVERY = timedelta(minutes=1)
+
+
+def token_create(*, user: User, name: str, scope: str) -> tuple[ApiToken, str]:
+    """Create a personal access token; returns the row and the key.
+
+    The key is returned only here: the database keeps its SHA-256 digest. Raises
+    ``ValidationError`` for an unknown scope or when the member already has
+    ``MAX_ACTIVE_TOKENS`` active tokens.
+    """
+    if scope not in ApiToken.Scope.values:
+        raise ValidationError("Choose read or read-write access.", code="scope")
+    key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        # The member's row is the lock: two concurrent creations cannot both pass the count.
+        User.objects.select_for_update().filter(pk=user.pk).values_list("pk").get()
+        if ApiToken.objects.active().filter(user=user).count() >= MAX_ACTIVE_TOKENS:
+            raise ValidationError(
+                f"You already have {MAX_ACTIVE_TOKENS} tokens; revoke one you no longer use.",
+                code="too_many",
+            )
+        token = ApiToken.objects.create(
+            user=user,
+            name=name.strip()[:60] or "API token",
+            scope=scope,
+            key_prefix=key[:8],
+            key_hash=ApiToken.digest(key),
+        )
+    return token, key
+
+
+def token_revoke(*, user: User, token_id: int) -> bool:
+    """Revoke one of the member's own active tokens at once.
+
+    Returns False when there is no such token (another member's id, or revoked already).
+    """
+    revoked = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    return revoked == 1
+
+
+def token_touch(*, token: ApiToken) -> None:
+    """Record that a token was used, at most once per ``TOKEN_TOUCH_EVERY``."""
+    now = timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < TOKEN_TOUCH_EVERY:
+        return
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    token.last_used_at = now
+
+
+def notifications_mark_read(*, user: User, notification_id: int | None = None) -> int:
+    """Mark one of the member's notifications read, or all of them; returns how many changed."""
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_id is not None:
+        qs = qs.filter(pk=notification_id)
+    return qs.update(read_at=timezone.now())

@@ -1,13 +1,21 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import member_required
 from accounts.avatars import AvatarRejected
-from accounts.forms import ProfileForm
-from accounts.services import profile_update
+from accounts.forms import ApiTokenForm, ProfileForm
+from accounts.models import ApiToken
+from accounts.services import (
+    notifications_mark_read,
+    profile_update,
+    token_create,
+    token_revoke,
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -34,3 +42,48 @@ def profile_edit(request):
     return render(
         request, "accounts/user_edit.html", {"form": form}, status=400 if form.errors else 200
     )
+
+
+@require_http_methods(["GET", "POST"])
+@member_required(allow_suspended=True)
+def notifications(request):
+    """The member's notifications; POST marks them all read."""
+    if request.method == "POST":
+        notifications_mark_read(user=request.user)
+        return redirect("notifications")
+    items = list(request.user.notifications.all()[:100])
+    return render(request, "accounts/notification_list.html", {"items": items})
+
+
+@require_http_methods(["GET", "POST"])
+@member_required(allow_suspended=True)
+def token_list(request):
+    """The member's API tokens; POST creates one, whose key this response shows once."""
+    form = ApiTokenForm(request.POST if request.method == "POST" else None)
+    new_token, new_key = None, None
+    if request.method == "POST" and form.is_valid():
+        try:
+            new_token, new_key = token_create(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            form = ApiTokenForm()
+    tokens = list(ApiToken.objects.active().filter(user=request.user))
+    response = render(
+        request,
+        "accounts/token_list.html",
+        {"form": form, "tokens": tokens, "new_token": new_token, "new_key": new_key},
+        status=400 if form.errors else 200,
+    )
+    # The new key is in this page and nowhere else: keep it out of every cache.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@member_required(allow_suspended=True)
+def token_revoke_view(request, pk: int):
+    if not token_revoke(user=request.user, token_id=pk):
+        raise Http404("No such token.")
+    messages.success(request, "The token is revoked: requests with it are refused from now on.")
+    return redirect("accounts:token_list")

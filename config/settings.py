@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "accounts",
     "gallery",
     "moderation",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -159,7 +160,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "moderation.tasks.expire_claims",
         "schedule": timedelta(minutes=5),
     },
-    "moderation-daily-report": {
+    "moderation-daily-upkeep": {
+        "task": "moderation.tasks.daily_upkeep",
+        "schedule": crontab(hour=0, minute=5),
+    },
+    "moderation-reports": {
         "task": "moderation.tasks.build_reports",
         "schedule": crontab(hour=0, minute=15),
     },
@@ -328,6 +333,26 @@ ATELIER_MAX_IMAGES_PER_POST = env_int("ATELIER_MAX_IMAGES_PER_POST", 20, minimum
 ATELIER_UPLOADS_PER_HOUR = env_int("ATELIER_UPLOADS_PER_HOUR", 30, minimum=1)
 ATELIER_STORAGE_QUOTA_BYTES = env_int("ATELIER_STORAGE_QUOTA_BYTES", 2 * 1024**3, minimum=1024)
 ATELIER_STUCK_AFTER_MINUTES = env_int("ATELIER_STUCK_AFTER_MINUTES", 10, minimum=1)
+# Moderation (see moderation/services): claims, the strike ladder, community review.
+MODERATION_CLAIM_MINUTES = env_int("MODERATION_CLAIM_MINUTES", 30, minimum=1)
+MODERATION_STRIKE_DAYS = env_int("MODERATION_STRIKE_DAYS", 180, minimum=1)
+# What the n-th active strike brings: warn, hold (uploads wait for approval) or suspend.
+MODERATION_STRIKE_LADDER = env_list("MODERATION_STRIKE_LADDER", ["warn", "hold", "suspend"])
+MODERATION_HOLD_DAYS = env_int("MODERATION_HOLD_DAYS", 30, minimum=1)
+MODERATION_SUSPEND_DAYS = env_int("MODERATION_SUSPEND_DAYS", 30, minimum=1)
+MODERATION_EVIDENCE_DAYS = env_int("MODERATION_EVIDENCE_DAYS", 7, minimum=1)
+MODERATION_FLAGS_PER_HOUR = env_int("MODERATION_FLAGS_PER_HOUR", 10, minimum=1)
+MODERATION_AUTO_HOLD_FLAGS = env_int("MODERATION_AUTO_HOLD_FLAGS", 3, minimum=1)
+MODERATION_REVIEW_TRUST_LEVEL = env_int("MODERATION_REVIEW_TRUST_LEVEL", 3, minimum=0, maximum=4)
+MODERATION_REVIEW_QUORUM = env_int("MODERATION_REVIEW_QUORUM", 5, minimum=1)
+MODERATION_REVIEW_AGREEMENT = env_int("MODERATION_REVIEW_AGREEMENT", 80, minimum=50, maximum=100)
+MODERATION_DUPLICATE_DISTANCE = env_int("MODERATION_DUPLICATE_DISTANCE", 6, minimum=0, maximum=20)
+for _rung in MODERATION_STRIKE_LADDER:
+    if _rung not in ("warn", "hold", "suspend"):
+        raise ImproperlyConfigured(
+            f"MODERATION_STRIKE_LADDER steps must be warn, hold or suspend, not {_rung!r}"
+        )
+
 # Django's own upload limits: files above this go to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -348,3 +373,54 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- API (the api app: Django REST framework + drf-spectacular) --------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        # The site's own pages may call the API with their session; it keeps CSRF checks.
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ReadAnyoneWriteMember"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.ClientThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "60/min",  # per IP address
+        "client": "300/min",  # per token, or per member on the session
+        "token-obtain": "10/min",  # POST /api/v1/auth/token/, per IP and per login
+    },
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AtelierAutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
+    "NUM_PROXIES": 0,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Atelier API",
+    "DESCRIPTION": "Artworks with honest AI labels: listings with the label filter, uploads, "
+    "likes, follows and notifications. Authenticate with `Authorization: Token <key>`.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5",
+    "SWAGGER_UI_FAVICON_HREF": "/static/favicon.svg",
+    "ENUM_NAME_OVERRIDES": {
+        "LabelEnum": "gallery.models.Label",
+        "MediumEnum": "gallery.models.Medium",
+        "AiStageEnum": "gallery.models.AiStage",
+        "VerdictEnum": "gallery.models.Verdict",
+        "ArtworkStatusEnum": "gallery.models.Artwork.Status",
+        "ImageKindEnum": "gallery.models.ArtworkImage.Kind",
+        "ImageStateEnum": "gallery.models.ArtworkImage.State",
+        "LabelChangeByEnum": "gallery.models.LabelChange.By",
+        "FeedPreferenceEnum": "accounts.models.FeedPreference",
+        "TokenScopeEnum": "accounts.models.ApiToken.Scope",
+        "EvidenceKindEnum": "api.serializers.EVIDENCE_KINDS",
+    },
+}
+# --- end API ---------------------------------------------------------------------------------

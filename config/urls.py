@@ -2,8 +2,10 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from accounts.views import notifications
 from config import health
 from gallery.views.media import public_media
+from moderation.views.reports import transparency
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -12,6 +14,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("settings/", include("accounts.urls")),
     path("moderation/", include("moderation.urls")),
+    path("transparency/", transparency, name="transparency"),
+    path("notifications/", notifications, name="notifications"),
+    path("api/", include("api.urls")),
     path("", include("gallery.urls")),
 ]
 

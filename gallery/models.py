@@ -363,3 +363,28 @@ class Like(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} ♥ {self.artwork_id}"
+
+
+class ImageHashBand(models.Model):
+    """One 16-bit quarter of an image's 64-bit perceptual hash.
+
+    Two hashes within Hamming distance 3 share at least one quarter exactly (pigeonhole), so
+    near-duplicate candidates come from an index lookup instead of a scan of every image;
+    ``gallery.selectors.near_duplicates`` then measures the real distance.
+    """
+
+    image = models.ForeignKey(ArtworkImage, on_delete=models.CASCADE, related_name="hash_bands")
+    band = models.PositiveSmallIntegerField()
+    value = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["image", "band"], name="gallery_hashband_unique"),
+        ]
+        indexes = [
+            # gallery.selectors.near_duplicates looks candidates up by (band, value).
+            models.Index(fields=["band", "value"], name="gallery_hashband_lookup"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.image_id}:{self.band}={self.value:04x}"

@@ -160,3 +160,41 @@ def keyset_page(qs: QuerySet[Artwork], cursor: str | None, size: int = PAGE_SIZE
     rows = list(qs[: size + 1])
     items = rows[:size]
     return Page(items=items, next_cursor=encode_cursor(items[-1]) if len(rows) > size else None)
+
+
+def hash_bands(phash: str) -> list[int]:
+    """The four 16-bit quarters of a 16-hex-digit perceptual hash."""
+    return [int(phash[i : i + 4], 16) for i in range(0, 16, 4)]
+
+
+def near_duplicates(*, image, max_distance: int, other_artists_only: bool = True) -> list[tuple]:
+    """Ready final images whose perceptual hash is within ``max_distance`` of ``image``'s.
+
+    Returns ``[(other_image, distance), ...]`` closest first. Candidates share at least one
+    16-bit quarter of the hash (an index lookup); exact for distances up to 3, and in practice
+    catches most within 6.
+    """
+    from django.db.models import Q as _Q
+
+    from gallery.imaging import hash_distance
+    from gallery.models import ArtworkImage, ImageHashBand
+
+    if not image.phash or len(image.phash) != 16:
+        return []
+    match = _Q()
+    for band, value in enumerate(hash_bands(image.phash)):
+        match |= _Q(band=band, value=value)
+    candidate_ids = ImageHashBand.objects.filter(match).values("image_id")
+    candidates = (
+        ArtworkImage.objects.filter(pk__in=candidate_ids, kind="final", state="ready")
+        .exclude(artwork_id=image.artwork_id)
+        .select_related("artwork", "artwork__artist")
+    )
+    if other_artists_only:
+        candidates = candidates.exclude(artwork__artist_id=image.artwork.artist_id)
+    found = []
+    for other in candidates[:200]:
+        distance = hash_distance(image.phash, other.phash)
+        if distance <= max_distance:
+            found.append((other, distance))
+    return sorted(found, key=lambda pair: pair[1])

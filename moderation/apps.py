@@ -4,3 +4,15 @@ from django.apps import AppConfig
 class ModerationConfig(AppConfig):
     name = "moderation"
     verbose_name = "Moderation"
+
+    def ready(self) -> None:
+        from gallery.models import Artwork
+        from gallery.signals import artwork_published, artwork_scanned
+        from moderation import receivers
+
+        artwork_scanned.connect(
+            receivers.on_artwork_scanned, sender=Artwork, dispatch_uid="moderation-scanned"
+        )
+        artwork_published.connect(
+            receivers.on_artwork_published, sender=Artwork, dispatch_uid="moderation-published"
+        )

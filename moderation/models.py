@@ -1,0 +1,371 @@
+"""Flags, cases, decisions, the audit log, strikes, appeals, community votes and reports."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from gallery.models import Artwork, Label
+from gallery.storage import private_storage
+
+USER = settings.AUTH_USER_MODEL
+
+
+class FlagReason(models.TextChoices):
+    UNDISCLOSED_AI = "undisclosed-ai", "Undisclosed AI"
+    WRONG_AI_LABEL = "wrong-ai-label", "Wrong AI label"
+    STOLEN = "stolen", "Stolen / not the uploader's work"
+    SPAM = "spam", "Spam"
+    HARASSMENT = "harassment", "Harassment"
+    SENSITIVE = "sensitive", "Sensitive content not marked"
+    OTHER = "other", "Other"
+
+
+# Reasons about how a work was made: these cases go to the community review queue.
+AI_REASONS = frozenset({FlagReason.UNDISCLOSED_AI, FlagReason.WRONG_AI_LABEL})
+
+
+class FlagSource(models.TextChoices):
+    MEMBER = "member", "A member"
+    PROVENANCE = "provenance", "Provenance scan"
+    DUPLICATE = "duplicate", "Duplicate detection"
+    REUPLOAD = "reupload", "Re-upload of removed work"
+
+
+class CaseQuerySet(models.QuerySet):
+    def open(self) -> CaseQuerySet:
+        return self.filter(status=Case.Status.OPEN)
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    # SET_NULL: an artist deleting the post must not erase the case, its decision or the log.
+    artwork = models.ForeignKey(Artwork, null=True, on_delete=models.SET_NULL, related_name="cases")
+    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    # The reason of the first flag; the queue filters on it.
+    reason = models.CharField(max_length=20, choices=FlagReason)
+    ai_question = models.BooleanField(default=False)
+    # The label when the case opened: reports measure mislabel rates by it.
+    label_at_open = models.CharField(max_length=20, choices=Label, blank=True)
+    escalated = models.BooleanField(default=False)
+    risk_score = models.FloatField(default=0)
+    score_parts = models.JSONField(default=dict, blank=True)
+    claimed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    evidence_due = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # moderation.services.flags.case_for_artwork relies on it: flags on one artwork
+            # gather in one open case even when two arrive at the same moment.
+            models.UniqueConstraint(
+                fields=["artwork"],
+                condition=models.Q(status="open"),
+                name="moderation_case_one_open_per_artwork",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["open", "closed"]),
+                name="moderation_case_status_valid",
+            ),
+        ]
+        indexes = [
+            # The moderators' queue: open cases by risk, then age (moderation.selectors).
+            models.Index(
+                fields=["-risk_score", "id"],
+                name="moderation_case_queue",
+                condition=models.Q(status="open"),
+            ),
+            models.Index(
+                fields=["reason", "-risk_score", "id"],
+                name="moderation_case_queue_reason",
+                condition=models.Q(status="open"),
+            ),
+            models.Index(fields=["closed_at"], name="moderation_case_closed"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Case {self.pk} on artwork {self.artwork_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("moderation:case", kwargs={"pk": self.pk})
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    def claimed_by_other(self, user) -> bool:
+        return (
+            self.claimed_by_id is not None
+            and self.claimed_by_id != user.pk
+            and self.claimed_until is not None
+            and self.claimed_until > timezone.now()
+        )
+
+
+class Flag(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        UPHELD = "upheld", "Upheld"
+        DISMISSED = "dismissed", "Dismissed"
+
+    artwork = models.ForeignKey(Artwork, null=True, on_delete=models.SET_NULL, related_name="flags")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="flags")
+    reporter = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="flags_made"
+    )
+    source = models.CharField(max_length=20, choices=FlagSource, default=FlagSource.MEMBER)
+    reason = models.CharField(max_length=20, choices=FlagReason)
+    note = models.TextField(max_length=2000, blank=True)
+    original_url = models.URLField(max_length=500, blank=True)
+    evidence = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # One open flag per reporter and artwork (moderation.services.flags.flag_create).
+            models.UniqueConstraint(
+                fields=["reporter", "artwork"],
+                condition=models.Q(status="open", reporter__isnull=False),
+                name="moderation_flag_one_open_per_reporter",
+            ),
+            # One open system flag per source and artwork: a re-scan never piles them up.
+            models.UniqueConstraint(
+                fields=["source", "artwork"],
+                condition=models.Q(status="open", reporter__isnull=True),
+                name="moderation_flag_one_open_system_flag",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["reporter", "-created_at"], name="moderation_flag_reporter")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} on {self.artwork_id}"
+
+
+class Decision(models.Model):
+    class Action(models.TextChoices):
+        DISMISS = "dismiss", "Dismiss"
+        RELABEL = "relabel", "Relabel"
+        HIDE = "hide", "Hide from feeds"
+        REMOVE = "remove", "Remove"
+        REQUEST_EVIDENCE = "request-evidence", "Request process evidence"
+        WARN = "warn", "Warn"
+        STRIKE = "strike", "Strike"
+        SUSPEND = "suspend", "Suspend"
+        UNSUSPEND = "unsuspend", "Unsuspend"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")
+    moderator = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    by_community = models.BooleanField(default=False)
+    action = models.CharField(max_length=20, choices=Action)
+    reason = models.TextField(max_length=2000)
+    new_label = models.CharField(max_length=20, choices=Label, blank=True)
+    evidence_due = models.DateTimeField(null=True, blank=True)
+    suspend_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    strike = models.BooleanField(default=False)
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # Exactly one final decision per case: two moderators deciding at once cannot both
+            # succeed (moderation.services.decisions.case_decide also locks the case row).
+            models.UniqueConstraint(fields=["case"], name="moderation_decision_one_per_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} on case {self.case_id}"
+
+    @property
+    def upholds_flags(self) -> bool:
+        return self.action != self.Action.DISMISS
+
+
+class AuditQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The audit log is append-only.")
+
+
+class AuditEntry(models.Model):
+    """Append-only: refused by ``save`` on an existing row, by the queryset, by the admin, and
+    by a PostgreSQL trigger (migration 0002) for anything that reaches the database."""
+
+    actor = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_role = models.CharField(max_length=20)  # moderator | community | system | artist
+    action = models.CharField(max_length=40)
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="audit"
+    )
+    artwork_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    subject_user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    reason = models.TextField(blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_role} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+
+class Strike(models.Model):
+    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="strikes")
+    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="strike_row")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    reversed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "expires_at"], name="moderation_strike_active")]
+
+    def __str__(self) -> str:
+        return f"Strike on {self.user_id} until {self.expires_at:%Y-%m-%d}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.reversed_at is None and self.expires_at > timezone.now()
+
+
+class Appeal(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for a moderator"
+        UPHELD = "upheld", "Upheld: the decision was reversed"
+        DENIED = "denied", "Denied: the decision stands"
+
+    # One appeal per decision, ever (OneToOne).
+    decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="appeal")
+    appellant = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="appeals")
+    statement = models.TextField(max_length=5000)
+    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    response = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="moderation_appeal_open",
+                condition=models.Q(status="open"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Appeal of decision {self.decision_id}"
+
+
+class AppealFile(models.Model):
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(storage=private_storage, max_length=200)
+    format = models.CharField(max_length=10)
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
+class ReviewVote(models.Model):
+    class Vote(models.TextChoices):
+        HUMAN = "human", "Looks human-made"
+        AI = "ai", "Looks AI"
+        UNSURE = "unsure", "Can't tell"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="votes")
+    reviewer = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="review_votes")
+    vote = models.CharField(max_length=10, choices=Vote)
+    weight = models.FloatField(default=1.0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "reviewer"], name="moderation_vote_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer_id}: {self.vote} on {self.case_id}"
+
+
+class ReviewerRecord(models.Model):
+    """How often a member's flags and votes matched final decisions: their weight."""
+
+    user = models.OneToOneField(USER, on_delete=models.CASCADE, related_name="review_record")
+    flags_decided = models.PositiveIntegerField(default=0)
+    flags_upheld = models.PositiveIntegerField(default=0)
+    votes_decided = models.PositiveIntegerField(default=0)
+    votes_agreed = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Record of {self.user_id}"
+
+    @staticmethod
+    def smoothed(hits: int, total: int) -> float:
+        """Accuracy with a prior of 1 hit in 2, so a newcomer starts at 0.5, not 0 or 1."""
+        return (hits + 1) / (total + 2)
+
+    @property
+    def flag_accuracy(self) -> float:
+        return self.smoothed(self.flags_upheld, self.flags_decided)
+
+    @property
+    def vote_accuracy(self) -> float:
+        return self.smoothed(self.votes_agreed, self.votes_decided)
+
+
+class Report(models.Model):
+    class Period(models.TextChoices):
+        DAILY = "daily", "Daily"
+        WEEKLY = "weekly", "Weekly"
+
+    period = models.CharField(max_length=10, choices=Period)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-start"]
+        constraints = [
+            # moderation.tasks.build_reports is idempotent through it (update_or_create).
+            models.UniqueConstraint(fields=["period", "start"], name="moderation_report_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} report from {self.start:%Y-%m-%d}"

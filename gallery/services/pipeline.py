@@ -14,7 +14,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from gallery import imaging, provenance
-from gallery.models import Artwork, ArtworkImage, LabelChange
+from gallery.models import Artwork, ArtworkImage, ImageHashBand, LabelChange
+from gallery.selectors import hash_bands
 from gallery.signals import artwork_published, artwork_scanned
 from gallery.storage import private_storage
 
@@ -107,6 +108,12 @@ def _image_finish(image, scan, rendered, derivatives) -> None:
         )
         if not updated:
             return
+        if image.kind == ArtworkImage.Kind.FINAL and len(rendered.phash) == 16:
+            ImageHashBand.objects.filter(image_id=image.pk).delete()
+            ImageHashBand.objects.bulk_create(
+                ImageHashBand(image_id=image.pk, band=band, value=value)
+                for band, value in enumerate(hash_bands(rendered.phash))
+            )
         _artwork_settle(artwork)
 
 

@@ -8,6 +8,7 @@ import mimetypes
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import member_required
@@ -62,6 +63,8 @@ def artwork_detail(request, pk: int, slug: str | None = None):
             "liked": liked,
             "can_manage": can_manage(request.user, artwork),
             "is_owner": request.user.is_authenticated and request.user.pk == artwork.artist_id,
+            # A URL contract, not an import: gallery never imports moderation.
+            "report_url": reverse("moderation:report", kwargs={"artwork_id": artwork.pk}),
         },
     )
     response.ai_training_allowed = not artwork.artist.ai_training_opt_out

@@ -46,12 +46,18 @@ def test_readyz_names_redis_when_it_is_unreachable(client, settings):
 def dead_broker():
     from config.celery import app
 
-    saved_url, saved_pool = app.conf.broker_url, app._pool
+    def forget_connections():
+        # Celery caches its connection pool and producer pool per broker URL.
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    saved_url = app.conf.broker_url
     app.conf.task_always_eager = False
     app.conf.broker_url = "redis://127.0.0.1:1/0"
-    app._pool = None  # the producer pool was built for the live broker
+    forget_connections()
     yield app
-    app.conf.broker_url, app._pool = saved_url, saved_pool
+    app.conf.broker_url = saved_url
+    forget_connections()
     app.conf.task_always_eager = True
 
 

@@ -1,0 +1,114 @@
+"""Every API error is JSON: ``{"detail": "…", "errors": {"field": ["…"]}}``.
+
+``detail`` is one sentence a person can act on; ``errors`` lists every problem by field
+(``non_field_errors`` for the rest), with the site's own messages where the site has them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import (
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFilesSent,
+)
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.forms import Form
+from django.forms.utils import ErrorDict
+from rest_framework import exceptions, status
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request is too large."
+    default_code = "too_large"
+
+
+class RateLimited(exceptions.Throttled):
+    """A limit of the site's own (uploads per hour) rather than of the API."""
+
+    def __init__(self, detail: str, wait: float | None) -> None:
+        super().__init__(wait=wait, detail=detail)
+        self.detail = exceptions.ErrorDetail(detail, code=self.default_code)
+
+
+def form_errors(form: Form) -> exceptions.ValidationError:
+    """The form's errors, messages untouched, as an API validation error."""
+    return exceptions.ValidationError(_from_error_dict(form.errors))
+
+
+def _from_error_dict(errors: ErrorDict) -> dict[str, list[str]]:
+    return {(NON_FIELD if k == "__all__" else k): [str(m) for m in v] for k, v in errors.items()}
+
+
+def _flatten(detail: Any, prefix: str = "") -> dict[str, list[str]]:
+    """DRF's nested error details → ``{"field": [...], "field.0": [...]}``."""
+    out: dict[str, list[str]] = {}
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            for k, v in _flatten(value, name).items():
+                out.setdefault(k, []).extend(v)
+    elif isinstance(detail, list):
+        for i, value in enumerate(detail):
+            if isinstance(value, dict | list):
+                for k, v in _flatten(value, f"{prefix}.{i}" if prefix else str(i)).items():
+                    out.setdefault(k, []).extend(v)
+            else:
+                out.setdefault(prefix or NON_FIELD, []).append(str(value))
+    else:
+        out.setdefault(prefix or NON_FIELD, []).append(str(detail))
+    return out
+
+
+def _summary(errors: dict[str, list[str]]) -> str:
+    if errors.get(NON_FIELD):
+        first = errors[NON_FIELD][0]
+    else:
+        field, messages = next(iter(errors.items()))
+        first = f"{field}: {messages[0]}"
+    more = sum(len(m) for m in errors.values()) - 1
+    return f"{first} (and {more} more: see errors)" if more > 0 else first
+
+
+def _translate(exc: Exception) -> Exception:
+    """Django's own exceptions that a bad request can raise, as API exceptions."""
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            return exceptions.ValidationError(
+                {(NON_FIELD if k == "__all__" else k): v for k, v in exc.message_dict.items()}
+            )
+        return exceptions.ValidationError({NON_FIELD: exc.messages})
+    if isinstance(exc, RequestDataTooBig):
+        mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        return PayloadTooLarge(f"The request's fields are larger than {mb} MB.")
+    if isinstance(exc, TooManyFilesSent):
+        return exceptions.ValidationError(
+            {"images": [f"At most {settings.ATELIER_MAX_IMAGES_PER_POST} images per post."]}
+        )
+    if isinstance(exc, SuspiciousOperation):
+        return exceptions.ParseError("The request could not be read.")
+    return exc
+
+
+def exception_handler(exc: Exception, context: dict) -> Any:
+    exc = _translate(exc)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _flatten(exc.detail) or {NON_FIELD: ["The request is not valid."]}
+        response.data = {"detail": _summary(errors), "errors": errors}
+    elif isinstance(exc, exceptions.Throttled) and not isinstance(exc, RateLimited):
+        wait = f" in {int(exc.wait)} seconds" if exc.wait else " later"
+        response.data = {"detail": f"Too many requests: try again{wait}.", "errors": {}}
+    else:
+        detail = response.data.get("detail") if isinstance(response.data, dict) else None
+        response.data = {"detail": str(detail or exc), "errors": {}}
+    return response

@@ -1,0 +1,64 @@
+"""Who may do what: the site's own rules (accounts.access), plus the token's scope."""
+
+from __future__ import annotations
+
+from rest_framework import exceptions, permissions
+
+from accounts.access import has_verified_email
+from accounts.models import ApiToken
+
+
+def member_check(request, *, allow_suspended: bool = False, write: bool = False) -> None:
+    """Raise unless the caller is a verified member in good standing.
+
+    The same rules as ``accounts.access.member_required``: anonymous → 401, unverified email →
+    403, suspended → 403 naming the date (unless ``allow_suspended``). For a write through a
+    token, the token must have the write scope.
+    """
+    user = request.user
+    if not user.is_authenticated:
+        raise exceptions.NotAuthenticated(
+            "Sign in first: send “Authorization: Token <key>” "
+            "(make a token on your account page, or with POST /api/v1/auth/token/)."
+        )
+    if write and isinstance(request.auth, ApiToken) and not request.auth.can_write:
+        raise exceptions.PermissionDenied(
+            "This token is read-only; create a read-write token to make changes."
+        )
+    if not has_verified_email(user):
+        raise exceptions.PermissionDenied("Please confirm your email address first.")
+    if not allow_suspended and user.is_suspended:
+        raise exceptions.PermissionDenied(
+            f"Your account is suspended until {user.suspended_until:%d %B %Y}."
+        )
+
+
+class ReadAnyoneWriteMember(permissions.BasePermission):
+    """Anyone may read; writes need a verified, unsuspended member (and a read-write token).
+
+    A view lists methods a suspended member may still use in ``suspended_may`` (deleting their
+    own artwork, as on the site).
+    """
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        member_check(
+            request,
+            allow_suspended=request.method in getattr(view, "suspended_may", ()),
+            write=True,
+        )
+        return True
+
+
+class MemberOnly(permissions.BasePermission):
+    """Signed-in members only, suspended ones included for reads (their own notifications)."""
+
+    def has_permission(self, request, view) -> bool:
+        safe = request.method in permissions.SAFE_METHODS
+        member_check(
+            request,
+            allow_suspended=safe or request.method in getattr(view, "suspended_may", ()),
+            write=not safe,
+        )
+        return True

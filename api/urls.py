@@ -1,0 +1,38 @@
+from django.urls import include, path, re_path
+
+from api.views import artists, artworks, auth, meta, notifications
+
+app_name = "api"
+v1 = [
+    path("auth/token/", auth.TokenView.as_view(), name="token"),
+    path("auth/token/current/", auth.TokenRevokeView.as_view(), name="token_current"),
+    path("me/", auth.MeView.as_view(), name="me"),
+    path("artworks/", artworks.ArtworkListView.as_view(), name="artworks"),
+    path("artworks/<int:pk>/", artworks.ArtworkDetailView.as_view(), name="artwork"),
+    path("artworks/<int:pk>/like/", artworks.ArtworkLikeView.as_view(), name="artwork_like"),
+    path("artists/<str:handle>/", artists.ArtistDetailView.as_view(), name="artist"),
+    path(
+        "artists/<str:handle>/artworks/",
+        artists.ArtistArtworksView.as_view(),
+        name="artist_artworks",
+    ),
+    path("artists/<str:handle>/follow/", artists.ArtistFollowView.as_view(), name="artist_follow"),
+    path("notifications/", notifications.NotificationListView.as_view(), name="notifications"),
+    path(
+        "notifications/read/",
+        notifications.NotificationReadAllView.as_view(),
+        name="notifications_read_all",
+    ),
+    path(
+        "notifications/<int:pk>/read/",
+        notifications.NotificationReadView.as_view(),
+        name="notification_read",
+    ),
+]
+
+urlpatterns = [
+    path("v1/", include(v1)),
+    path("schema/", meta.schema_view, name="schema"),
+    path("docs/", meta.docs_view, name="docs"),
+    re_path(r"^(?P<path>.*)$", meta.not_found),
+]

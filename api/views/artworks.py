@@ -1,0 +1,289 @@
+"""Artworks: the listing, uploads, one artwork (read, edit, delete) and likes.
+
+Every rule is the site's: gallery.forms for the fields, gallery.services.upload for the files
+and allowances, gallery.views.access for who may see or change what.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from api.exceptions import RateLimited, form_errors
+from api.schema import errors
+from api.serializers import (
+    ArtworkCreate,
+    ArtworkDetailSerializer,
+    ArtworkListParams,
+    ArtworkPageSerializer,
+    ArtworkUpdate,
+    LikeStateSerializer,
+)
+from api.views.common import form_data, query, tags_text
+from api.views.listing import artwork_listing, empty_listing
+from gallery.forms import ArtworkEditForm, UploadForm
+from gallery.models import Artwork, ArtworkImage, Like
+from gallery.services.artworks import artwork_delete, artwork_update, like_set
+from gallery.services.upload import (
+    IncomingImage,
+    artwork_create,
+    upload_check_allowance,
+    upload_probe,
+)
+from gallery.views.access import artwork_for_owner, artwork_for_viewer, can_manage
+
+TEXT_FIELDS = ("title", "description", "medium", "tags", "label", "ai_note")
+NULL_CHAR = "\x00"
+
+
+def artwork_response(request: Request, artwork: Artwork, **kwargs) -> Response:
+    """The artwork as its detail; processing and provenance only for its artist and moderators."""
+    images = list(artwork.images.all())
+    artwork.cover = next((i for i in images if i.pk == artwork.cover_id), None)
+    user = request.user
+    liked = (
+        Like.objects.filter(user_id=user.pk, artwork=artwork).exists()
+        if user.is_authenticated
+        else None
+    )
+    context = {
+        "request": request,
+        "images": images,
+        "can_manage": can_manage(user, artwork),
+        "liked": liked,
+    }
+    return Response(ArtworkDetailSerializer(artwork, context=context).data, **kwargs)
+
+
+def _texts(values: list, field: str) -> list[str]:
+    if any(NULL_CHAR in v for v in values):
+        raise exceptions.ValidationError({field: ["Null characters are not allowed."]})
+    return [v.strip()[:500] for v in values]
+
+
+def _upload_wait(artist: User) -> float:
+    """Seconds until the oldest upload of the last hour leaves the hourly window."""
+    since = timezone.now() - timedelta(hours=1)
+    oldest = (
+        Artwork.objects.filter(artist=artist, created_at__gte=since)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if oldest is None:
+        return 60
+    return max(1, math.ceil((oldest - since).total_seconds()))
+
+
+class ArtworkListView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        operation_id="artworks_list",
+        summary="Listed artworks, newest first",
+        description="Published artworks filtered by the label filter (`show`) and the other "
+        "filters, newest first. Keyset pages: follow `next`; there are no counts.",
+        parameters=[ArtworkListParams],
+        responses={200: ArtworkPageSerializer, **errors(400)},
+        tags=["artworks"],
+    )
+    def get(self, request: Request) -> Response:
+        params = query(request, ArtworkListParams)
+        filters = {}
+        if params["following"]:
+            if not request.user.is_authenticated:
+                raise exceptions.NotAuthenticated("Sign in to list the artists you follow.")
+            filters["following_of"] = request.user.pk
+        if params.get("artist"):
+            artist_id = (
+                User.objects.filter(handle__iexact=params["artist"], is_active=True)
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if artist_id is None:
+                return empty_listing(request, params)
+            filters["artist_id"] = artist_id
+        return artwork_listing(request, params, **filters)
+
+    @extend_schema(
+        operation_id="artworks_create",
+        summary="Post an artwork",
+        description="Multipart form data, as the site's upload form: the fields, one or more "
+        "`images` and optional `process_images`. Every file is checked (real format, size, "
+        "pixels) before anything is stored. The artwork starts in `processing`; its "
+        "`processing` block shows the progress.",
+        request={"multipart/form-data": ArtworkCreate},
+        responses={201: ArtworkDetailSerializer, **errors(400, 403, 413, 415)},
+        tags=["artworks"],
+    )
+    def post(self, request: Request) -> Response:
+        finals = request.FILES.getlist("images")
+        process = request.FILES.getlist("process_images")
+        data = form_data(request.data, fields=TEXT_FIELDS, list_fields=("ai_stages",))
+        form = UploadForm(data, files_present=len(finals))
+        if not form.is_valid():
+            raise form_errors(form)
+        alts = _texts(request.data.getlist("alt_text"), "alt_text") if finals else []
+        try:
+            probes = upload_probe(finals + process)
+            upload_check_allowance(artist=request.user, incoming_bytes=sum(p.size for p in probes))
+        except DjangoValidationError as exc:
+            if getattr(exc, "code", None) == "rate_limited":
+                raise RateLimited(exc.messages[0], wait=_upload_wait(request.user)) from None
+            raise exceptions.ValidationError({"images": exc.messages}) from None
+        incoming = [
+            IncomingImage(
+                file=f,
+                probe=p,
+                alt_text=alts[i] if i < len(alts) else "",
+                kind=ArtworkImage.Kind.FINAL if i < len(finals) else ArtworkImage.Kind.PROCESS,
+            )
+            for i, (f, p) in enumerate(zip(finals + process, probes, strict=True))
+        ]
+        cleaned = form.cleaned_data
+        artwork = artwork_create(
+            artist=request.user,
+            title=cleaned["title"],
+            description=cleaned["description"],
+            medium=cleaned["medium"],
+            tags=cleaned["tags"],
+            label=cleaned["label"],
+            ai_stages=cleaned["ai_stages"],
+            ai_note=cleaned["ai_note"],
+            images=incoming,
+        )
+        artwork = Artwork.objects.select_related("artist").get(pk=artwork.pk)
+        location = request.build_absolute_uri(reverse("api:artwork", args=[artwork.pk]))
+        return artwork_response(
+            request, artwork, status=status.HTTP_201_CREATED, headers={"Location": location}
+        )
+
+
+class ArtworkDetailView(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    # As on the site, a suspended artist may still delete their own work.
+    suspended_may = ("DELETE",)
+
+    @extend_schema(
+        operation_id="artworks_retrieve",
+        summary="One artwork",
+        description="Anyone may read a published artwork. Its artist and moderators also see "
+        "it while it is processing, failed or removed, with the `processing` block (state "
+        "per image, provenance verdicts and evidence); for everyone else that is null.",
+        responses={200: ArtworkDetailSerializer, **errors(404)},
+        tags=["artworks"],
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return artwork_response(request, artwork_for_viewer(request, pk))
+
+    @extend_schema(
+        operation_id="artworks_partial_update",
+        summary="Edit an artwork (its artist only)",
+        description="The fields left out keep their values. A label change is recorded in the "
+        "label history with `reason`.",
+        request={"application/json": ArtworkUpdate},
+        responses={200: ArtworkDetailSerializer, **errors(400, 403, 404, 415)},
+        tags=["artworks"],
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        artwork = artwork_for_owner(request, pk)
+        current = {
+            "title": artwork.title,
+            "description": artwork.description,
+            "medium": artwork.medium,
+            "tags": tags_text([t.name for t in artwork.tags.all()]),
+            "label": artwork.label,
+            "ai_stages": artwork.ai_stages,
+            "ai_note": artwork.ai_note,
+        }
+        data = form_data(
+            request.data,
+            fields=(*TEXT_FIELDS, "reason"),
+            list_fields=("ai_stages",),
+            base=current,
+        )
+        form = ArtworkEditForm(data)
+        if not form.is_valid():
+            raise form_errors(form)
+        alt_texts = self._alt_texts(request.data)
+        cleaned = form.cleaned_data
+        artwork_update(
+            artwork=artwork,
+            editor=request.user,
+            title=cleaned["title"],
+            description=cleaned["description"],
+            medium=cleaned["medium"],
+            tags=cleaned["tags"],
+            label=cleaned["label"],
+            ai_stages=cleaned["ai_stages"],
+            ai_note=cleaned["ai_note"],
+            alt_texts=alt_texts,
+            reason=cleaned["reason"],
+        )
+        return artwork_response(request, Artwork.objects.select_related("artist").get(pk=pk))
+
+    @staticmethod
+    def _alt_texts(data) -> dict[int, str]:
+        raw = data.get("alt_texts") if isinstance(data, dict) else None
+        if raw is None:
+            return {}
+        problem = ["Send an object of image id → alt text."]
+        if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+            raise exceptions.ValidationError({"alt_texts": problem})
+        try:
+            ids = [int(k) for k in raw]
+        except ValueError:
+            raise exceptions.ValidationError({"alt_texts": problem}) from None
+        return dict(zip(ids, _texts(list(raw.values()), "alt_texts"), strict=True))
+
+    @extend_schema(
+        operation_id="artworks_destroy",
+        summary="Delete an artwork (its artist only)",
+        responses={204: OpenApiResponse(description="Deleted."), **errors(403, 404)},
+        tags=["artworks"],
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        artwork_delete(artwork=artwork_for_owner(request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ArtworkLikeView(APIView):
+    @extend_schema(
+        operation_id="artworks_like",
+        summary="Like an artwork",
+        request=None,
+        responses={200: LikeStateSerializer, **errors(403, 404)},
+        tags=["artworks"],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        return self._set(request, pk, liked=True)
+
+    @extend_schema(
+        operation_id="artworks_unlike",
+        summary="Take a like back",
+        request=None,
+        responses={200: LikeStateSerializer, **errors(403, 404)},
+        tags=["artworks"],
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        return self._set(request, pk, liked=False)
+
+    @staticmethod
+    def _set(request: Request, pk: int, *, liked: bool) -> Response:
+        artwork = artwork_for_viewer(request, pk)
+        if not artwork.is_public:
+            raise Http404("No such artwork.")
+        count = like_set(user=request.user, artwork=artwork, liked=liked)
+        return Response({"liked": liked, "like_count": count})

@@ -1,0 +1,100 @@
+"""Getting a token with a password, revoking it, and who am I."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.access import has_verified_email
+from accounts.models import ApiToken
+from accounts.services import token_create, token_revoke
+from api.permissions import MemberOnly
+from api.schema import errors
+from api.serializers import MeSerializer, TokenObtain, TokenSerializer
+from api.throttling import ClientThrottle, TokenObtainIpThrottle, TokenObtainLoginThrottle
+
+BAD_LOGIN = "The login or the password is wrong."
+
+
+class TokenView(APIView):
+    # A stale or wrong token in the header must not stop someone from getting a new one.
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ClientThrottle, TokenObtainIpThrottle, TokenObtainLoginThrottle]
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        summary="Get a token with a login and password",
+        description="For an account with a verified email address. Limited to a few attempts "
+        "a minute per IP address and per login. The token is returned once.",
+        request=TokenObtain,
+        responses={201: TokenSerializer, **errors(400, 403, authenticated=False)},
+        auth=[],
+        tags=["auth"],
+    )
+    def post(self, request: Request) -> Response:
+        form = TokenObtain(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        # The site's own backends: a handle (any case) or an email address, as on the login
+        # page; the password is checked in constant time and inactive accounts are refused.
+        user = authenticate(
+            request._request, username=data["login"].strip(), password=data["password"]
+        )
+        if user is None:
+            raise exceptions.ValidationError({"non_field_errors": [BAD_LOGIN]})
+        if not has_verified_email(user):
+            raise exceptions.PermissionDenied(
+                "Please confirm your email address first (see the email we sent you)."
+            )
+        try:
+            token, key = token_create(user=user, name=data["name"], scope=data["scope"])
+        except DjangoValidationError as exc:
+            raise exceptions.ValidationError({"non_field_errors": exc.messages}) from None
+        body = {
+            "token": key,
+            "id": token.pk,
+            "name": token.name,
+            "scope": token.scope,
+            "key_prefix": token.key_prefix,
+        }
+        return Response(TokenSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class TokenRevokeView(APIView):
+    permission_classes = [MemberOnly]
+    suspended_may = ("DELETE",)
+
+    @extend_schema(
+        operation_id="auth_token_revoke",
+        summary="Revoke the token this request is sent with",
+        request=None,
+        responses={204: OpenApiResponse(description="Revoked."), **errors(400, 403)},
+        tags=["auth"],
+    )
+    def delete(self, request: Request) -> Response:
+        if not isinstance(request.auth, ApiToken):
+            raise exceptions.ValidationError(
+                "This request was not sent with a token; revoke tokens on your account page."
+            )
+        token_revoke(user=request.user, token_id=request.auth.pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MeView(APIView):
+    permission_classes = [MemberOnly]
+
+    @extend_schema(
+        operation_id="me_retrieve",
+        summary="The signed-in member",
+        responses={200: MeSerializer, **errors(403)},
+        tags=["auth"],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(request.user, context={"request": request}).data)

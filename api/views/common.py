@@ -1,0 +1,80 @@
+"""Helpers the API views share: reading query parameters and turning input into form data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import exceptions, serializers
+from rest_framework.utils.urls import replace_query_param
+
+
+def query(request, params_class: type[serializers.Serializer]) -> dict[str, Any]:
+    """Validated query parameters, or a 400 naming the bad ones."""
+    params = params_class(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    return params.validated_data
+
+
+def next_url(request, cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    return replace_query_param(request.build_absolute_uri(), "after", cursor)
+
+
+def tags_text(value: Any) -> Any:
+    """A JSON list of tags as the comma-separated text the form reads.
+
+    Each tag is quoted, so one with a space stays one tag (taggit splits on spaces when there
+    is no comma).
+    """
+    if isinstance(value, list | tuple):
+        if not all(isinstance(v, str) for v in value):
+            return value
+        return ", ".join(f'"{v.replace(chr(34), "")}"' for v in value if v.strip())
+    return value
+
+
+def form_data(
+    data: Any, *, fields: tuple[str, ...], list_fields: tuple[str, ...], base: dict | None = None
+) -> dict[str, Any]:
+    """The request's values for a Django form: JSON or form-encoded, on top of ``base``.
+
+    Checks only types (text where the form wants text, a list of text where it wants a list);
+    every rule and message after that is the form's own.
+    """
+    if not hasattr(data, "get"):
+        raise exceptions.ValidationError("Send a JSON object or form fields.")
+    multi = hasattr(data, "getlist")
+    out = dict(base or {})
+    errors: dict[str, list[str]] = {}
+    for name in fields:
+        if name not in data:
+            continue
+        value = data.getlist(name) if multi else data[name]
+        if name == "tags":
+            # Repeated form fields are comma-separated lists in themselves, as on the site;
+            # a JSON list holds one tag per item.
+            value = ", ".join(value) if multi else tags_text(value)
+        elif multi:
+            value = value[-1] if value else ""
+        if value is None:
+            value = ""
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            errors[name] = ["Expected text."]
+            continue
+        out[name] = str(value)
+    for name in list_fields:
+        if name not in data:
+            continue
+        value = data.getlist(name) if multi else data[name]
+        if value is None:
+            value = []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            errors[name] = ["Expected a list of text values."]
+            continue
+        out[name] = value
+    if errors:
+        raise exceptions.ValidationError(errors)
+    return out

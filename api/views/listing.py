@@ -1,0 +1,71 @@
+"""Artwork listings for the API: gallery's own selectors, label filter and keyset pages."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from django.conf import settings
+from django.utils.text import slugify
+from rest_framework import exceptions
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import FeedPreference
+from api.serializers import ArtworkCardSerializer
+from api.views.common import next_url
+from gallery import selectors
+
+BAD_CURSOR = "This cursor is not valid: follow the `next` link of the previous page."
+MAX_ID = 2**63 - 1
+
+
+def valid_cursor(after: str | None) -> str | None:
+    """The cursor if ``gallery.selectors.decode_cursor`` reads it and the database can take it."""
+    if not after:
+        return None
+    position = selectors.decode_cursor(after)
+    if position is None:
+        raise exceptions.ValidationError({"after": [BAD_CURSOR]})
+    when, pk = position
+    try:
+        when.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise exceptions.ValidationError({"after": [BAD_CURSOR]}) from None
+    if not 0 < pk <= MAX_ID:
+        raise exceptions.ValidationError({"after": [BAD_CURSOR]})
+    return after
+
+
+def label_preference(request: Request, chosen: str | None) -> str:
+    """``show`` if given, else the caller's stored preference (human-only when anonymous)."""
+    preference = chosen or selectors.viewer_preference(request)
+    if preference == FeedPreference.ALL and not settings.ATELIER_ALLOW_AI_GENERATED:
+        # As in selectors.viewer_preference: a site that refuses AI-generated work lists none.
+        preference = FeedPreference.ASSISTED
+    return preference
+
+
+def artwork_listing(request: Request, params: dict[str, Any], **filters: Any) -> Response:
+    """One keyset page of listed artworks: two queries whatever the page size (the page, then
+    its tags), plus one to find a tag's id when filtering by tag."""
+    preference = label_preference(request, params.get("show"))
+    after = valid_cursor(params.get("after"))
+    if params.get("tag") is not None:
+        filters["tag"] = slugify(params["tag"]) or "-"
+    if params.get("medium"):
+        filters["medium"] = params["medium"]
+    if params.get("q", "").strip():
+        filters["search"] = params["q"]
+    qs = selectors.artworks_for_listing(preference=preference, **filters).prefetch_related("tags")
+    page = selectors.keyset_page(qs, after, size=params["page_size"])
+    cards = ArtworkCardSerializer(page.items, many=True, context={"request": request}).data
+    return Response(
+        {"results": cards, "next": next_url(request, page.next_cursor), "show": preference}
+    )
+
+
+def empty_listing(request: Request, params: dict[str, Any]) -> Response:
+    preference = label_preference(request, params.get("show"))
+    valid_cursor(params.get("after"))
+    return Response({"results": [], "next": None, "show": preference})

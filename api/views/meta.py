@@ -1,0 +1,42 @@
+"""The schema, its browsable docs, and JSON 404s for unknown API paths."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.urls import Resolver404, resolve
+from django.utils.csp import CSP
+from django.views.decorators.csp import csp_override
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+SWAGGER_ORIGIN = "https://cdn.jsdelivr.net"
+
+
+def _docs_csp() -> dict:
+    # Swagger UI's script and stylesheet come from its CDN; its start-up script is served by
+    # the view itself ('self'); everything else keeps the site's policy.
+    policy = {key: list(value) for key, value in settings.SECURE_CSP.items()}
+    for directive in ("script-src", "style-src", "img-src"):
+        policy[directive] = [*policy.get(directive, [CSP.SELF]), SWAGGER_ORIGIN]
+    return policy
+
+
+schema_view = SpectacularAPIView.as_view()
+docs_view = csp_override(_docs_csp())(SpectacularSwaggerSplitView.as_view(url_name="api:schema"))
+
+
+# Exempt: it changes nothing, and a POST to a wrong path should learn that the path is wrong,
+# not get the site's HTML CSRF page.
+@csrf_exempt
+def not_found(request, path: str = ""):
+    """Unknown API paths answer in JSON like the rest of the API, never the site's HTML 404."""
+    detail = "No such API endpoint; see /api/docs/."
+    if not request.path.endswith("/"):
+        try:
+            resolve(request.path + "/")
+        except Resolver404:
+            pass
+        else:
+            detail = f"No such API endpoint: did you mean {request.path}/ (with a slash)?"
+    return JsonResponse({"detail": detail, "errors": {}}, status=404)

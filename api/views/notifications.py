@@ -1,0 +1,96 @@
+"""The signed-in member's notifications: newest first, and marking them read."""
+
+from __future__ import annotations
+
+import base64
+
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Notification
+from accounts.services import notifications_mark_read
+from api.permissions import MemberOnly
+from api.schema import errors
+from api.serializers import (
+    MarkedReadSerializer,
+    NotificationPageSerializer,
+    NotificationParams,
+    NotificationSerializer,
+)
+from api.views.common import next_url, query
+from api.views.listing import valid_cursor
+from gallery.selectors import decode_cursor
+
+
+def encode_cursor(notification: Notification) -> str:
+    # The same shape as gallery.selectors.encode_cursor, on created_at instead of published_at.
+    raw = f"{notification.created_at.isoformat()}|{notification.pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+class NotificationListView(APIView):
+    permission_classes = [MemberOnly]
+
+    @extend_schema(
+        operation_id="notifications_list",
+        summary="Your notifications, newest first",
+        parameters=[NotificationParams],
+        responses={200: NotificationPageSerializer, **errors(400, 403)},
+        tags=["notifications"],
+    )
+    def get(self, request: Request) -> Response:
+        params = query(request, NotificationParams)
+        after = valid_cursor(params.get("after"))
+        # Walks accounts_notification_list (user, -created_at) like the feeds walk theirs.
+        qs = Notification.objects.filter(user=request.user).order_by("-created_at", "-id")
+        if params["unread"]:
+            qs = qs.filter(read_at__isnull=True)
+        if after:
+            when, pk = decode_cursor(after)
+            qs = qs.filter(
+                Q(created_at__lte=when), Q(created_at__lt=when) | Q(created_at=when, id__lt=pk)
+            )
+        size = params["page_size"]
+        rows = list(qs[: size + 1])
+        items = rows[:size]
+        cursor = encode_cursor(items[-1]) if len(rows) > size else None
+        data = NotificationSerializer(items, many=True, context={"request": request}).data
+        return Response({"results": data, "next": next_url(request, cursor)})
+
+
+class NotificationReadView(APIView):
+    permission_classes = [MemberOnly]
+    # Suspension notices arrive as notifications: a suspended member can still read them.
+    suspended_may = ("POST",)
+
+    @extend_schema(
+        operation_id="notifications_read",
+        summary="Mark one notification read",
+        request=None,
+        responses={200: NotificationSerializer, **errors(403, 404)},
+        tags=["notifications"],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        notification = get_object_or_404(Notification, pk=pk, user=request.user)
+        notifications_mark_read(user=request.user, notification_id=notification.pk)
+        notification.refresh_from_db(fields=["read_at"])
+        return Response(NotificationSerializer(notification, context={"request": request}).data)
+
+
+class NotificationReadAllView(APIView):
+    permission_classes = [MemberOnly]
+    suspended_may = ("POST",)
+
+    @extend_schema(
+        operation_id="notifications_read_all",
+        summary="Mark all your notifications read",
+        request=None,
+        responses={200: MarkedReadSerializer, **errors(403)},
+        tags=["notifications"],
+    )
+    def post(self, request: Request) -> Response:
+        return Response({"marked_read": notifications_mark_read(user=request.user)})

@@ -1,0 +1,153 @@
+"""Moderation's reads: the queues, a case with everything around it, an artist's history."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from gallery.models import ArtworkImage
+from moderation.models import Appeal, Case, Decision, Flag, FlagSource, ReviewVote, Strike
+
+QUEUE_PAGE = 50
+AGES = {"day": timedelta(days=1), "week": timedelta(days=7), "older": None}
+
+
+def _flag_count():
+    return Subquery(
+        Flag.objects.filter(case=OuterRef("pk"))
+        .order_by()
+        .values("case")
+        .annotate(n=Count("id"))
+        .values("n")[:1],
+        output_field=IntegerField(),
+    )
+
+
+def queue_cases(*, reason: str | None = None, age: str | None = None) -> QuerySet[Case]:
+    """Open cases, riskiest first, with what a queue row shows in one query."""
+    qs = Case.objects.open()
+    if reason:
+        qs = qs.filter(reason=reason)
+    if age in ("day", "week"):
+        qs = qs.filter(opened_at__gte=timezone.now() - AGES[age])
+    elif age == "older":
+        qs = qs.filter(opened_at__lt=timezone.now() - AGES["week"])
+    return (
+        qs.select_related("artwork", "artwork__artist", "artwork__cover", "claimed_by")
+        .annotate(flag_count=_flag_count())
+        .order_by("-risk_score", "id")
+    )
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    items: list[Case]
+    next_cursor: str | None
+
+
+def queue_page(qs: QuerySet[Case], cursor: str | None) -> QueuePage:
+    """Keyset page on (risk_score desc, id asc): no OFFSET, no COUNT, fixed queries."""
+    position = None
+    if cursor:
+        try:
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+            score, pk = raw.split("|")
+            position = (float(score), int(pk))
+        except (ValueError, binascii.Error, UnicodeDecodeError):
+            position = None
+    if position:
+        score, pk = position
+        qs = qs.filter(Q(risk_score__lt=score) | Q(risk_score=score, id__gt=pk))
+    rows = list(qs[: QUEUE_PAGE + 1])
+    items = rows[:QUEUE_PAGE]
+    next_cursor = None
+    if len(rows) > QUEUE_PAGE:
+        last = items[-1]
+        next_cursor = (
+            base64.urlsafe_b64encode(f"{last.risk_score}|{last.pk}".encode()).decode().rstrip("=")
+        )
+    return QueuePage(items=items, next_cursor=next_cursor)
+
+
+def case_detail(case: Case) -> dict:
+    """Everything a moderator needs on one page."""
+    artwork = case.artwork
+    flags = list(case.flags.select_related("reporter"))
+    images = list(artwork.images.all()) if artwork else []
+    duplicates = []
+    for flag in flags:
+        if flag.source != FlagSource.DUPLICATE:
+            continue
+        ids = [e.get("other_image_id") for e in flag.evidence if e.get("other_image_id")]
+        others = ArtworkImage.objects.select_related("artwork", "artwork__artist").in_bulk(ids)
+        for item in flag.evidence:
+            mine = next((i for i in images if i.pk == item.get("image_id")), None)
+            other = others.get(item.get("other_image_id"))
+            if mine and other:
+                duplicates.append({"mine": mine, "other": other, "summary": item.get("summary")})
+    evidence = []
+    for image in images:
+        for item in (image.provenance or {}).get("evidence", []):
+            if item not in evidence:
+                evidence.append(item)
+    votes = list(case.votes.select_related("reviewer"))
+    tally = {choice: 0 for choice in ReviewVote.Vote.values}
+    for vote in votes:
+        tally[vote.vote] += 1
+    return {
+        "case": case,
+        "artwork": artwork,
+        "flags": flags,
+        "finals": [i for i in images if i.kind == ArtworkImage.Kind.FINAL],
+        "process_images": [i for i in images if i.kind == ArtworkImage.Kind.PROCESS],
+        "evidence": evidence,
+        "duplicates": duplicates,
+        "votes": votes,
+        "tally": tally,
+        "history": artist_history(artwork.artist_id, exclude_case=case.pk) if artwork else {},
+        "audit": list(case.audit.select_related("actor")[:50]),
+        "label_history": list(artwork.label_changes.select_related("actor")) if artwork else [],
+    }
+
+
+def artist_history(user_id: int, *, exclude_case: int | None = None) -> dict:
+    decisions = (
+        Decision.objects.filter(case__artwork__artist_id=user_id)
+        .exclude(case_id=exclude_case)
+        .select_related("case", "case__artwork")[:20]
+    )
+    return {
+        "decisions": list(decisions),
+        "strikes": list(Strike.objects.filter(user_id=user_id).select_related("decision")),
+    }
+
+
+def review_queue(*, reviewer) -> QuerySet[Case]:
+    """Open AI-label cases this reviewer has not voted on and does not own; no private data."""
+    return (
+        Case.objects.open()
+        .filter(ai_question=True, escalated=False, artwork__isnull=False)
+        .exclude(artwork__artist_id=reviewer.pk)
+        .exclude(votes__reviewer=reviewer)
+        .select_related("artwork", "artwork__cover")
+        .order_by("opened_at", "id")
+    )
+
+
+def appeals_queue() -> QuerySet[Appeal]:
+    return (
+        Appeal.objects.filter(status=Appeal.Status.OPEN)
+        .select_related(
+            "decision",
+            "decision__case",
+            "decision__case__artwork",
+            "appellant",
+            "decision__moderator",
+        )
+        .order_by("created_at", "id")
+    )

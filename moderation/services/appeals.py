@@ -1,0 +1,177 @@
+"""Appeals: once per decision, decided by a different moderator; upheld ones are reversed."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from gallery import imaging
+from gallery.models import Artwork, LabelChange
+from gallery.services.pipeline import label_change
+from gallery.services.visibility import artwork_set_status
+from gallery.storage import private_storage
+from moderation.models import Appeal, AppealFile, Decision, Strike
+from moderation.services import ModerationError
+from moderation.services.audit import audit_write
+from moderation.services.notify import tell_artist
+from moderation.services.trust import trust_recompute
+
+MAX_APPEAL_FILES = 5
+Action = Decision.Action
+
+
+def appeal_subject(decision: Decision) -> User | None:
+    artwork = decision.case.artwork
+    return artwork.artist if artwork is not None else None
+
+
+def appeal_create(*, appellant: User, decision: Decision, statement: str, files=()) -> Appeal:
+    """The artist appeals a decision once, with a statement and optional evidence images.
+
+    Files are checked like uploads (JPEG, PNG, WebP, GIF) and stored privately; raises
+    ``ModerationError`` with the reason otherwise.
+    """
+    subject = appeal_subject(decision)
+    if subject is None or subject.pk != appellant.pk:
+        raise ModerationError("Only the artist can appeal this decision.")
+    if decision.action == Action.DISMISS or decision.reversed_at:
+        raise ModerationError("There is nothing to appeal in this decision.")
+    if not statement.strip():
+        raise ModerationError("Tell the moderators why the decision should change.")
+    files = list(files)
+    if len(files) > MAX_APPEAL_FILES:
+        raise ModerationError(f"At most {MAX_APPEAL_FILES} evidence files.")
+    probes = []
+    for upload in files:
+        try:
+            probes.append(
+                imaging.probe(
+                    upload,
+                    max_bytes=settings.ATELIER_MAX_UPLOAD_BYTES,
+                    max_pixels=settings.ATELIER_MAX_PIXELS,
+                    max_frames=settings.ATELIER_MAX_FRAMES,
+                )
+            )
+        except imaging.ImageRejected as exc:
+            raise ModerationError(f"{(upload.name or 'file')[:80]}: {exc.reason}") from None
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            appeal = Appeal.objects.create(
+                decision=decision, appellant=appellant, statement=statement.strip()[:5000]
+            )
+            for upload, probe in zip(files, probes, strict=True):
+                upload.seek(0)
+                name = private_storage().save(
+                    f"appeals/{secrets.token_urlsafe(24)}.{probe.extension}", upload
+                )
+                stored.append(name)
+                AppealFile.objects.create(appeal=appeal, file=name, format=probe.format)
+            audit_write(
+                actor=appellant, role="artist", action="appeal", case=decision.case,
+                reason=statement[:500], subject_user_id=appellant.pk,
+            )  # fmt: skip
+    except IntegrityError:
+        for name in stored:
+            private_storage().delete(name)
+        raise ModerationError("This decision has already been appealed.") from None
+    return appeal
+
+
+def appeal_decide(*, moderator: User, appeal_id: int, uphold: bool, response: str) -> Appeal:
+    """Decide an appeal; the moderator who made the decision may not. Upholding reverses the
+    decision's effects and its strike."""
+    if not response.strip():
+        raise ModerationError("Write a response: the artist will read it.")
+    with transaction.atomic():
+        appeal = (
+            Appeal.objects.select_for_update(of=("self",))
+            .select_related("decision", "decision__case", "decision__case__artwork")
+            .get(pk=appeal_id)
+        )
+        if appeal.status != Appeal.Status.OPEN:
+            raise ModerationError("This appeal has already been decided.")
+        decision = appeal.decision
+        if decision.moderator_id == moderator.pk:
+            raise ModerationError("Another moderator must decide an appeal of your decision.")
+        before, after = {}, {}
+        if uphold:
+            before, after = _reverse(decision, moderator, response)
+        appeal.status = Appeal.Status.UPHELD if uphold else Appeal.Status.DENIED
+        appeal.decided_by, appeal.decided_at = moderator, timezone.now()
+        appeal.response = response.strip()[:2000]
+        appeal.save()
+        audit_write(
+            actor=moderator, role="moderator",
+            action="appeal-upheld" if uphold else "appeal-denied", case=decision.case,
+            reason=response, before=before, after=after, subject_user_id=appeal.appellant_id,
+        )  # fmt: skip
+        artwork = decision.case.artwork
+        tell_artist(
+            user=appeal.appellant,
+            title=(
+                "Your appeal was upheld: the decision is reversed"
+                if uphold
+                else "Your appeal was reviewed: the decision stands"
+            ),
+            body=appeal.response,
+            url=artwork.get_absolute_url() if artwork else "/",
+            template="appeal",
+            context={"appeal": appeal, "artwork": artwork, "upheld": uphold},
+        )
+    return appeal
+
+
+def _reverse(decision: Decision, moderator: User, response: str) -> tuple[dict, dict]:
+    Decision.objects.filter(pk=decision.pk).update(reversed_at=timezone.now())
+    artwork = decision.case.artwork
+    before: dict = {}
+    after: dict = {"decision_reversed": decision.pk}
+    if artwork is not None:
+        if decision.action == Action.RELABEL:
+            previous = (
+                LabelChange.objects.filter(artwork=artwork, to_label=decision.new_label)
+                .order_by("-created_at", "-id")
+                .values_list("from_label", flat=True)
+                .first()
+            )
+            if previous and previous != artwork.label:
+                before["label"] = artwork.label
+                label_change(
+                    artwork=artwork, to_label=previous, by=LabelChange.By.MODERATOR,
+                    actor=moderator, reason=f"Appeal upheld: {response}",
+                )  # fmt: skip
+                after["label"] = previous
+        elif decision.action in (Action.HIDE, Action.REMOVE):
+            b, a = artwork_set_status(artwork_id=artwork.pk, status=Artwork.Status.PUBLISHED)
+            before.update(b)
+            after.update(a)
+    strike = Strike.objects.filter(decision=decision, reversed_at__isnull=True).first()
+    subject = appeal_subject(decision)
+    if strike is not None:
+        Strike.objects.filter(pk=strike.pk).update(reversed_at=timezone.now())
+        after["strike_reversed"] = True
+    if subject is not None and (strike is not None or decision.action == Action.SUSPEND):
+        _relax_ladder(subject)
+        subject_id = subject.pk
+        transaction.on_commit(lambda: trust_recompute(user_id=subject_id))
+    return before, after
+
+
+def _relax_ladder(user: User) -> None:
+    """Lift the hold or suspension that the remaining active strikes no longer justify."""
+    now = timezone.now()
+    active = Strike.objects.filter(user=user, reversed_at__isnull=True, expires_at__gt=now).count()
+    ladder = settings.MODERATION_STRIKE_LADDER
+    rungs = set(ladder[:active])
+    updates = {}
+    if "suspend" not in rungs:
+        updates.update(suspended_until=None, suspension_reason="")
+    if "hold" not in rungs:
+        updates["uploads_held_until"] = None
+    if updates:
+        User.objects.filter(pk=user.pk).update(**updates)

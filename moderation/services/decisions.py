@@ -1,0 +1,294 @@
+"""Claiming and deciding cases, with every effect: feeds, labels, strikes, the log, messages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
+from gallery.models import Artwork, Label, LabelChange
+from gallery.services.pipeline import label_change
+from gallery.services.visibility import artwork_accept_label, artwork_set_held, artwork_set_status
+from moderation.models import Case, Decision, Flag, FlagSource, ReviewVote, Strike
+from moderation.services import ModerationError
+from moderation.services.audit import audit_write
+from moderation.services.notify import tell_artist, tell_reporters
+from moderation.services.trust import record_for, trust_recompute
+
+Action = Decision.Action
+ARTWORK_ACTIONS = {Action.DISMISS, Action.RELABEL, Action.HIDE, Action.REMOVE}
+# Outcomes that agree with an "it's AI" flag or vote.
+AI_OUTCOMES = {Action.RELABEL, Action.HIDE, Action.REMOVE}
+
+
+def case_claim(*, moderator: User, case_id: int) -> Case:
+    """Claim a case for ``MODERATION_CLAIM_MINUTES``; one conditional UPDATE decides races."""
+    now = timezone.now()
+    until = now + timedelta(minutes=settings.MODERATION_CLAIM_MINUTES)
+    claimed = (
+        Case.objects.open()
+        .filter(pk=case_id)
+        .filter(Q(claimed_by__isnull=True) | Q(claimed_until__lt=now) | Q(claimed_by=moderator))
+        .update(claimed_by=moderator, claimed_until=until)
+    )
+    if not claimed:
+        raise ModerationError("Another moderator is working on this case, or it is closed.")
+    return Case.objects.get(pk=case_id)
+
+
+def case_release(*, moderator: User, case_id: int) -> None:
+    Case.objects.filter(pk=case_id, claimed_by=moderator).update(
+        claimed_by=None, claimed_until=None
+    )
+
+
+def claims_expire() -> int:
+    """Beat task: forget claims past their time so another moderator can take the case."""
+    return Case.objects.filter(claimed_until__lt=timezone.now()).update(
+        claimed_by=None, claimed_until=None
+    )
+
+
+def _lock_open_case(case_id: int, moderator: User | None) -> Case:
+    case = Case.objects.select_for_update(of=("self",)).select_related("artwork").get(pk=case_id)
+    if not case.is_open:
+        raise ModerationError("This case has already been decided.")
+    if moderator is not None and case.claimed_by_other(moderator):
+        raise ModerationError("Another moderator has claimed this case.")
+    return case
+
+
+def case_request_evidence(*, moderator: User, case_id: int, reason: str) -> Case:
+    """Ask the artist for process evidence by a deadline; the post leaves human-only feeds
+    meanwhile. The case stays open for the final decision."""
+    with transaction.atomic():
+        case = _lock_open_case(case_id, moderator)
+        if case.artwork is None:
+            raise ModerationError("The artwork no longer exists.")
+        due = timezone.now() + timedelta(days=settings.MODERATION_EVIDENCE_DAYS)
+        before, after = artwork_set_held(artwork_id=case.artwork_id, held=True)
+        Case.objects.filter(pk=case.pk).update(
+            evidence_due=due, claimed_by=None, claimed_until=None
+        )
+        audit_write(
+            actor=moderator, role="moderator", action=Action.REQUEST_EVIDENCE, case=case,
+            reason=reason, before=before, after={**after, "evidence_due": due.isoformat()},
+        )  # fmt: skip
+        tell_artist(
+            user=case.artwork.artist,
+            title=f"Please show how you made “{case.artwork.title}”",
+            body=(
+                f"{reason}\n\nUntil {due:%d %B %Y}, add work-in-progress images or the layered "
+                "file to the post (edit it, or reply to this message). Meanwhile it is not "
+                "shown in human-only feeds."
+            ),
+            url=case.artwork.get_absolute_url(),
+            template="evidence_request",
+            context={"artwork": case.artwork, "due": due, "reason": reason},
+        )
+    return case
+
+
+def case_decide(
+    *,
+    moderator: User | None,
+    case_id: int,
+    action: str,
+    reason: str,
+    new_label: str = "",
+    strike: bool = False,
+    suspend_days: int | None = None,
+    by_community: bool = False,
+) -> Decision:
+    """Decide a case once. Raises ``ModerationError`` when it is closed, claimed by someone
+    else, or the action does not fit; two moderators deciding at once produce exactly one
+    decision (row lock, then the one-decision-per-case constraint).
+    """
+    if action not in Action.values or action in (Action.REQUEST_EVIDENCE, Action.UNSUSPEND):
+        raise ModerationError("Choose an action.")
+    if not reason.strip():
+        raise ModerationError("Write the reason: the artist will read it.")
+    with transaction.atomic():
+        case = _lock_open_case(case_id, moderator)
+        artwork = case.artwork
+        if action in ARTWORK_ACTIONS - {Action.DISMISS} and artwork is None:
+            raise ModerationError("The artwork no longer exists.")
+        if action == Action.RELABEL and (
+            new_label not in Label.values or new_label == artwork.label
+        ):
+            raise ModerationError("Choose the new label.")
+        if action == Action.SUSPEND and not suspend_days:
+            suspend_days = settings.MODERATION_SUSPEND_DAYS
+        artist = artwork.artist if artwork is not None else None
+        try:
+            with transaction.atomic():
+                decision = Decision.objects.create(
+                    case=case, moderator=moderator, by_community=by_community, action=action,
+                    reason=reason.strip(), new_label=new_label if action == Action.RELABEL else "",
+                    strike=strike or action == Action.STRIKE, suspend_days=suspend_days,
+                )  # fmt: skip
+        except IntegrityError:
+            raise ModerationError("This case has already been decided.") from None
+        before, after = _apply(decision, case, moderator)
+        if decision.strike and artist is not None:
+            after["strike"] = strike_add(user=artist, decision=decision)
+        Case.objects.filter(pk=case.pk).update(
+            status=Case.Status.CLOSED, closed_at=timezone.now(), claimed_by=None,
+            claimed_until=None,
+        )  # fmt: skip
+        upheld = action != Action.DISMISS
+        case.flags.filter(status=Flag.Status.OPEN).update(
+            status=Flag.Status.UPHELD if upheld else Flag.Status.DISMISSED
+        )
+        _update_records(case, decision)
+        audit_write(
+            actor=moderator, role="community" if by_community else "moderator", action=action,
+            case=case, reason=reason, before=before, after=after,
+            subject_user_id=artist.pk if artist else None,
+        )  # fmt: skip
+        _tell(case, decision, artist)
+    return decision
+
+
+def _apply(decision: Decision, case: Case, moderator) -> tuple[dict, dict]:
+    artwork_id = case.artwork_id
+    action = decision.action
+    if action == Action.DISMISS:
+        if artwork_id is None:
+            return {}, {}
+        before, _ = artwork_set_held(artwork_id=artwork_id, held=False)
+        # The files disagreed with the label and a moderator found the label right.
+        _, after = artwork_accept_label(artwork_id=artwork_id)
+        return before, after
+    if action == Action.RELABEL:
+        artwork = Artwork.objects.get(pk=artwork_id)
+        old = artwork.label
+        label_change(
+            artwork=artwork, to_label=decision.new_label, by=LabelChange.By.COMMUNITY
+            if decision.by_community else LabelChange.By.MODERATOR, actor=moderator,
+            reason=decision.reason,
+        )  # fmt: skip
+        before, after = artwork_set_held(artwork_id=artwork_id, held=False)
+        return {**before, "label": old}, after
+    if action == Action.HIDE:
+        return artwork_set_status(
+            artwork_id=artwork_id, status=Artwork.Status.HIDDEN, reason=decision.reason
+        )
+    if action == Action.REMOVE:
+        return artwork_set_status(
+            artwork_id=artwork_id, status=Artwork.Status.REMOVED, reason=decision.reason
+        )
+    artist = case.artwork.artist if case.artwork else None
+    if action == Action.SUSPEND and artist is not None:
+        return user_suspend(user=artist, days=decision.suspend_days, reason=decision.reason)
+    return {}, {}  # warn, strike: the message and the strike are the effect
+
+
+def user_suspend(*, user: User, days: int, reason: str) -> tuple[dict, dict]:
+    before = {"suspended_until": user.suspended_until.isoformat() if user.suspended_until else None}
+    until = timezone.now() + timedelta(days=days)
+    if user.suspended_until and user.suspended_until > until:
+        until = user.suspended_until
+    User.objects.filter(pk=user.pk).update(suspended_until=until, suspension_reason=reason[:500])
+    user.suspended_until = until
+    return before, {"suspended_until": until.isoformat()}
+
+
+def user_unsuspend(*, moderator: User, user: User, reason: str) -> None:
+    """Lift a suspension early (a moderator's action, logged and told to the member)."""
+    with transaction.atomic():
+        before = {
+            "suspended_until": user.suspended_until.isoformat() if user.suspended_until else None
+        }
+        User.objects.filter(pk=user.pk).update(suspended_until=None, suspension_reason="")
+        audit_write(
+            actor=moderator, role="moderator", action=Action.UNSUSPEND, reason=reason,
+            subject_user_id=user.pk, before=before, after={"suspended_until": None},
+        )  # fmt: skip
+        tell_artist(
+            user=user, title="Your suspension was lifted", body=reason, url="/",
+            template="unsuspended", context={"reason": reason},
+        )  # fmt: skip
+
+
+def strike_add(*, user: User, decision: Decision) -> dict:
+    """Add a strike and apply the ladder's rung for the number of active strikes."""
+    now = timezone.now()
+    Strike.objects.create(
+        user=user, decision=decision,
+        expires_at=now + timedelta(days=settings.MODERATION_STRIKE_DAYS),
+    )  # fmt: skip
+    active = Strike.objects.filter(user=user, reversed_at__isnull=True, expires_at__gt=now).count()
+    ladder = settings.MODERATION_STRIKE_LADDER
+    rung = ladder[min(active, len(ladder)) - 1] if ladder else "warn"
+    if rung == "hold":
+        until = now + timedelta(days=settings.MODERATION_HOLD_DAYS)
+        User.objects.filter(pk=user.pk).update(uploads_held_until=until)
+    elif rung == "suspend":
+        user_suspend(user=user, days=settings.MODERATION_SUSPEND_DAYS, reason=decision.reason)
+    transaction.on_commit(lambda: trust_recompute(user_id=user.pk))
+    return {"active_strikes": active, "rung": rung}
+
+
+def _update_records(case: Case, decision: Decision) -> None:
+    ai_outcome = decision.action in AI_OUTCOMES
+    reporters = set(
+        case.flags.filter(source=FlagSource.MEMBER, reporter__isnull=False).values_list(
+            "reporter_id", flat=True
+        )
+    )
+    for reporter_id in reporters:
+        record = record_for(reporter_id)
+        record.flags_decided += 1
+        record.flags_upheld += decision.action != Action.DISMISS
+        record.save()
+    if not case.ai_question:
+        return
+    for vote in case.votes.exclude(vote=ReviewVote.Vote.UNSURE):
+        record = record_for(vote.reviewer_id)
+        record.votes_decided += 1
+        record.votes_agreed += (vote.vote == ReviewVote.Vote.AI) == ai_outcome
+        record.save()
+    people = reporters | set(case.votes.values_list("reviewer_id", flat=True))
+    transaction.on_commit(lambda: [trust_recompute(user_id=uid) for uid in people])
+
+
+OUTCOME_TEXT = {
+    Action.DISMISS: "After review, no action was needed. Thank you for reporting.",
+    Action.RELABEL: "The post's label was corrected. Thank you for reporting.",
+    Action.HIDE: "The post was hidden from feeds. Thank you for reporting.",
+    Action.REMOVE: "The post was removed. Thank you for reporting.",
+    Action.WARN: "The artist was warned. Thank you for reporting.",
+    Action.STRIKE: "The artist received a strike. Thank you for reporting.",
+    Action.SUSPEND: "The account was suspended. Thank you for reporting.",
+}
+
+
+def _tell(case: Case, decision: Decision, artist: User | None) -> None:
+    artwork = case.artwork
+    title_text = artwork.title if artwork else "a post"
+    if artist is not None and decision.action != Action.DISMISS:
+        evidence = [
+            e.get("summary") or e.get("value")
+            for f in case.flags.filter(source=FlagSource.PROVENANCE)
+            for e in f.evidence
+            if e.get("kind") not in ("info", "human")
+        ]
+        tell_artist(
+            user=artist,
+            title=f"Moderation decision about “{title_text}”: {decision.get_action_display()}",
+            body=decision.reason,
+            url=f"/moderation/decisions/{decision.pk}/",
+            template="decision",
+            context={"decision": decision, "artwork": artwork, "evidence": evidence},
+        )
+    reporters = User.objects.filter(
+        pk__in=case.flags.filter(reporter__isnull=False).values("reporter_id")
+    )
+    tell_reporters(
+        reporters=reporters, artwork_title=title_text, outcome=OUTCOME_TEXT[decision.action]
+    )

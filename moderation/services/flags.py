@@ -1,0 +1,167 @@
+"""Flags from members and from the files themselves, gathered into one open case per artwork."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import TrustLevel, User
+from gallery.models import Artwork
+from moderation.models import AI_REASONS, Case, Flag, FlagReason, FlagSource, ReviewVote
+from moderation.services import ModerationError
+from moderation.services.audit import audit_write
+from moderation.services.trust import record_for
+
+
+def case_for_artwork(*, artwork: Artwork, reason: str) -> Case:
+    """The artwork's open case, opened now if there is none.
+
+    Two flags arriving together cannot open two cases: the partial unique constraint
+    ``moderation_case_one_open_per_artwork`` makes the loser re-read the winner's row.
+    """
+    existing = Case.objects.open().filter(artwork=artwork).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            return Case.objects.create(
+                artwork=artwork,
+                reason=reason,
+                ai_question=reason in AI_REASONS,
+                label_at_open=artwork.label,
+            )
+    except IntegrityError:
+        return Case.objects.open().get(artwork=artwork)
+
+
+def flag_create(
+    *, reporter: User, artwork: Artwork, reason: str, note: str = "", original_url: str = ""
+) -> Flag:
+    """A member flags a post. Raises ``ModerationError`` (own post, already flagged, too many
+    flags lately, post not public). The case's score is recomputed by a task after the commit.
+    """
+    if artwork.artist_id == reporter.pk:
+        raise ModerationError("You cannot report your own post.")
+    if not artwork.is_public:
+        raise ModerationError("This post cannot be reported.")
+    if reason not in FlagReason.values:
+        raise ModerationError("Choose a reason.")
+    since = timezone.now() - timedelta(hours=1)
+    recent = Flag.objects.filter(reporter=reporter, created_at__gte=since).count()
+    if recent >= settings.MODERATION_FLAGS_PER_HOUR:
+        raise ModerationError(
+            "You have sent many reports in the last hour. Please wait a little before sending more."
+        )
+    if reason != FlagReason.STOLEN:
+        original_url = ""
+    try:
+        with transaction.atomic():
+            case = case_for_artwork(artwork=artwork, reason=reason)
+            flag = Flag.objects.create(
+                artwork=artwork,
+                case=case,
+                reporter=reporter,
+                source=FlagSource.MEMBER,
+                reason=reason,
+                note=note[:2000],
+                original_url=original_url[:500],
+            )
+            if reason in AI_REASONS and not case.ai_question:
+                Case.objects.filter(pk=case.pk).update(ai_question=True)
+            audit_write(actor=reporter, role="member", action="flag", case=case, reason=reason)
+    except IntegrityError:
+        raise ModerationError(
+            "You have already reported this post; we are looking at it."
+        ) from None
+    _enqueue_processing(case.pk)
+    return flag
+
+
+def system_flag(
+    *, artwork: Artwork, source: str, reason: str, note: str, evidence: list[dict]
+) -> Flag | None:
+    """A flag raised by the provenance scan, duplicate detection or a re-upload check.
+
+    Idempotent: an open system flag of the same source on the same artwork is kept as it is
+    (``moderation_flag_one_open_system_flag``); returns None then.
+    """
+    try:
+        with transaction.atomic():
+            case = case_for_artwork(artwork=artwork, reason=reason)
+            flag = Flag.objects.create(
+                artwork=artwork, case=case, source=source, reason=reason, note=note,
+                evidence=evidence,
+            )  # fmt: skip
+            if reason in AI_REASONS and not case.ai_question:
+                Case.objects.filter(pk=case.pk).update(ai_question=True)
+            audit_write(actor=None, role="system", action=f"flag:{source}", case=case, reason=note)
+    except IntegrityError:
+        return None
+    _enqueue_processing(case.pk)
+    return flag
+
+
+def _enqueue_processing(case_id: int) -> None:
+    from moderation.tasks import process_case
+
+    transaction.on_commit(lambda: process_case.delay(case_id), robust=True)
+
+
+def case_rescore(*, case_id: int) -> Case:
+    """Recompute the case's risk score from its parts (all shown on the case page)."""
+    case = Case.objects.select_related("artwork", "artwork__artist").get(pk=case_id)
+    flags = list(case.flags.select_related("reporter"))
+    parts: dict[str, float] = {}
+    kinds = {e.get("kind") for f in flags if f.source == FlagSource.PROVENANCE for e in f.evidence}
+    if "ai-generated" in kinds:
+        parts["provenance evidence"] = 40.0
+    elif "ai-assisted" in kinds:
+        parts["provenance evidence"] = 25.0
+    if any(f.source == FlagSource.DUPLICATE for f in flags):
+        parts["near-duplicate of another artist's work"] = 30.0
+    if any(f.source == FlagSource.REUPLOAD for f in flags):
+        parts["re-upload of removed work"] = 50.0
+    reporters = {f.reporter_id: f.reporter for f in flags if f.reporter_id}
+    flagger_weight = sum(2 * record_for(uid).flag_accuracy for uid in reporters)
+    if reporters:
+        parts[f"{len(reporters)} independent reporter(s), weighted by accuracy"] = round(
+            min(10 * flagger_weight, 40), 1
+        )
+    votes = list(case.votes.all())
+    if votes:
+        ai = sum(v.weight for v in votes if v.vote == ReviewVote.Vote.AI)
+        human = sum(v.weight for v in votes if v.vote == ReviewVote.Vote.HUMAN)
+        parts["reviewer votes"] = round(max(-20, min(20, 5 * (ai - human))), 1)
+    artwork = case.artwork
+    if artwork is not None:
+        age = (timezone.now() - artwork.artist.date_joined).days
+        if age < 7:
+            parts["new account (under a week)"] = 15.0
+        elif age < 30:
+            parts["young account (under a month)"] = 8.0
+        reach = artwork.like_count + artwork.artist.follower_count
+        if reach:
+            parts["exposure (likes and followers)"] = round(min(5 * math.log10(1 + reach), 15), 1)
+    if case.escalated:
+        parts["escalated"] = 20.0
+    score = round(sum(parts.values()), 1)
+    Case.objects.filter(pk=case.pk).update(risk_score=score, score_parts=parts)
+    case.risk_score, case.score_parts = score, parts
+    return case
+
+
+def trusted_ai_flaggers(case: Case) -> int:
+    return (
+        case.flags.filter(
+            status=Flag.Status.OPEN,
+            reason__in=AI_REASONS,
+            reporter__trust_level__gte=TrustLevel.TRUSTED,
+        )
+        .values("reporter_id")
+        .distinct()
+        .count()
+    )

@@ -1,0 +1,80 @@
+"""Periodic and follow-up work: case processing, expiries and deadlines."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Notification
+from accounts.services import notify
+from gallery.models import Artwork
+from gallery.services.visibility import artwork_set_held
+from moderation.models import Case, Flag, FlagSource, Strike
+from moderation.services.audit import audit_write
+from moderation.services.flags import case_rescore, trusted_ai_flaggers
+from moderation.services.intake import mismatch_flag
+from moderation.services.trust import trust_recompute
+
+HIGH_RISK = 60
+
+
+def case_process(*, case_id: int) -> None:
+    """Rescore; hold the post out of human-only feeds when enough trusted members flag it as
+    AI; tell moderators once when a case becomes high-risk."""
+    with transaction.atomic():
+        case = case_rescore(case_id=case_id)
+        if not case.is_open or case.artwork_id is None:
+            return
+        agreeing = trusted_ai_flaggers(case)
+        if agreeing >= settings.MODERATION_AUTO_HOLD_FLAGS and not case.artwork.held:
+            before, after = artwork_set_held(artwork_id=case.artwork_id, held=True)
+            audit_write(
+                actor=None, role="system", action="auto-hold", case=case, before=before,
+                after=after, reason=f"{agreeing} trusted members flagged it as AI.",
+            )  # fmt: skip
+        if case.risk_score >= HIGH_RISK:
+            url = case.get_absolute_url()
+            moderators = Group.objects.get(name="Moderators").user_set.filter(is_active=True)
+            already = set(
+                Notification.objects.filter(url=url, kind="case-high-risk").values_list(
+                    "user_id", flat=True
+                )
+            )
+            for moderator in moderators.exclude(pk__in=already):
+                notify(
+                    user=moderator, kind="case-high-risk", url=url,
+                    title=f"High-risk case: {case.artwork.title} (score {case.risk_score})",
+                )  # fmt: skip
+
+
+def upkeep(*, now=None) -> dict:
+    now = now or timezone.now()
+    expired = Strike.objects.filter(
+        reversed_at__isnull=True, expires_at__lte=now, expires_at__gt=now - timedelta(days=1)
+    ).values_list("user_id", flat=True)
+    for user_id in set(expired):
+        trust_recompute(user_id=user_id)
+    overdue = list(Case.objects.open().filter(evidence_due__lt=now, escalated=False))
+    for case in overdue:
+        Case.objects.filter(pk=case.pk).update(escalated=True)
+        audit_write(actor=None, role="system", action="evidence-overdue", case=case,
+                    reason="No process evidence by the deadline.")  # fmt: skip
+        case_rescore(case_id=case.pk)
+    # Mismatches whose flag was never raised (broker down when the scan finished).
+    missed = (
+        Artwork.objects.filter(label_mismatch=True, status="published")
+        .exclude(flags__source=FlagSource.PROVENANCE, flags__status=Flag.Status.OPEN)
+        .exclude(cases__status=Case.Status.CLOSED)[:500]
+    )
+    for artwork in missed:
+        evidence = [
+            e
+            for image in artwork.images.all()
+            for e in (image.provenance or {}).get("evidence", [])
+        ]
+        mismatch_flag(artwork_id=artwork.pk, verdict=artwork.provenance_verdict, evidence=evidence)
+    return {"strikes_expired": len(set(expired)), "evidence_overdue": len(overdue)}

@@ -1,0 +1,47 @@
+"""Moderation's Celery tasks: thin wrappers over services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from moderation.services import decisions, intake, maintenance, reports
+
+RETRY = {
+    "acks_late": True,
+    "autoretry_for": (OSError, ConnectionError),
+    "retry_backoff": 5,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
+@shared_task(**RETRY)
+def process_case(case_id: int) -> None:
+    """Score the case, hold the post if enough trusted members agree, tell moderators."""
+    maintenance.case_process(case_id=case_id)
+
+
+@shared_task(**RETRY)
+def flag_mismatch(artwork_id: int, verdict: str, evidence: list) -> None:
+    intake.mismatch_flag(artwork_id=artwork_id, verdict=verdict, evidence=evidence)
+
+
+@shared_task(**RETRY)
+def check_published(artwork_id: int) -> None:
+    intake.published_check(artwork_id=artwork_id)
+
+
+@shared_task(acks_late=True)
+def expire_claims() -> int:
+    return decisions.claims_expire()
+
+
+@shared_task(acks_late=True)
+def daily_upkeep() -> dict:
+    """Strike expiry (trust recomputed), evidence deadlines, missed mismatch flags."""
+    return maintenance.upkeep()
+
+
+@shared_task(acks_late=True)
+def build_reports() -> list[int]:
+    return [r.pk for r in reports.reports_build_due()]

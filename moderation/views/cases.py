@@ -1,0 +1,161 @@
+"""The moderators' queue, a case page, claims and decisions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.access import moderator_required
+from gallery.storage import private_storage
+from moderation import selectors
+from moderation.forms import DecideForm, EvidenceRequestForm, UnsuspendForm
+from moderation.models import AppealFile, AuditEntry, Case, FlagReason
+from moderation.services import ModerationError
+from moderation.services import decisions as decision_services
+
+
+@moderator_required
+def queue(request):
+    reason = request.GET.get("reason") or None
+    if reason not in FlagReason.values:
+        reason = None
+    age = request.GET.get("age") if request.GET.get("age") in selectors.AGES else None
+    page = selectors.queue_page(
+        selectors.queue_cases(reason=reason, age=age), request.GET.get("after")
+    )
+    return render(
+        request,
+        "moderation/queue.html",
+        {
+            "page": page,
+            "reason": reason,
+            "age": age,
+            "reasons": FlagReason.choices,
+            "ages": [("day", "Last 24 hours"), ("week", "Last 7 days"), ("older", "Older")],
+        },
+    )
+
+
+@moderator_required
+def case_detail(request, pk: int):
+    case = get_object_or_404(
+        Case.objects.select_related("artwork", "artwork__artist", "claimed_by"), pk=pk
+    )
+    context = selectors.case_detail(case)
+    context.update(
+        {
+            "decide_form": DecideForm(),
+            "evidence_form": EvidenceRequestForm(),
+            "unsuspend_form": UnsuspendForm(),
+            "claimed_by_other": case.claimed_by_other(request.user),
+            "decision": case.decisions.select_related("moderator").first(),
+        }
+    )
+    return render(request, "moderation/case_detail.html", context)
+
+
+@require_POST
+@moderator_required
+def case_claim(request, pk: int):
+    try:
+        decision_services.case_claim(moderator=request.user, case_id=pk)
+    except ModerationError as exc:
+        messages.error(request, str(exc))
+    return redirect("moderation:case", pk=pk)
+
+
+@require_POST
+@moderator_required
+def case_release(request, pk: int):
+    decision_services.case_release(moderator=request.user, case_id=pk)
+    return redirect("moderation:queue")
+
+
+@require_POST
+@moderator_required
+def case_decide(request, pk: int):
+    case = get_object_or_404(Case, pk=pk)
+    form = DecideForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            decision_services.case_decide(
+                moderator=request.user,
+                case_id=case.pk,
+                action=data["action"],
+                reason=data["reason"],
+                new_label=data["new_label"],
+                strike=data["strike"],
+                suspend_days=data["suspend_days"],
+            )
+        except ModerationError as exc:
+            messages.error(request, str(exc))
+            return redirect("moderation:case", pk=pk)
+        messages.success(request, "Decided. The artist and reporters have been told.")
+        return redirect("moderation:queue")
+    context = selectors.case_detail(case)
+    context.update(
+        {
+            "decide_form": form,
+            "evidence_form": EvidenceRequestForm(),
+            "unsuspend_form": UnsuspendForm(),
+            "claimed_by_other": case.claimed_by_other(request.user),
+        }
+    )
+    return render(request, "moderation/case_detail.html", context, status=400)
+
+
+@require_POST
+@moderator_required
+def case_request_evidence(request, pk: int):
+    form = EvidenceRequestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Write what you are asking for.")
+        return redirect("moderation:case", pk=pk)
+    try:
+        decision_services.case_request_evidence(
+            moderator=request.user, case_id=pk, reason=form.cleaned_data["reason"]
+        )
+    except ModerationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The artist has been asked for process evidence.")
+    return redirect("moderation:case", pk=pk)
+
+
+@require_POST
+@moderator_required
+def user_unsuspend(request, handle: str):
+    person = get_object_or_404(get_user_model(), handle__iexact=handle)
+    form = UnsuspendForm(request.POST)
+    if form.is_valid():
+        decision_services.user_unsuspend(
+            moderator=request.user, user=person, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, f"@{person.handle} is no longer suspended.")
+    else:
+        messages.error(request, "Write the reason for lifting the suspension.")
+    return redirect(request.POST.get("next") or "moderation:queue")
+
+
+@require_GET
+@moderator_required
+def audit_log(request):
+    entries = AuditEntry.objects.select_related("actor")[:200]
+    return render(request, "moderation/audit_list.html", {"entries": entries})
+
+
+@moderator_required
+def appeal_file(request, pk: int):
+    item = get_object_or_404(AppealFile, pk=pk)
+    try:
+        handle = private_storage().open(item.file.name, "rb")
+    except FileNotFoundError:
+        raise Http404("The file is gone.") from None
+    response = FileResponse(handle, content_type=f"image/{item.format.lower()}")
+    response["Content-Disposition"] = f'attachment; filename="appeal-{item.appeal_id}-{pk}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

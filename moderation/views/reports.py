@@ -1,0 +1,100 @@
+"""The moderators' dashboard (charts, CSV) and the public transparency page."""
+
+from __future__ import annotations
+
+import csv
+
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from accounts.access import moderator_required
+from gallery.models import Label
+from moderation.models import FlagReason, Report
+
+COLUMNS = [
+    ("start", "Period start"),
+    ("cases_opened_total", "Cases opened"),
+    ("cases_closed_total", "Cases closed"),
+    ("decisions", "Decisions"),
+    ("hours_to_decision_median", "Median hours to decision"),
+    ("hours_to_decision_p90", "90th percentile hours to decision"),
+    ("upheld_share", "Upheld share"),
+    ("dismissed_share", "Dismissed share"),
+    ("provenance_flags_upheld_share", "Provenance auto-flags upheld"),
+    ("appeals_decided", "Appeals decided"),
+    ("appeals_overturned_share", "Appeals overturned share"),
+]
+
+
+def _bars(reports: list[Report], key: str) -> list[dict]:
+    """Bar-chart rows (value and width in percent of the largest) for an SVG chart."""
+    values = [(r.start, r.data.get(key) or 0) for r in reversed(reports)]
+    top = max((v for _, v in values), default=0) or 1
+    return [
+        {"label": f"{s:%d %b}", "value": v, "width": round(100 * v / top, 1)} for s, v in values
+    ]
+
+
+def _reports(period: str, limit: int) -> list[Report]:
+    if period not in Report.Period.values:
+        period = Report.Period.WEEKLY
+    return list(Report.objects.filter(period=period).order_by("-start")[:limit])
+
+
+@moderator_required
+def dashboard(request):
+    period = request.GET.get("period", Report.Period.DAILY)
+    reports = _reports(period, 30)
+    latest = reports[0] if reports else None
+    reasons = dict(FlagReason.choices)
+    return render(
+        request,
+        "moderation/dashboard.html",
+        {
+            "period": period,
+            "reports": reports,
+            "latest": latest,
+            "opened_chart": _bars(reports, "cases_opened_total"),
+            "closed_chart": _bars(reports, "cases_closed_total"),
+            "hours_chart": _bars(reports, "hours_to_decision_median"),
+            "reason_rows": [
+                (reasons.get(k, k), v)
+                for k, v in sorted((latest.data.get("cases_opened") or {}).items())
+            ]
+            if latest
+            else [],
+            "label_names": dict(Label.choices),
+            "columns": COLUMNS,
+        },
+    )
+
+
+@moderator_required
+def dashboard_csv(request):
+    period = request.GET.get("period", Report.Period.DAILY)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="atelier-moderation-{period}.csv"'
+    writer = csv.writer(response)
+    labels = Label.values
+    writer.writerow([title for _, title in COLUMNS] + [f"Mislabel rate {lb}" for lb in labels])
+    for report in _reports(period, 366):
+        mislabel = report.data.get("mislabel_by_label") or {}
+        writer.writerow(
+            [report.data.get(key, "") for key, _ in COLUMNS]
+            + [(mislabel.get(lb) or {}).get("rate", "") for lb in labels]
+        )
+    return response
+
+
+def transparency(request):
+    """Public aggregates: no names, no individual cases."""
+    reports = _reports(Report.Period.WEEKLY, 12)
+    return render(
+        request,
+        "moderation/transparency.html",
+        {
+            "reports": reports,
+            "opened_chart": _bars(reports, "cases_opened_total"),
+            "label_names": dict(Label.choices),
+        },
+    )
