@@ -51,7 +51,16 @@ TITLES = [
 ]  # fmt: skip
 
 
-def painting(seed: int, size: tuple[int, int] = (1600, 1200)) -> bytes:
+MISMATCH_XMP = (
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+    b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" '
+    b'xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" '
+    b'Iptc4xmpExt:DigitalSourceType="http://cv.iptc.org/newscodes/digitalsourcetype/'
+    b'trainedAlgorithmicMedia"/></rdf:RDF></x:xmpmeta>'
+)
+
+
+def painting(seed: int, size: tuple[int, int] = (1600, 1200), *, xmp: bytes = b"") -> bytes:
     """A soft abstract landscape as JPEG bytes: layered hills, a sun and a little grain."""
     rng = random.Random(seed)
     palette = PALETTES[seed % len(PALETTES)]
@@ -74,7 +83,7 @@ def painting(seed: int, size: tuple[int, int] = (1600, 1200)) -> bytes:
         img = img.filter(ImageFilter.GaussianBlur(radius=3 - layer * 0.6))
         draw = ImageDraw.Draw(img)
     out = io.BytesIO()
-    img.save(out, "JPEG", quality=88)
+    img.save(out, "JPEG", quality=88, **({"xmp": xmp} if xmp else {}))
     return out.getvalue()
 
 
@@ -142,7 +151,28 @@ def demo_load(*, stdout=None) -> int:
             created += 1
             if stdout:
                 stdout.write(f"  {handle}: {TITLES[(seed - 1) % len(TITLES)]} ({label})\n")
+    created += _demo_mismatch(stdout)
     return created
+
+
+def _demo_mismatch(stdout) -> int:
+    """A post labeled human-made whose file says generative AI: the moderation queue's demo."""
+    artist = User.objects.get(handle="tomasz")
+    if artist.artworks.filter(title="Night market").exists():
+        return 0
+    data = painting(99, (1200, 900), xmp=MISMATCH_XMP)
+    upload = SimpleUploadedFile("night.jpg", data, content_type="image/jpeg")
+    probe = imaging.probe(upload, max_bytes=len(data) + 1, max_pixels=10**8, max_frames=1)
+    upload.seek(0)
+    artwork_create(
+        artist=artist, title="Night market", description="Lanterns over a street market.",
+        medium=Medium.ILLUSTRATION, tags=["city", "night"], label=Label.HUMAN, ai_stages=[],
+        ai_note="", images=[IncomingImage(file=upload, probe=probe, alt_text="A lantern-lit "
+                                          "street market at night", kind=ArtworkImage.Kind.FINAL)],
+    )  # fmt: skip
+    if stdout:
+        stdout.write("  tomasz: Night market (human-made, but the file says AI: a case)\n")
+    return 1
 
 
 def _shared_derivatives() -> list[list[dict]]:

@@ -8,7 +8,8 @@ from moderation.models import Decision, FlagReason, ReviewVote
 DECISION_CHOICES = [
     (value, name)
     for value, name in Decision.Action.choices
-    if value not in (Decision.Action.UNSUSPEND,)
+    # Evidence requests keep the case open and have their own form; unsuspending is per user.
+    if value not in (Decision.Action.UNSUSPEND, Decision.Action.REQUEST_EVIDENCE)
 ]
 
 

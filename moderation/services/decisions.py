@@ -16,6 +16,7 @@ from gallery.services.visibility import artwork_accept_label, artwork_set_held, 
 from moderation.models import Case, Decision, Flag, FlagSource, ReviewVote, Strike
 from moderation.services import ModerationError
 from moderation.services.audit import audit_write
+from moderation.services.intake import APPROVAL_REASON
 from moderation.services.notify import tell_artist, tell_reporters
 from moderation.services.trust import record_for, trust_recompute
 
@@ -163,6 +164,11 @@ def _apply(decision: Decision, case: Case, moderator) -> tuple[dict, dict]:
         before, _ = artwork_set_held(artwork_id=artwork_id, held=False)
         # The files disagreed with the label and a moderator found the label right.
         _, after = artwork_accept_label(artwork_id=artwork_id)
+        if case.artwork.status == Artwork.Status.HIDDEN and case.artwork.status_reason == (
+            APPROVAL_REASON
+        ):
+            # A held upload that the moderator approves.
+            _, after = artwork_set_status(artwork_id=artwork_id, status=Artwork.Status.PUBLISHED)
         return before, after
     if action == Action.RELABEL:
         artwork = Artwork.objects.get(pk=artwork_id)

@@ -13,6 +13,8 @@ from moderation.models import Decision, FlagReason, FlagSource
 from moderation.services.audit import audit_write
 from moderation.services.flags import case_for_artwork, system_flag
 
+APPROVAL_REASON = "Waiting for a moderator's approval (uploads held after a strike)."
+
 
 def mismatch_flag(*, artwork_id: int, verdict: str, evidence: list[dict]) -> None:
     """The file's own metadata contradicts the label: a system flag with that evidence."""
@@ -41,7 +43,7 @@ def published_check(*, artwork_id: int) -> None:
     if artwork.artist.uploads_held:
         before, after = artwork_set_status(
             artwork_id=artwork.pk, status=Artwork.Status.HIDDEN,
-            reason="Waiting for a moderator's approval (uploads held after a strike).",
+            reason=APPROVAL_REASON,
         )  # fmt: skip
         case = case_for_artwork(artwork=artwork, reason=FlagReason.OTHER)
         audit_write(

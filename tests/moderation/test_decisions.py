@@ -154,7 +154,9 @@ def test_held_uploads_wait_for_approval(
         )  # fmt: skip
     artwork = Artwork.objects.get(title="New")
     assert artwork.status == "hidden" and "approval" in artwork.status_reason
-    assert Case.objects.open().filter(artwork=artwork).exists()
+    case = Case.objects.open().get(artwork=artwork)
+    _decide(moderator, case, "dismiss", reason="Approved.")
+    assert Artwork.objects.get(title="New").status == "published"
 
 
 def test_suspend_and_unsuspend(client, moderator, flagged, artist):
