@@ -1,6 +1,6 @@
 from django.urls import include, path, re_path
 
-from api.views import artists, artworks, auth, meta, notifications
+from api.views import artists, artworks, auth, meta, moderation, notifications
 
 app_name = "api"
 v1 = [
@@ -10,6 +10,7 @@ v1 = [
     path("artworks/", artworks.ArtworkListView.as_view(), name="artworks"),
     path("artworks/<int:pk>/", artworks.ArtworkDetailView.as_view(), name="artwork"),
     path("artworks/<int:pk>/like/", artworks.ArtworkLikeView.as_view(), name="artwork_like"),
+    path("artworks/<int:pk>/flags/", moderation.ArtworkFlagView.as_view(), name="artwork_flags"),
     path("artists/<str:handle>/", artists.ArtistDetailView.as_view(), name="artist"),
     path(
         "artists/<str:handle>/artworks/",
@@ -17,6 +18,19 @@ v1 = [
         name="artist_artworks",
     ),
     path("artists/<str:handle>/follow/", artists.ArtistFollowView.as_view(), name="artist_follow"),
+    path("cases/", moderation.CaseListView.as_view(), name="cases"),
+    path("cases/<int:pk>/", moderation.CaseDetailView.as_view(), name="case"),
+    path("cases/<int:pk>/claim/", moderation.CaseClaimView.as_view(), name="case_claim"),
+    path("cases/<int:pk>/decide/", moderation.CaseDecideView.as_view(), name="case_decide"),
+    path("appeals/", moderation.AppealListView.as_view(), name="appeals"),
+    path("appeals/<int:pk>/decide/", moderation.AppealDecideView.as_view(), name="appeal_decide"),
+    path(
+        "decisions/<int:pk>/appeal/",
+        moderation.DecisionAppealView.as_view(),
+        name="decision_appeal",
+    ),
+    path("review/", moderation.ReviewListView.as_view(), name="review"),
+    path("review/<int:case_id>/vote/", moderation.ReviewVoteView.as_view(), name="review_vote"),
     path("notifications/", notifications.NotificationListView.as_view(), name="notifications"),
     path(
         "notifications/read/",

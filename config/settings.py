@@ -421,6 +421,9 @@ SPECTACULAR_SETTINGS = {
         "FeedPreferenceEnum": "accounts.models.FeedPreference",
         "TokenScopeEnum": "accounts.models.ApiToken.Scope",
         "EvidenceKindEnum": "api.serializers.EVIDENCE_KINDS",
+        "CaseStatusEnum": "moderation.models.Case.Status",
+        "FlagStatusEnum": "moderation.models.Flag.Status",
+        "AppealStatusEnum": "moderation.models.Appeal.Status",
     },
 }
 # --- end API ---------------------------------------------------------------------------------

@@ -319,6 +319,13 @@ class ArtworkImage(models.Model):
         candidates = [d for d in self.derivatives if d["format"] == fmt]
         return min(candidates, key=lambda d: d["width"]) if candidates else None
 
+    def full_url(self, fmt: str = "webp") -> str:
+        """The widest derivative, for the lightbox."""
+        from gallery.storage import public_url
+
+        sized = [d for d in self.derivatives if d["format"] == fmt]
+        return public_url(max(sized, key=lambda d: d["width"])["name"]) if sized else ""
+
     def best_url(self, fmt: str = "jpeg", max_width: int = 1280) -> str:
         from gallery.storage import public_url
 

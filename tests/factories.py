@@ -45,13 +45,28 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
 
 
+def moderators_group() -> Group:
+    """The group migration accounts.0002 creates; a transactional test's flush may have
+    emptied the table, so recreate it with the same permission when needed."""
+    from django.contrib.auth.models import Permission
+
+    group, created = Group.objects.get_or_create(name="Moderators")
+    if created:
+        group.permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label="accounts", codename__in=["moderate", "view_original"]
+            )
+        )
+    return group
+
+
 class ModeratorFactory(UserFactory):
     trust_level = TrustLevel.VETERAN
 
     @factory.post_generation
     def moderator_group(obj, create, extracted, **kwargs):
         if create:
-            obj.groups.add(Group.objects.get(name="Moderators"))
+            obj.groups.add(moderators_group())
 
 
 class ArtworkFactory(factory.django.DjangoModelFactory):

@@ -23,7 +23,9 @@ def _docs_csp() -> dict:
 
 
 schema_view = SpectacularAPIView.as_view()
-docs_view = csp_override(_docs_csp())(SpectacularSwaggerSplitView.as_view(url_name="api:schema"))
+docs_view = csp_override(_docs_csp())(
+    SpectacularSwaggerSplitView.as_view(url_name="api:schema", template_name="api/swagger_ui.html")
+)
 
 
 # Exempt: it changes nothing, and a POST to a wrong path should learn that the path is wrong,

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Notification
+from accounts.models import Notification, User
 from accounts.services import notify
 from gallery.models import Artwork
 from gallery.services.visibility import artwork_set_held
@@ -38,7 +37,7 @@ def case_process(*, case_id: int) -> None:
             )  # fmt: skip
         if case.risk_score >= HIGH_RISK:
             url = case.get_absolute_url()
-            moderators = Group.objects.get(name="Moderators").user_set.filter(is_active=True)
+            moderators = User.objects.filter(groups__name="Moderators", is_active=True)
             already = set(
                 Notification.objects.filter(url=url, kind="case-high-risk").values_list(
                     "user_id", flat=True

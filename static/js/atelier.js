@@ -52,9 +52,9 @@
       img.alt = b.getAttribute("data-lightbox-alt") || "";
       caption.textContent = (index + 1) + " / " + buttons.length + (img.alt ? " — " + img.alt : "");
     }
-    function close() { box.hidden = true; if (opener) opener.focus(); }
+    function close() { box.hidden = true; document.body.classList.remove("lightbox-open"); if (opener) opener.focus(); }
     buttons.forEach(function (b, i) {
-      b.addEventListener("click", function () { opener = b; box.hidden = false; show(i); box.querySelector(".close").focus(); });
+      b.addEventListener("click", function () { opener = b; box.hidden = false; document.body.classList.add("lightbox-open"); show(i); box.querySelector(".close").focus(); });
     });
     box.querySelector(".close").addEventListener("click", close);
     box.querySelector(".prev").addEventListener("click", function () { show(index - 1); });
@@ -62,7 +62,14 @@
     box.addEventListener("click", function (e) { if (e.target === box) close(); });
     document.addEventListener("keydown", function (e) {
       if (box.hidden) return;
-      if (e.key === "Escape") close();
+      if (e.key === "Tab") {
+        // Keep focus inside the dialog (aria-modal) while it is open.
+        var stops = Array.prototype.filter.call(box.querySelectorAll("button"), function (x) { return !x.hidden; });
+        var first = stops[0], last = stops[stops.length - 1];
+        if (e.shiftKey && document.activeElement === first) { e.preventDefault(); last.focus(); }
+        else if (!e.shiftKey && document.activeElement === last) { e.preventDefault(); first.focus(); }
+      }
+      else if (e.key === "Escape") close();
       else if (e.key === "ArrowLeft") show(index - 1);
       else if (e.key === "ArrowRight") show(index + 1);
     });
@@ -77,6 +84,7 @@
     var items = [];  // {file, alt}
 
     function render() {
+      list.querySelectorAll("img").forEach(function (im) { URL.revokeObjectURL(im.src); });
       list.innerHTML = "";
       items.forEach(function (item, i) {
         var li = document.createElement("li");

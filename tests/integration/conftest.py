@@ -59,7 +59,7 @@ def celery_app_not_eager():
 
 
 @pytest.fixture
-def celery_worker(transactional_db, celery_app_not_eager, tmp_path):
+def celery_worker(django_db_serialized_rollback, transactional_db, celery_app_not_eager, tmp_path):
     """Start ``celery -A config worker`` (prefork, one child) on this test's database."""
     db = connection.settings_dict
     host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432

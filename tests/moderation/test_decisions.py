@@ -210,7 +210,7 @@ def test_relabel_needs_a_new_label_and_every_decision_a_reason(moderator, flagge
         case_decide(moderator=moderator, case_id=flagged.pk, action="warn", reason=" ")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_moderators_deciding_at_once_produce_exactly_one_decision(artist, viewer):
     first, second = ModeratorFactory(handle="m1"), ModeratorFactory(handle="m2")
     artwork = ArtworkFactory(artist=artist)

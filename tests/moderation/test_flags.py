@@ -12,7 +12,7 @@ from moderation.models import Case, Flag, FlagSource
 from moderation.services import ModerationError
 from moderation.services.decisions import case_decide
 from moderation.services.flags import flag_create
-from tests.factories import ArtworkFactory, UserFactory
+from tests.factories import ArtworkFactory, ModeratorFactory
 from tests.gallery import provenance_files as pf
 
 pytestmark = pytest.mark.django_db
@@ -126,10 +126,7 @@ def test_near_duplicate_of_another_artists_work_is_flagged_side_by_side(
     assert flag.evidence[0]["other_artwork_id"] == original.pk
     assert not Flag.objects.filter(artwork__in=[original, unrelated]).exists()
 
-    moderator = UserFactory(handle="mo", trust_level=4)
-    from django.contrib.auth.models import Group
-
-    moderator.groups.add(Group.objects.get(name="Moderators"))
+    moderator = ModeratorFactory(handle="mo")
     client.force_login(moderator)
     page = client.get(reverse("moderation:case", args=[flag.case_id])).content.decode()
     assert "Near-duplicates, side by side" in page and original.title in page
