@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "gallery",
     "moderation",
@@ -407,7 +408,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "SWAGGER_UI_DIST": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5",
+    # Swagger UI served from our own static files (drf-spectacular-sidecar): no CDN, no CSP hole.
+    "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "/static/favicon.svg",
     "ENUM_NAME_OVERRIDES": {
         "LabelEnum": "gallery.models.Label",
