@@ -45,7 +45,10 @@ def label_q(preference: str) -> Q:
         return clean & (Q(label=Label.HUMAN) | Q(label=Label.ASSISTED, ai_minor_only=True))
     if preference == FeedPreference.ASSISTED:
         return clean & Q(label__in=[Label.HUMAN, Label.ASSISTED])
-    return Q()
+    if preference == FeedPreference.ALL:
+        return Q()
+    # An unknown value fails closed: human-only, never "everything".
+    return clean & Q(label=Label.HUMAN)
 
 
 def artworks_for_listing(
