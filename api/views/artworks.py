@@ -34,11 +34,11 @@ from api.serializers import (
 from api.views.common import form_data, query, tags_text
 from api.views.listing import artwork_listing, empty_listing
 from gallery.forms import ArtworkEditForm, UploadForm
-from gallery.models import Artwork, ArtworkImage, Like
+from gallery.models import Artwork, Like
 from gallery.services.artworks import artwork_delete, artwork_update, like_set
 from gallery.services.upload import (
-    IncomingImage,
     artwork_create,
+    incoming_images,
     upload_check_allowance,
     upload_probe,
 )
@@ -143,15 +143,7 @@ class ArtworkListView(APIView):
             if getattr(exc, "code", None) == "rate_limited":
                 raise RateLimited(exc.messages[0], wait=_upload_wait(request.user)) from None
             raise exceptions.ValidationError({"images": exc.messages}) from None
-        incoming = [
-            IncomingImage(
-                file=f,
-                probe=p,
-                alt_text=alts[i] if i < len(alts) else "",
-                kind=ArtworkImage.Kind.FINAL if i < len(finals) else ArtworkImage.Kind.PROCESS,
-            )
-            for i, (f, p) in enumerate(zip(finals + process, probes, strict=True))
-        ]
+        incoming = incoming_images(finals=finals, process=process, probes=probes, alts=alts)
         cleaned = form.cleaned_data
         artwork = artwork_create(
             artist=request.user,

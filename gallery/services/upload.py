@@ -63,6 +63,19 @@ def upload_probe(files: list[UploadedFile]) -> list[imaging.ProbeResult]:
     return probes
 
 
+def incoming_images(*, finals: list, process: list, probes: list, alts: list[str]):
+    """Pair checked files with their probe, alt text and kind (finals first, then process)."""
+    return [
+        IncomingImage(
+            file=upload,
+            probe=probe,
+            alt_text=(alts[i] if i < len(alts) else "").strip(),
+            kind=ArtworkImage.Kind.FINAL if i < len(finals) else ArtworkImage.Kind.PROCESS,
+        )
+        for i, (upload, probe) in enumerate(zip(finals + process, probes, strict=True))
+    ]
+
+
 def upload_check_allowance(*, artist: User, incoming_bytes: int) -> None:
     """Per-artist rate limit and storage quota; raises ``ValidationError`` with a plain reason."""
     since = timezone.now() - timedelta(hours=1)

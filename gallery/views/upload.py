@@ -9,11 +9,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import member_required
 from gallery.forms import UploadForm
-from gallery.models import Artwork, ArtworkImage
+from gallery.models import Artwork
 from gallery.services.pipeline import artwork_retry
 from gallery.services.upload import (
-    IncomingImage,
     artwork_create,
+    incoming_images,
     upload_check_allowance,
     upload_probe,
 )
@@ -36,15 +36,7 @@ def upload(request):
         except ValidationError as exc:
             file_errors = exc.messages
         else:
-            incoming = [
-                IncomingImage(
-                    file=f,
-                    probe=p,
-                    alt_text=(alts[i] if i < len(alts) else "").strip(),
-                    kind=ArtworkImage.Kind.FINAL if i < len(finals) else ArtworkImage.Kind.PROCESS,
-                )
-                for i, (f, p) in enumerate(zip(finals + process, probes, strict=True))
-            ]
+            incoming = incoming_images(finals=finals, process=process, probes=probes, alts=alts)
             data = form.cleaned_data
             artwork = artwork_create(
                 artist=request.user,
