@@ -83,4 +83,4 @@ class TagFeed(_ArtworkFeed):
         return f"Artworks tagged {obj.name} ({FeedPreference(self.preference).label})"
 
     def _queryset(self, obj):
-        return selectors.artworks_for_listing(preference=self.preference, tag=obj.slug)
+        return selectors.artworks_for_listing(preference=self.preference, tag_id=obj.pk)

@@ -55,14 +55,21 @@ def artworks_for_listing(
     *,
     preference: str,
     tag: str | None = None,
+    tag_id: int | None = None,
     medium: str | None = None,
     artist_id: int | None = None,
     following_of: int | None = None,
     search: str | None = None,
 ) -> QuerySet[Artwork]:
-    """Listed artworks for a viewer, newest first, with what a card needs in one query."""
+    """Listed artworks for a viewer, newest first, with what a card needs in one query.
+
+    ``tag`` is a slug (looked up here, one query); callers that already hold the tag pass
+    ``tag_id`` instead and save that query.
+    """
     qs = Artwork.objects.listed().filter(label_q(preference))
-    if tag:
+    if tag_id is not None:
+        qs = qs.filter(id__in=_tag_id_rows(tag_id))
+    elif tag:
         qs = qs.filter(id__in=_tagged_ids(tag))
     if medium:
         qs = qs.filter(medium=medium)
@@ -101,6 +108,12 @@ def _tagged_ids(tag: str):
     tag_id = Tag.objects.filter(slug=tag).values_list("pk", flat=True).first()
     if tag_id is None:
         return TaggedArtwork.objects.none().values("content_object_id")
+    return _tag_id_rows(tag_id)
+
+
+def _tag_id_rows(tag_id: int):
+    from gallery.models import TaggedArtwork
+
     return TaggedArtwork.objects.filter(tag_id=tag_id).values("content_object_id")
 
 

@@ -14,7 +14,7 @@ def can_manage(user, artwork: Artwork) -> bool:
 
 def artwork_for_viewer(request, pk: int) -> Artwork:
     """The artwork if this viewer may see its page: 404 otherwise (never reveal it exists)."""
-    artwork = get_object_or_404(Artwork.objects.select_related("artist"), pk=pk)
+    artwork = get_object_or_404(Artwork.objects.select_related("artist", "cover"), pk=pk)
     if artwork.is_public or can_manage(request.user, artwork):
         return artwork
     raise Http404("No such artwork.")

@@ -26,6 +26,7 @@ def artwork_detail(request, pk: int, slug: str | None = None):
     if slug != artwork.slug:
         return redirect(artwork, permanent=True)
     images = list(artwork.images.all())
+    tags = list(artwork.tags.all())
     finals = [i for i in images if i.kind == ArtworkImage.Kind.FINAL]
     process = [i for i in images if i.kind == ArtworkImage.Kind.PROCESS]
     evidence = []
@@ -52,13 +53,13 @@ def artwork_detail(request, pk: int, slug: str | None = None):
         "gallery/artwork_detail.html",
         {
             "artwork": artwork,
-            "json_ld": json_ld(artwork, finals),
+            "json_ld": json_ld(artwork, finals, tags),
             "is_following": is_following,
             "finals": finals,
             "process_images": process,
             "evidence": evidence,
             "history": list(artwork.label_changes.select_related("actor")),
-            "tags": list(artwork.tags.all()),
+            "tags": tags,
             "more": more,
             "liked": liked,
             "can_manage": can_manage(request.user, artwork),
@@ -71,7 +72,7 @@ def artwork_detail(request, pk: int, slug: str | None = None):
     return response
 
 
-def json_ld(artwork, finals) -> str:
+def json_ld(artwork, finals, tags) -> str:
     """schema.org VisualArtwork stating the label as its IPTC digital source type."""
     from django.conf import settings
 
@@ -87,7 +88,7 @@ def json_ld(artwork, finals) -> str:
         },
         "artMedium": artwork.get_medium_display(),
         "digitalSourceType": artwork.iptc_source_type,
-        "keywords": [t.name for t in artwork.tags.all()],
+        "keywords": [t.name for t in tags],
     }
     if artwork.published_at:
         data["datePublished"] = artwork.published_at.isoformat()

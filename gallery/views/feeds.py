@@ -52,7 +52,7 @@ def tag(request, slug: str):
         request,
         template="gallery/feed_latest.html",
         context={"heading": f"#{tag_obj.name}", "tag": tag_obj},
-        tag=tag_obj.slug,
+        tag_id=tag_obj.pk,
     )
 
 

@@ -291,3 +291,41 @@ def test_cached_cards_follow_label_changes_and_likes(client, artist, viewer):
 def test_unknown_preference_value_fails_closed_to_human_only(catalogue):
     qs = selectors.artworks_for_listing(preference="nonsense")
     assert {a.title for a in qs} == {"human"}
+
+
+def _artwork_page_queries(client, artwork) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(artwork.get_absolute_url()).status_code == 200
+    return len(queries)
+
+
+def test_artwork_page_query_count_does_not_grow_with_images_tags_or_more_work(
+    client, artist, viewer
+):
+    from gallery.models import ArtworkImage
+
+    client.force_login(viewer)
+    small = ArtworkFactory(artist=artist, title="Small")
+    small.tags.set(["sea"])
+    few = _artwork_page_queries(client, small)
+    big = ArtworkFactory(artist=artist, title="Big")
+    big.tags.set(["sea", "ink", "dusk", "boats"])
+    for position in range(1, 5):
+        ArtworkImage.objects.create(
+            artwork=big, position=position, original=f"o/{position}.jpg", format="JPEG",
+            sha256="0" * 64, state="ready", derivatives=big.cover.derivatives,
+            width=640, height=480, kind="final" if position < 3 else "process",
+        )  # fmt: skip
+    for _ in range(6):
+        ArtworkFactory(artist=artist)
+    assert _artwork_page_queries(client, big) == few
+    assert few <= 12
+
+
+def test_tag_page_runs_two_queries_for_anonymous_viewers(client, artist, django_assert_num_queries):
+    ArtworkFactory(artist=artist).tags.set(["sea"])
+    with django_assert_num_queries(2):  # the tag, then its page of artworks
+        assert client.get("/tags/sea/").status_code == 200
