@@ -17,7 +17,7 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/atelier
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_WORKERS ?= 2
 
-.PHONY: help uv venv run migrate demo worker beat test lint fmt services check-deploy bench clean
+.PHONY: help uv _sync venv run migrate demo worker beat test lint fmt services check-deploy bench clean
 
 help:
 	@echo "make run      start the site with demo content on http://127.0.0.1:$(PORT) (SQLite, eager tasks)"
@@ -31,10 +31,15 @@ uv:
 	  python3 -m pip install --quiet uv || { echo "Could not install uv with pip: install it (https://docs.astral.sh/uv/) and re-run." >&2; exit 1; }; \
 	fi
 
+# UV is worked out again after `make uv`: a recipe's lines are expanded before it runs, so the
+# value from before the install would be empty on a fresh machine.
 $(VENV)/.synced: pyproject.toml uv.lock
 	@$(MAKE) --no-print-directory uv
+	@$(MAKE) --no-print-directory _sync
+
+_sync:
 	$(UV) sync --frozen $(UV_PYTHON_FLAG)
-	@touch $@
+	@touch $(VENV)/.synced
 
 venv: $(VENV)/.synced
 
