@@ -1,4 +1,4 @@
-"""Benchmark gallery.imaging (Pillow) against libvips making the same srcset derivatives.
+"""Benchmark imaging (Pillow) against libvips making the same srcset derivatives.
 
     .venv/bin/python bench/thumbnails.py [--runs 3] [--rounds 3] [--no-write]
 
@@ -82,14 +82,14 @@ def make_inputs(directory: Path) -> dict[str, Path]:
 
 
 def run_pillow(data: bytes) -> int:
-    from gallery import imaging
+    import imaging
 
     rendered = imaging.render(io.BytesIO(data))
     return len(rendered.derivatives)
 
 
 def run_probe(data: bytes) -> int:
-    from gallery import imaging
+    import imaging
 
     imaging.probe(io.BytesIO(data), max_bytes=10**9, max_pixels=10**8, max_frames=1000)
     return 1
@@ -100,7 +100,7 @@ def run_vips(data: bytes) -> int:
     each smaller size resized from the next larger one held in memory."""
     import pyvips
 
-    from gallery.imaging import DEFAULT_WIDTHS
+    from imaging import DEFAULT_WIDTHS
 
     pyvips.cache_set_max(0)  # the operation cache would replay earlier runs
     header = pyvips.Image.new_from_buffer(data, "")

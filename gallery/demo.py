@@ -20,8 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
+import imaging
 from accounts.models import User
-from gallery import imaging
 from gallery.models import AiStage, Artwork, ArtworkImage, Label, Medium, TaggedArtwork
 from gallery.services.upload import IncomingImage, artwork_create
 

@@ -201,8 +201,8 @@ def near_duplicates(*, image, max_distance: int, other_artists_only: bool = True
     """
     from django.db.models import Q as _Q
 
-    from gallery.imaging import hash_distance
     from gallery.models import ArtworkImage, ImageHashBand
+    from imaging import hash_distance
 
     if not image.phash or len(image.phash) != 16:
         return []

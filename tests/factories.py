@@ -23,6 +23,22 @@ def image_bytes(fmt: str = "JPEG", size=(64, 48), color=(200, 80, 40), **save_kw
     return out.getvalue()
 
 
+def many_scan_jpeg(size=(96, 64), repeats: int = 1000) -> bytes:
+    """A progressive JPEG whose last scan is repeated `repeats` times (issue 10's CPU attack).
+
+    Every repeat is a valid refinement scan, so a decoder works through all of them; at
+    9000 x 9000 pixels and 1,000 repeats that took about 70 s. The structure is what matters
+    to the tests, so the image stays small.
+    """
+    out = io.BytesIO()
+    Image.linear_gradient("L").resize(size).convert("RGB").save(out, "JPEG", progressive=True)
+    data = out.getvalue()
+    # In entropy-coded data 0xFF is always followed by 0x00 or a restart marker, so the last
+    # FF DA in the file starts the last scan, which runs up to the end-of-image marker.
+    last_scan, end = data.rindex(b"\xff\xda"), data.rindex(b"\xff\xd9")
+    return data[:end] + data[last_scan:end] * repeats + data[end:]
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User

@@ -13,7 +13,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from gallery import imaging, provenance
+import imaging
+from gallery import provenance
 from gallery.models import Artwork, ArtworkImage, ImageHashBand, LabelChange
 from gallery.selectors import hash_bands
 from gallery.signals import artwork_published, artwork_scanned

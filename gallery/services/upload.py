@@ -15,8 +15,8 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+import imaging
 from accounts.models import User
-from gallery import imaging
 from gallery.models import Artwork, ArtworkImage, Label, LabelChange
 from gallery.services.artworks import ai_minor_only, artwork_index_search, clean_stages
 from gallery.storage import private_storage

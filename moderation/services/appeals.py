@@ -8,8 +8,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+import imaging
 from accounts.models import User
-from gallery import imaging
 from gallery.models import Artwork, LabelChange
 from gallery.services.pipeline import label_change
 from gallery.services.visibility import artwork_set_status

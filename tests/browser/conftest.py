@@ -23,7 +23,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from gallery import imaging
+import imaging
 from gallery.demo import painting
 from gallery.models import Artwork, ArtworkImage, Label, Medium
 from gallery.services.upload import IncomingImage, artwork_create

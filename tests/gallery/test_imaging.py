@@ -1,4 +1,4 @@
-"""gallery.imaging: upload validation (probe) and derivative rendering (render).
+"""imaging: upload validation (probe) and derivative rendering (render).
 
 Every image is made in memory with Pillow; no database is needed.
 """
@@ -13,10 +13,11 @@ import zipfile
 import zlib
 
 import pytest
-from PIL import ExifTags, Image, ImageCms, ImageDraw, ImageFile, PngImagePlugin
+from PIL import ExifTags, Image, ImageCms, ImageDraw, ImageFile, PngImagePlugin, WebPImagePlugin
 
-from gallery import imaging
-from gallery.imaging import ImageRejected, hash_distance, probe, render
+import imaging
+from imaging import ImageRejected, hash_distance, probe, render
+from tests.factories import many_scan_jpeg
 
 LIMITS = {"max_bytes": 50 * 1024**2, "max_pixels": 50_000_000, "max_frames": 100}
 XMP = (
@@ -300,7 +301,7 @@ def test_empty_file_is_rejected() -> None:
     assert rejection(b"") == "is empty"
 
 
-@pytest.mark.parametrize("data", [b"<svg/>", encode(photo(), "PNG")[:300], b"x" * 5000])
+@pytest.mark.parametrize("data", [b"<svg/>", b"\x89PNG\r\n\x1a\n" + b"\x00" * 300, b"x" * 5000])
 def test_probe_rewinds_the_file_after_a_rejection(data: bytes) -> None:
     fileobj = io.BytesIO(data)
     with pytest.raises(ImageRejected):
@@ -406,36 +407,132 @@ def test_frame_cap(fmt: str) -> None:
     assert rejection(data, max_frames=5) == "has 6 animation frames, over the limit of 5"
 
 
-# --- probe: damaged files -----------------------------------------------------------------------
+# --- probe: bounded work, no decode -------------------------------------------------------------
+
+
+@pytest.fixture
+def forbid_decoding(monkeypatch):
+    """Call it once the test's images are built: from then on every Pillow decode fails."""
+
+    def refuse(self, *args: object, **kwargs: object) -> None:
+        raise AssertionError("pixels were decoded")
+
+    def forbid() -> None:
+        monkeypatch.setattr(ImageFile.ImageFile, "load", refuse)
+        monkeypatch.setattr(Image.Image, "load", refuse)
+        monkeypatch.setattr(WebPImagePlugin.WebPImageFile, "load", refuse)
+
+    return forbid
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "GIF", "WEBP"])
-def test_truncated_file_is_rejected(fmt: str) -> None:
+def test_probe_decodes_no_pixels(forbid_decoding, fmt: str) -> None:
+    still, moving = encode(photo(600, 400), fmt), animation(fmt if fmt != "JPEG" else "GIF", 4)
+    forbid_decoding()
+    assert run_probe(still).format == fmt
+    assert run_probe(moving).frames == 4
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "GIF"])
+def test_truncated_file_passes_probe(forbid_decoding, fmt: str) -> None:
+    # The header is whole; whether the pixels are is render's to find, in the worker.
     data = encode(photo(600, 400), fmt)
-    assert run_probe(data).format == fmt
-    assert rejection(data[: len(data) * 2 // 3]) == "is damaged or incomplete"
+    forbid_decoding()
+    assert run_probe(data[: len(data) * 2 // 3]).format == fmt
 
 
-def test_progressive_jpeg_cut_short_is_rejected() -> None:
-    data = encode(photo(600, 400), "JPEG", progressive=True)
-    assert rejection(data[: len(data) // 2]) == "is damaged or incomplete"
+def test_many_scan_jpeg_is_rejected_by_what_probe_reads(forbid_decoding) -> None:
+    data = many_scan_jpeg(repeats=1000)
+    forbid_decoding()
+    assert len(data) < 100 * 1024
+    assert rejection(data) == (
+        "is a JPEG with more than 100 scans, far more than any camera or editor writes; "
+        "save it again as an ordinary JPEG or PNG"
+    )
 
 
 @pytest.mark.parametrize(
-    "magic", [b"\xff\xd8\xff\xe0", b"\x89PNG\r\n\x1a\n", b"GIF89a", b"RIFF\0\0\0\0WEBPVP8 "]
+    ("params", "scans"),
+    [
+        ({}, 1),
+        ({"progressive": True}, 10),  # libjpeg's standard progression for colour
+        ({"progressive": True, "mode": "L"}, 6),  # and for greyscale
+        ({"restart_marker_blocks": 1}, 1),  # restart markers inside the entropy data
+        ({"progressive": True, "quality": 100, "subsampling": 0}, 10),  # 0xFF00 stuffing
+    ],
 )
-def test_magic_followed_by_garbage_is_rejected(magic: bytes) -> None:
-    assert rejection(magic + bytes(range(7, 250, 3)) * 20) == "is damaged or incomplete"
+def test_jpeg_scans_are_counted_without_decoding(forbid_decoding, params: dict, scans) -> None:
+    im = photo(640, 480)
+    if params.pop("mode", None):
+        im = im.convert("L")
+    data = encode(im, "JPEG", **params)
+    forbid_decoding()
+    assert data.count(b"\xff\x00") > 10
+    assert imaging.jpeg_scan_count(io.BytesIO(data), stop_after=1000) == scans
+    assert run_probe(data).format == "JPEG"
 
 
-def test_png_with_bad_crc_is_rejected() -> None:
+def test_scan_limit_is_a_parameter_and_counting_stops_past_it(forbid_decoding) -> None:
+    data = many_scan_jpeg(repeats=30)
+    forbid_decoding()
+    assert imaging.jpeg_scan_count(io.BytesIO(data), stop_after=1000) == 40
+    assert imaging.jpeg_scan_count(io.BytesIO(data), stop_after=5) == 6
+    assert run_probe(data, max_scans=40).format == "JPEG"
+    assert "more than 39 scans" in rejection(data, max_scans=39)
+
+
+def test_jpeg_with_fill_bytes_and_a_trailing_second_image_counts_the_first_only() -> None:
+    first = encode(photo(), "JPEG", progressive=True)
+    padded = first[:2] + b"\xff" * 20 + first[2:]
+    # An MPO-style file: what follows the first image's end is never decoded for it.
+    assert imaging.jpeg_scan_count(io.BytesIO(padded + many_scan_jpeg()), stop_after=1000) == 10
+
+
+def test_jpeg_made_of_endless_tiny_segments_is_rejected_quickly() -> None:
+    comment = b"\xff\xfe\x00\x02"
+    started = time.perf_counter()
+    reason = rejection(b"\xff\xd8" + comment * 200_000)
+    assert time.perf_counter() - started < 1
+    assert reason.startswith("is a JPEG of more than 4096 segments")
+
+
+def test_magic_followed_by_garbage_is_rejected_or_fails_to_render() -> None:
+    for magic in (b"\xff\xd8\xff\xe0", b"\x89PNG\r\n\x1a\n", b"GIF89a", b"RIFF\0\0\0\0WEBPVP8 "):
+        data = magic + bytes(range(7, 250, 3)) * 20
+        try:
+            run_probe(data)
+        except ImageRejected as exc:
+            assert exc.reason == "is damaged or incomplete"
+        with pytest.raises(ImageRejected, match="damaged"):
+            render(io.BytesIO(data))
+
+
+# --- render: damaged files ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "GIF", "WEBP"])
+def test_truncated_file_is_rejected_by_render(fmt: str) -> None:
+    data = encode(photo(600, 400), fmt)
+    assert render(io.BytesIO(data)).derivatives
+    with pytest.raises(ImageRejected) as caught:
+        render(io.BytesIO(data[: len(data) * 2 // 3]))
+    assert caught.value.reason == "is damaged or incomplete"
+
+
+def test_progressive_jpeg_cut_short_is_rejected_by_render() -> None:
+    data = encode(photo(600, 400), "JPEG", progressive=True)
+    with pytest.raises(ImageRejected, match=r"^is damaged or incomplete$"):
+        render(io.BytesIO(data[: len(data) // 2]))
+
+
+def test_png_with_bad_crc_is_rejected_by_render() -> None:
     data = bytearray(encode(photo(), "PNG"))
     data[len(data) // 2] ^= 0xFF
-    assert rejection(bytes(data)) == "is damaged or incomplete"
+    with pytest.raises(ImageRejected, match=r"^is damaged or incomplete$"):
+        render(io.BytesIO(bytes(data)))
 
 
-def test_png_with_valid_crcs_but_corrupt_pixel_data_is_rejected() -> None:
-    # verify() alone would pass this file: only decoding shows the broken zlib stream.
+def test_png_with_valid_crcs_but_corrupt_pixel_data_is_rejected_by_render() -> None:
     idat = bytearray(zlib.compress(bytes(301) * 200))
     idat[2:40] = bytes(range(100, 138))
     ihdr = struct.pack(">IIBBBBB", 100, 200, 8, 2, 0, 0, 0)
@@ -445,11 +542,21 @@ def test_png_with_valid_crcs_but_corrupt_pixel_data_is_rejected() -> None:
         + png_chunk(b"IDAT", bytes(idat))
         + png_chunk(b"IEND", b"")
     )
-    assert rejection(data) == "is damaged or incomplete"
+    with pytest.raises(ImageRejected, match=r"^is damaged or incomplete$"):
+        render(io.BytesIO(data))
+
+
+def test_render_refuses_a_many_scan_jpeg_before_decoding(forbid_decoding) -> None:
+    # An original stored before probe counted scans must not cost the worker minutes either.
+    data = many_scan_jpeg()
+    forbid_decoding()
+    with pytest.raises(ImageRejected, match="more than 100 scans"):
+        render(io.BytesIO(data))
 
 
 def test_probe_never_enables_loading_truncated_images() -> None:
-    rejection(encode(photo(), "JPEG")[:500])
+    data = encode(photo(), "JPEG")
+    run_probe(data[: len(data) - 100])
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
 
 
@@ -479,6 +586,54 @@ def test_small_image_is_never_upscaled(width: int, expected: list[int]) -> None:
     rendered = render(io.BytesIO(encode(photo(width, width // 2), "PNG")))
     assert [d.width for d in by_format(rendered, "webp")] == expected
     assert [d.width for d in by_format(rendered, "jpeg")] == expected
+
+
+def test_tall_strip_renders_with_webp_only_where_it_fits() -> None:
+    # A webtoon strip: 13.6 megapixels, its full-width size taller than WebP allows.
+    strip = Image.linear_gradient("L").resize((800, 17000)).convert("RGB")
+    rendered = render(io.BytesIO(encode(strip, "PNG")))
+    assert (rendered.width, rendered.height) == (800, 17000)
+    assert [(d.width, d.height, d.format) for d in rendered.derivatives] == [
+        (320, 6800, "webp"),
+        (320, 6800, "jpeg"),
+        (640, 13600, "webp"),
+        (640, 13600, "jpeg"),
+        (800, 17000, "jpeg"),
+    ]
+    for derivative in rendered.derivatives:
+        with Image.open(io.BytesIO(derivative.data)) as im:
+            assert im.size == (derivative.width, derivative.height)
+
+
+@pytest.mark.parametrize(
+    ("size", "expected"),
+    [
+        # Taller than JPEG allows: squeezed to its ceiling, one pixel wide, never zero.
+        ((1, 100_000), [(1, imaging.JPEG_MAX_SIDE, "jpeg")]),
+        (
+            (100_000, 1),
+            [(w, 1, fmt) for w in (320, 640, 1280, 2048) for fmt in ("webp", "jpeg")],
+        ),
+    ],
+    ids=["1x100000", "100000x1"],
+)
+def test_extreme_aspect_ratios_render_without_zero_sides(size, expected) -> None:
+    rendered = render(io.BytesIO(encode(Image.new("L", size, 128), "PNG")))
+    assert (rendered.width, rendered.height) == size
+    assert [(d.width, d.height, d.format) for d in rendered.derivatives] == expected
+    for derivative in rendered.derivatives:
+        with Image.open(io.BytesIO(derivative.data)) as im:
+            im.load()
+            assert im.size == (derivative.width, derivative.height)
+    assert rendered.placeholder.startswith("#") and len(rendered.phash) == 16
+
+
+def test_long_side_is_bounded_like_the_width() -> None:
+    assert imaging.derivative_sizes((800, 17000), (320, 640), max_side=10_000) == [
+        (471, 10_000),
+        (320, 6800),
+    ]
+    assert imaging.derivative_sizes((3, 9000), (320,), max_side=1000) == [(1, 1000)]
 
 
 def test_custom_widths() -> None:
@@ -656,12 +811,6 @@ def test_greyscale_with_alpha() -> None:
     rendered = render(io.BytesIO(encode(im, "PNG")))
     jpeg = by_format(rendered, "jpeg")[0]
     assert pixel(jpeg.data, (5, 5)) == (255, 255, 255, 255)
-
-
-def test_truncated_file_in_render_is_rejected() -> None:
-    data = encode(photo(600, 400), "PNG")
-    with pytest.raises(ImageRejected, match="damaged"):
-        render(io.BytesIO(data[: len(data) // 2]))
 
 
 def test_render_refuses_more_pixels_than_allowed() -> None:

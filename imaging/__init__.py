@@ -1,0 +1,44 @@
+"""The single seam for pixel work: upload validation and derivative rendering.
+
+Plain Python + Pillow + imagehash, no Django, and no app: `gallery` (artworks) and `accounts`
+(avatars) both use it, and accounts may not import gallery. `probe` runs in the web request
+and decodes nothing (imaging.validate); `render` and `square` decode, in a Celery worker under
+its time limit (imaging.derivatives). Both read only from a binary file object, so either can
+be swapped for another library or benchmarked alone (see bench/thumbnails.py).
+"""
+
+from imaging.common import ALLOWED_FORMATS, ImageRejected
+from imaging.derivatives import (
+    DEFAULT_WIDTHS,
+    JPEG_MAX_SIDE,
+    MAX_DERIVATIVE_SIDE,
+    WEBP_MAX_SIDE,
+    Derivative,
+    Rendered,
+    derivative_sizes,
+    hash_distance,
+    perceptual_hash,
+    render,
+    square,
+)
+from imaging.validate import MAX_JPEG_SCANS, ProbeResult, jpeg_scan_count, probe
+
+__all__ = [
+    "ALLOWED_FORMATS",
+    "DEFAULT_WIDTHS",
+    "JPEG_MAX_SIDE",
+    "MAX_DERIVATIVE_SIDE",
+    "MAX_JPEG_SCANS",
+    "WEBP_MAX_SIDE",
+    "Derivative",
+    "ImageRejected",
+    "ProbeResult",
+    "Rendered",
+    "derivative_sizes",
+    "hash_distance",
+    "jpeg_scan_count",
+    "perceptual_hash",
+    "probe",
+    "render",
+    "square",
+]
