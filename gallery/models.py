@@ -302,11 +302,22 @@ class ArtworkImage(models.Model):
         return f"{self.artwork_id}#{self.kind}{self.position}"
 
     def srcset(self, fmt: str = "webp") -> str:
+        """The srcset of one format; empty for WebP unless every size has one.
+
+        A tall image's largest sizes are JPEG only (imaging.render writes WebP only within
+        16383 px), and a partial WebP set would cap a browser that prefers WebP at the sizes it
+        has: without a WebP for every size, the JPEG srcset serves them all.
+        """
         from gallery.storage import public_url
 
+        if fmt == "webp" and self._widths("webp") != self._widths("jpeg"):
+            return ""
         return ", ".join(
             f"{public_url(d['name'])} {d['width']}w" for d in self.derivatives if d["format"] == fmt
         )
+
+    def _widths(self, fmt: str) -> set[int]:
+        return {d["width"] for d in self.derivatives if d["format"] == fmt}
 
     @property
     def srcset_jpeg(self) -> str:
@@ -320,11 +331,15 @@ class ArtworkImage(models.Model):
         return min(candidates, key=lambda d: d["width"]) if candidates else None
 
     def full_url(self, fmt: str = "webp") -> str:
-        """The widest derivative, for the lightbox."""
+        """The widest derivative, for the lightbox: in `fmt` if that size has one, else JPEG."""
         from gallery.storage import public_url
 
-        sized = [d for d in self.derivatives if d["format"] == fmt]
-        return public_url(max(sized, key=lambda d: d["width"])["name"]) if sized else ""
+        if not self.derivatives:
+            return ""
+        widest = max(d["width"] for d in self.derivatives)
+        at_widest = [d for d in self.derivatives if d["width"] == widest]
+        chosen = next((d for d in at_widest if d["format"] == fmt), at_widest[0])
+        return public_url(chosen["name"])
 
     def best_url(self, fmt: str = "jpeg", max_width: int = 1280) -> str:
         from gallery.storage import public_url
