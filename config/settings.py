@@ -332,6 +332,8 @@ ATELIER_MAX_PIXELS = env_int("ATELIER_MAX_PIXELS", 100_000_000, minimum=10_000)
 ATELIER_MAX_FRAMES = env_int("ATELIER_MAX_FRAMES", 200, minimum=1)
 ATELIER_MAX_IMAGES_PER_POST = env_int("ATELIER_MAX_IMAGES_PER_POST", 20, minimum=1)
 ATELIER_UPLOADS_PER_HOUR = env_int("ATELIER_UPLOADS_PER_HOUR", 30, minimum=1)
+# Every upload attempt (artworks and avatars, accepted or refused) per member per hour.
+ATELIER_UPLOAD_ATTEMPTS_PER_HOUR = env_int("ATELIER_UPLOAD_ATTEMPTS_PER_HOUR", 60, minimum=1)
 ATELIER_STORAGE_QUOTA_BYTES = env_int("ATELIER_STORAGE_QUOTA_BYTES", 2 * 1024**3, minimum=1024)
 ATELIER_STUCK_AFTER_MINUTES = env_int("ATELIER_STUCK_AFTER_MINUTES", 10, minimum=1)
 # Moderation (see moderation/services): claims, the strike ladder, community review.

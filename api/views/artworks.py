@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.limits import RateLimitExceeded
 from accounts.models import User
 from api.exceptions import RateLimited, form_errors
 from api.schema import errors
@@ -36,12 +37,7 @@ from api.views.listing import artwork_listing, empty_listing
 from gallery.forms import ArtworkEditForm, UploadForm
 from gallery.models import Artwork, Like
 from gallery.services.artworks import artwork_delete, artwork_update, like_set
-from gallery.services.upload import (
-    artwork_create,
-    incoming_images,
-    upload_check_allowance,
-    upload_probe,
-)
+from gallery.services.upload import artwork_create, incoming_images, upload_probe
 from gallery.views.access import artwork_for_owner, artwork_for_viewer, can_manage
 
 TEXT_FIELDS = ("title", "description", "medium", "tags", "label", "ai_note")
@@ -136,26 +132,26 @@ class ArtworkListView(APIView):
         if not form.is_valid():
             raise form_errors(form)
         alts = _texts(request.data.getlist("alt_text"), "alt_text") if finals else []
+        cleaned = form.cleaned_data
         try:
-            probes = upload_probe(finals + process)
-            upload_check_allowance(artist=request.user, incoming_bytes=sum(p.size for p in probes))
+            probes = upload_probe(finals + process, uploader=request.user)
+            artwork = artwork_create(
+                artist=request.user,
+                title=cleaned["title"],
+                description=cleaned["description"],
+                medium=cleaned["medium"],
+                tags=cleaned["tags"],
+                label=cleaned["label"],
+                ai_stages=cleaned["ai_stages"],
+                ai_note=cleaned["ai_note"],
+                images=incoming_images(finals=finals, process=process, probes=probes, alts=alts),
+            )
+        except RateLimitExceeded as exc:
+            raise RateLimited(exc.message, wait=exc.retry_after) from None
         except DjangoValidationError as exc:
             if getattr(exc, "code", None) == "rate_limited":
                 raise RateLimited(exc.messages[0], wait=_upload_wait(request.user)) from None
             raise exceptions.ValidationError({"images": exc.messages}) from None
-        incoming = incoming_images(finals=finals, process=process, probes=probes, alts=alts)
-        cleaned = form.cleaned_data
-        artwork = artwork_create(
-            artist=request.user,
-            title=cleaned["title"],
-            description=cleaned["description"],
-            medium=cleaned["medium"],
-            tags=cleaned["tags"],
-            label=cleaned["label"],
-            ai_stages=cleaned["ai_stages"],
-            ai_note=cleaned["ai_note"],
-            images=incoming,
-        )
         artwork = Artwork.objects.select_related("artist").get(pk=artwork.pk)
         location = request.build_absolute_uri(reverse("api:artwork", args=[artwork.pk]))
         return artwork_response(

@@ -8,15 +8,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import member_required
+from accounts.limits import RateLimitExceeded
 from gallery.forms import UploadForm
 from gallery.models import Artwork
 from gallery.services.pipeline import artwork_retry
-from gallery.services.upload import (
-    artwork_create,
-    incoming_images,
-    upload_check_allowance,
-    upload_probe,
-)
+from gallery.services.upload import artwork_create, incoming_images, upload_probe
 from gallery.views.access import artwork_for_owner
 
 
@@ -28,16 +24,13 @@ def upload(request):
     process = request.FILES.getlist("process_images")
     form = UploadForm(request.POST if request.method == "POST" else None, files_present=len(finals))
     file_errors: list[str] = []
+    status = 400 if request.method == "POST" else 200
+    retry_after = None
     if request.method == "POST" and form.is_valid():
         alts = request.POST.getlist("alt_text")
+        data = form.cleaned_data
         try:
-            probes = upload_probe(finals + process)
-            upload_check_allowance(artist=request.user, incoming_bytes=sum(p.size for p in probes))
-        except ValidationError as exc:
-            file_errors = exc.messages
-        else:
-            incoming = incoming_images(finals=finals, process=process, probes=probes, alts=alts)
-            data = form.cleaned_data
+            probes = upload_probe(finals + process, uploader=request.user)
             artwork = artwork_create(
                 artist=request.user,
                 title=data["title"],
@@ -47,16 +40,23 @@ def upload(request):
                 label=data["label"],
                 ai_stages=data["ai_stages"],
                 ai_note=data["ai_note"],
-                images=incoming,
+                images=incoming_images(finals=finals, process=process, probes=probes, alts=alts),
             )
+        except RateLimitExceeded as exc:
+            file_errors, status, retry_after = [exc.message], 429, exc.retry_after
+        except ValidationError as exc:
+            file_errors = exc.messages
+        else:
             return redirect("gallery:artwork_status", pk=artwork.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(
+    response = render(
         request,
         "gallery/artwork_upload.html",
         {"form": form, "file_errors": file_errors},
         status=status,
     )
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @member_required(allow_suspended=True)

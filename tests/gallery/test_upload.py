@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import io
 import os
+import re
+import threading
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image
+from PIL import Image, ImageFile
 
 from gallery.models import Artwork, ArtworkImage, LabelChange
 from gallery.services import pipeline
 from gallery.tasks import process_image
-from tests.factories import image_bytes
+from tests.api.clients import token_client
+from tests.factories import image_bytes, many_scan_jpeg
 
 pytestmark = pytest.mark.django_db
 
@@ -93,12 +98,103 @@ def test_one_bad_file_among_good_ones_rejects_the_whole_post(client, artist):
     assert not ArtworkImage.objects.exists()
 
 
-def test_truncated_jpeg_is_rejected(client, artist):
+def test_truncated_jpeg_is_accepted_then_fails_in_the_worker_with_a_reason(client, artist, publish):
+    # The request reads headers only; finding the missing half is the worker's decode.
     client.force_login(artist)
     data = image_bytes("JPEG", size=(400, 300))
-    response = _post(client, [SimpleUploadedFile("cut.jpg", data[: len(data) // 2])])
+    response = publish(client, [SimpleUploadedFile("cut.jpg", data[: len(data) // 2])])
+    assert response.status_code == 302
+    artwork = Artwork.objects.get()
+    image = artwork.images.get()
+    assert artwork.status == Artwork.Status.FAILED
+    assert "could not read this image" in artwork.status_reason
+    assert "damaged or incomplete" in artwork.status_reason
+    assert image.state == ArtworkImage.State.FAILED and image.derivatives == []
+    page = client.get(reverse("gallery:artwork_status", args=[artwork.pk])).content.decode()
+    assert "damaged or incomplete" in page
+
+
+@pytest.fixture
+def forbid_decoding(monkeypatch):
+    """Call it once the test's files are built: from then on every Pillow decode fails."""
+
+    def refuse(self, *args, **kwargs):
+        raise AssertionError("pixels were decoded during the request")
+
+    return lambda: monkeypatch.setattr(ImageFile.ImageFile, "load", refuse)
+
+
+SCANS_REFUSED = "is a JPEG with more than 100 scans"
+
+
+def test_many_scan_jpeg_is_refused_by_the_form_without_a_pixel_decode(
+    client, artist, forbid_decoding, django_capture_on_commit_callbacks
+):
+    client.force_login(artist)
+    upload = SimpleUploadedFile("scans.jpg", many_scan_jpeg(), content_type="image/jpeg")
+    forbid_decoding()
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = _post(client, [upload])
     assert response.status_code == 400
-    assert response.context["file_errors"][0].startswith("cut.jpg: ")
+    assert response.context["file_errors"] == [
+        f"scans.jpg: {SCANS_REFUSED}, far more than any camera or editor writes; save it again "
+        "as an ordinary JPEG or PNG"
+    ]
+    assert SCANS_REFUSED in response.content.decode()
+    assert not Artwork.objects.exists()
+    assert _files_under(settings.PRIVATE_MEDIA_ROOT) == []
+    assert callbacks == []
+
+
+def test_many_scan_jpeg_is_refused_by_the_api_without_a_pixel_decode(artist, forbid_decoding):
+    api = token_client(artist)
+    upload = SimpleUploadedFile("scans.jpg", many_scan_jpeg(), content_type="image/jpeg")
+    forbid_decoding()
+    response = api.post(
+        "/api/v1/artworks/",
+        {"title": "Scans", "medium": "drawing", "label": "human-made", "images": [upload]},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["images"][0].startswith(f"scans.jpg: {SCANS_REFUSED}")
+    assert not Artwork.objects.exists()
+    assert _files_under(settings.PRIVATE_MEDIA_ROOT) == []
+
+
+def test_upload_attempts_are_limited_refused_ones_included(client, artist, settings):
+    settings.ATELIER_UPLOAD_ATTEMPTS_PER_HOUR = 3
+    client.force_login(artist)
+    assert _post(client, [SimpleUploadedFile("a.jpg", b"not an image")]).status_code == 400
+    assert _post(client, [SimpleUploadedFile("b.jpg", many_scan_jpeg())]).status_code == 400
+    assert _post(client, [_jpeg()]).status_code == 302
+    fourth = _post(client, [_jpeg()])
+    assert fourth.status_code == 429
+    message = fourth.context["file_errors"][0]
+    assert message.startswith("You have tried to upload more than 3 times this hour.")
+    assert re.search(r"try again in \d+ minutes?\.$", message)
+    assert 1 <= int(fourth["Retry-After"]) <= 3600
+    assert message in fourth.content.decode()
+    assert Artwork.objects.count() == 1
+    # The API shares the count: the same member is refused there too, with Retry-After.
+    api = token_client(artist)
+    response = api.post(
+        "/api/v1/artworks/",
+        {"title": "x", "medium": "drawing", "label": "human-made", "images": [_jpeg()]},
+        format="multipart",
+    )
+    assert response.status_code == 429
+    assert 1 <= int(response["Retry-After"]) <= 3600
+    assert response.json()["detail"].startswith("You have tried to upload more than 3 times")
+    assert Artwork.objects.count() == 1
+
+
+def test_upload_attempts_are_counted_per_member(client, artist, other_artist, settings):
+    settings.ATELIER_UPLOAD_ATTEMPTS_PER_HOUR = 1
+    client.force_login(artist)
+    assert _post(client, [_jpeg()]).status_code == 302
+    assert _post(client, [_jpeg()]).status_code == 429
+    client.force_login(other_artist)
+    assert _post(client, [_jpeg()]).status_code == 302
 
 
 def test_file_over_the_size_limit_is_rejected(client, artist, settings):
@@ -196,6 +292,38 @@ def test_upload_is_published_with_derivatives_and_label_history(client, artist, 
     assert [(h.from_label, h.to_label, h.by) for h in history] == [("", "human-made", "artist")]
     status_page = client.get(reverse("gallery:artwork_status", args=[artwork.pk]))
     assert "Published." in status_page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("size", "widest"),
+    [((800, 17000), (800, 17000)), ((1, 100_000), (1, 65500)), ((100_000, 1), (2048, 1))],
+    ids=["webtoon-strip", "1x100000", "100000x1"],
+)
+def test_tall_and_wide_images_publish(client, artist, publish, size, widest):
+    strip = Image.linear_gradient("L").resize(size)
+    out = io.BytesIO()
+    strip.save(out, "PNG")
+    client.force_login(artist)
+    assert publish(client, [SimpleUploadedFile("strip.png", out.getvalue())]).status_code == 302
+    artwork = Artwork.objects.get()
+    image = artwork.images.get()
+    assert artwork.status == Artwork.Status.PUBLISHED, artwork.status_reason
+    assert (image.width, image.height) == size
+    jpegs = [(d["width"], d["height"]) for d in image.derivatives if d["format"] == "jpeg"]
+    assert max(jpegs) == widest
+    for d in image.derivatives:
+        assert (Path(settings.MEDIA_ROOT) / d["name"]).exists()
+        assert d["format"] == "jpeg" or max(d["width"], d["height"]) <= 16383
+    # Where some sizes have no WebP the pages serve the JPEG srcset alone, and the lightbox
+    # opens the widest size whatever its format.
+    widest_jpeg = next(d for d in image.derivatives if (d["width"], d["height"]) == widest)
+    assert image.full_url().endswith(widest_jpeg["name"])
+    page = client.get(artwork.get_absolute_url()).content.decode()
+    has_every_webp = {d["width"] for d in image.derivatives if d["format"] == "webp"} == {
+        w for w, _h in jpegs
+    }
+    assert ('type="image/webp"' in page) is has_every_webp
+    assert image.srcset_jpeg.count("w,") == len(jpegs) - 1
 
 
 def test_public_derivatives_carry_no_gps_or_metadata(client, artist, publish):
@@ -430,3 +558,35 @@ def test_unpublished_artwork_is_hidden_from_others(client, uploaded, viewer):
 
 def test_media_dir_settings_are_per_worker():
     assert str(os.getpid()) in str(settings.MEDIA_ROOT)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_uploads_make_exactly_the_hourly_limit_of_posts(artist, settings):
+    """Real threads, each its own PostgreSQL connection, posting through the upload form."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises every write anyway")
+    settings.ATELIER_UPLOADS_PER_HOUR = 3
+    attempts = 8
+    data = image_bytes("JPEG", size=(64, 48))
+    clients = [Client() for _ in range(attempts)]
+    for each in clients:
+        each.force_login(artist)
+    barrier = threading.Barrier(attempts)
+    statuses: list[int] = []
+
+    def upload(each: Client) -> None:
+        try:
+            barrier.wait(timeout=30)
+            statuses.append(_post(each, [SimpleUploadedFile("a.jpg", data)]).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=upload, args=(each,)) for each in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(statuses) == [302] * 3 + [400] * (attempts - 3)
+    assert Artwork.objects.filter(artist=artist).count() == 3
+    # The refused uploads' originals were removed again: one original per stored image.
+    assert len(_files_under(settings.PRIVATE_MEDIA_ROOT)) == ArtworkImage.objects.count() == 3
