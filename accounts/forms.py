@@ -34,6 +34,24 @@ class ProfileForm(forms.ModelForm):
         self.fields["feed_preference"].choices = FeedPreference.choices
         if self.instance.pk and not self.is_bound:
             self.fields["links_text"].initial = "\n".join(self.instance.links)
+        if self.instance.pk and self.instance.is_suspended:
+            # Suspended members keep "Remove my avatar" but may not upload a new one.
+            field = self.fields["avatar_file"]
+            field.widget.attrs["disabled"] = True
+            field.help_text = self.suspended_avatar_message()
+
+    def suspended_avatar_message(self) -> str:
+        until = self.instance.suspended_until
+        return (
+            f"Your account is suspended until {until:%d %B %Y}: you cannot upload a new "
+            "avatar until then. You may remove your current one."
+        )
+
+    def clean_avatar_file(self):
+        upload = self.cleaned_data.get("avatar_file")
+        if upload is not None and self.instance.is_suspended:
+            raise forms.ValidationError(self.suspended_avatar_message())
+        return upload
 
     def clean_links_text(self) -> list[str]:
         lines = [line.strip() for line in self.cleaned_data["links_text"].splitlines()]

@@ -86,6 +86,11 @@ class User(AbstractUser):
     bio = models.TextField(max_length=2000, blank=True)
     # Public storage under a server-generated name, written by accounts.services.profile_update.
     avatar = models.ImageField(upload_to="avatars/", blank=True)
+    # A new avatar waiting for the worker (accounts.tasks.render_avatar): the raw upload's
+    # server-generated name in private storage. The current avatar stays until it is ready.
+    avatar_pending = models.CharField(max_length=200, blank=True)
+    # Why the last new avatar could not be used, shown on the profile page until the next one.
+    avatar_error = models.CharField(max_length=300, blank=True)
     links = models.JSONField(default=list, blank=True)
     feed_preference = models.CharField(
         max_length=20, choices=FeedPreference, default=FeedPreference.HUMAN

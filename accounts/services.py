@@ -1,40 +1,147 @@
-"""Writes to accounts: profiles, follows, notifications, API tokens."""
+"""Writes to accounts: profiles and avatars, follows, notifications, API tokens."""
 
 from __future__ import annotations
 
+import io
 import secrets
 from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, default_storage, storages
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.avatars import avatar_render
+from accounts.avatars import AvatarRejected, avatar_probe, avatar_render
+from accounts.limits import upload_attempt_record
 from accounts.models import ApiToken, Notification, User
 
+AVATAR_FAILED_TIMEOUT = "The avatar took too long to process. Try a smaller image."
+AVATAR_FAILED_LOST = "The uploaded avatar was lost on our side. Please upload it again."
 
-@transaction.atomic
-def profile_update(*, user: User, data: dict[str, Any], avatar=None, remove_avatar=False) -> User:
-    """Save cleaned profile fields and, if given, a new avatar (re-encoded, server-named).
 
-    Raises ``accounts.avatars.AvatarRejected`` for a bad avatar before anything is written.
-    The previous avatar file is deleted only after the commit.
+def profile_update(
+    *, user: User, data: dict[str, Any], avatar: UploadedFile | None = None, remove_avatar=False
+) -> User:
+    """Save cleaned profile fields; take a new avatar in for processing, or remove the avatar.
+
+    A new avatar counts as an upload attempt (accounts.limits) and is probed (bounded work, no
+    decode), then kept in private storage under a server-generated name while
+    ``render_avatar`` makes it in the worker; the current avatar stays until then. Removing
+    also drops a new avatar still waiting. Replaced files are deleted after the commit.
+
+    Raises, before anything is written: ``AvatarRejected`` for a bad file or a suspended
+    member (suspended members may remove their avatar, not upload one), and
+    ``RateLimitExceeded`` past the hourly upload attempts.
     """
-    new_avatar = avatar_render(avatar) if avatar is not None else None
-    for field, value in data.items():
-        setattr(user, field, value)
-    old_name = user.avatar.name if (new_avatar or remove_avatar) and user.avatar else None
-    if new_avatar is not None:
-        user.avatar.save(f"{secrets.token_urlsafe(16)}.webp", ContentFile(new_avatar), save=False)
-    elif remove_avatar:
-        user.avatar = ""
-    user.save()
-    if old_name:
-        storage = user.avatar.storage
-        transaction.on_commit(lambda: storage.delete(old_name))
+    pending_name = None
+    if avatar is not None:
+        if user.is_suspended:
+            raise AvatarRejected(
+                "Your account is suspended, so you cannot upload a new avatar until "
+                f"{user.suspended_until:%d %B %Y}. You may remove your current one."
+            )
+        upload_attempt_record(user=user)
+        probe = avatar_probe(avatar)
+        name = f"avatars-pending/{secrets.token_urlsafe(18)}.{probe.extension}"
+        pending_name = private_storage().save(name, avatar)
+    try:
+        with transaction.atomic():
+            # The row lock orders this against render_avatar finishing at the same moment.
+            locked = (
+                User.objects.select_for_update().only("avatar", "avatar_pending").get(pk=user.pk)
+            )
+            for field, value in data.items():
+                setattr(user, field, value)
+            fields = list(data)
+            stale_public, stale_private = None, locked.avatar_pending or None
+            if pending_name is not None:
+                user.avatar_pending, user.avatar_error = pending_name, ""
+                fields += ["avatar_pending", "avatar_error"]
+                _avatar_enqueue_on_commit(user.pk, pending_name)
+            elif remove_avatar:
+                stale_public = locked.avatar.name or None
+                user.avatar, user.avatar_pending, user.avatar_error = "", "", ""
+                fields += ["avatar", "avatar_pending", "avatar_error"]
+            else:
+                stale_private = None
+            # Only the fields this form owns: a whole-row save would write back a stale
+            # avatar over the one the worker has just finished.
+            user.save(update_fields=fields)
+            _delete_on_commit(public=stale_public, private=stale_private)
+    except BaseException:
+        if pending_name is not None:
+            private_storage().delete(pending_name)
+        raise
     return user
+
+
+def avatar_apply(*, user_id: int, pending: str) -> None:
+    """Render a member's waiting avatar and make it their avatar (worker side).
+
+    Idempotent: returns at once unless ``pending`` is still the member's waiting upload (a
+    newer upload or a removal supersedes it). A file that cannot be decoded records the reason
+    in ``avatar_error`` (``avatar_fail``) and keeps the current avatar. Storage errors raise,
+    for the task to retry.
+    """
+    if not User.objects.filter(pk=user_id, avatar_pending=pending).exists():
+        return
+    try:
+        with private_storage().open(pending, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        avatar_fail(user_id=user_id, pending=pending, reason=AVATAR_FAILED_LOST)
+        return
+    try:
+        rendered = avatar_render(io.BytesIO(data))
+    except AvatarRejected as exc:
+        avatar_fail(user_id=user_id, pending=pending, reason=str(exc))
+        return
+    name = default_storage.save(f"avatars/{secrets.token_urlsafe(16)}.webp", ContentFile(rendered))
+    with transaction.atomic():
+        locked = (
+            User.objects.select_for_update()
+            .only("avatar", "avatar_pending")
+            .filter(pk=user_id, avatar_pending=pending)
+            .first()
+        )
+        if locked is None:  # superseded while we rendered
+            _delete_on_commit(public=name, private=None)
+            return
+        old = locked.avatar.name or None
+        User.objects.filter(pk=user_id).update(avatar=name, avatar_pending="", avatar_error="")
+        _delete_on_commit(public=old, private=pending)
+
+
+def avatar_fail(*, user_id: int, pending: str, reason: str) -> None:
+    """Drop a waiting avatar that cannot be used and tell the member why (current one stays)."""
+    with transaction.atomic():
+        failed = User.objects.filter(pk=user_id, avatar_pending=pending).update(
+            avatar_pending="", avatar_error=reason[:300]
+        )
+        if failed:
+            _delete_on_commit(public=None, private=pending)
+
+
+def _avatar_enqueue_on_commit(user_id: int, pending: str) -> None:
+    from accounts.tasks import render_avatar
+
+    # robust: a broker outage is logged, not raised after the commit.
+    transaction.on_commit(lambda: render_avatar.delay(user_id, pending), robust=True)
+
+
+def _delete_on_commit(*, public: str | None, private: str | None) -> None:
+    if public:
+        transaction.on_commit(lambda: default_storage.delete(public), robust=True)
+    if private:
+        transaction.on_commit(lambda: private_storage().delete(private), robust=True)
+
+
+def private_storage() -> Storage:
+    """Where raw uploads wait (never served); the same storage as artwork originals."""
+    return storages["private"]
 
 
 def follow_set(*, follower: User, artist: User, following: bool) -> int:

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import member_required
 from accounts.avatars import AvatarRejected
 from accounts.forms import ApiTokenForm, ProfileForm
+from accounts.limits import RateLimitExceeded
 from accounts.models import ApiToken
 from accounts.services import (
     notifications_mark_read,
@@ -21,14 +22,19 @@ from accounts.services import (
 @require_http_methods(["GET", "POST"])
 @member_required(allow_suspended=True)
 def profile_edit(request):
-    """The signed-in member edits their own profile; there is no URL to edit anyone else's."""
+    """The signed-in member edits their own profile; there is no URL to edit anyone else's.
+
+    A new avatar is processed in the worker; the page says so until it is ready, and shows why
+    when it could not be used.
+    """
     bound = request.method == "POST"
     form = ProfileForm(
         request.POST if bound else None, request.FILES if bound else None, instance=request.user
     )
+    status, retry_after = 200, None
     if request.method == "POST" and form.is_valid():
         try:
-            profile_update(
+            user = profile_update(
                 user=request.user,
                 data=form.profile_data(),
                 avatar=form.cleaned_data["avatar_file"],
@@ -36,12 +42,22 @@ def profile_edit(request):
             )
         except AvatarRejected as exc:
             form.add_error("avatar_file", str(exc))
+        except RateLimitExceeded as exc:
+            form.add_error("avatar_file", exc.message)
+            status, retry_after = 429, exc.retry_after
         else:
             messages.success(request, "Your profile is saved.")
+            # In the embedded mode the task has already run by now; in production it has not.
+            user.refresh_from_db(fields=["avatar", "avatar_pending", "avatar_error"])
+            if user.avatar_pending:
+                messages.info(request, "Your new avatar is being processed.")
             return redirect("accounts:profile_edit")
-    return render(
-        request, "accounts/user_edit.html", {"form": form}, status=400 if form.errors else 200
-    )
+    if form.errors and status == 200:
+        status = 400
+    response = render(request, "accounts/user_edit.html", {"form": form}, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @require_http_methods(["GET", "POST"])

@@ -144,16 +144,19 @@ def test_profile_edit_shows_inline_errors(client, artist):
     assert artist.links == []
 
 
-def test_avatar_is_resized_reencoded_and_server_named(client, artist):
+def test_avatar_is_resized_reencoded_and_server_named(
+    client, artist, django_capture_on_commit_callbacks
+):
     from django.core.files.uploadedfile import SimpleUploadedFile
     from PIL import Image
 
     client.force_login(artist)
     upload = SimpleUploadedFile("../../evil name.png", image_bytes("PNG", (900, 600)), "image/png")
-    response = client.post(
-        reverse("accounts:profile_edit"),
-        {"display_name": "Ana", "feed_preference": "human", "avatar_file": upload},
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the render task, eager
+        response = client.post(
+            reverse("accounts:profile_edit"),
+            {"display_name": "Ana", "feed_preference": "human", "avatar_file": upload},
+        )
     assert response.status_code == 302
     artist.refresh_from_db()
     assert artist.avatar.name.startswith("avatars/") and "evil" not in artist.avatar.name

@@ -1,0 +1,29 @@
+"""Celery tasks of accounts: thin wrappers that take ids and call one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+
+from accounts import services
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OSError, ConnectionError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def render_avatar(user_id: int, pending: str) -> None:
+    """Decode and resize a member's new avatar (idempotent; a superseded upload is skipped)."""
+    try:
+        services.avatar_apply(user_id=user_id, pending=pending)
+    except SoftTimeLimitExceeded:
+        services.avatar_fail(
+            user_id=user_id, pending=pending, reason=services.AVATAR_FAILED_TIMEOUT
+        )
