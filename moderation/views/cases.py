@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import moderator_required
+from accounts.redirects import safe_next_url
 from gallery.storage import private_storage
 from moderation import selectors
 from moderation.forms import DecideForm, EvidenceRequestForm, UnsuspendForm
@@ -138,7 +139,7 @@ def user_unsuspend(request, handle: str):
         messages.success(request, f"@{person.handle} is no longer suspended.")
     else:
         messages.error(request, "Write the reason for lifting the suspension.")
-    return redirect(request.POST.get("next") or "moderation:queue")
+    return redirect(safe_next_url(request, default="moderation:queue"))
 
 
 @require_GET
