@@ -16,6 +16,8 @@ from moderation.forms import DecideForm, EvidenceRequestForm, UnsuspendForm
 from moderation.models import AppealFile, AuditEntry, Case, FlagReason
 from moderation.services import ModerationError
 from moderation.services import decisions as decision_services
+from moderation.services.access import case_conflict
+from moderation.views.common import case_to_act_on, forbidden_is_403
 
 
 @moderator_required
@@ -52,6 +54,7 @@ def case_detail(request, pk: int):
             "evidence_form": EvidenceRequestForm(),
             "unsuspend_form": UnsuspendForm(),
             "claimed_by_other": case.claimed_by_other(request.user),
+            "conflict": case_conflict(moderator=request.user, case=case),
             "decision": case.decisions.select_related("moderator").first(),
         }
     )
@@ -60,7 +63,9 @@ def case_detail(request, pk: int):
 
 @require_POST
 @moderator_required
+@forbidden_is_403
 def case_claim(request, pk: int):
+    case_to_act_on(request, pk)
     try:
         decision_services.case_claim(moderator=request.user, case_id=pk)
     except ModerationError as exc:
@@ -70,15 +75,18 @@ def case_claim(request, pk: int):
 
 @require_POST
 @moderator_required
+@forbidden_is_403
 def case_release(request, pk: int):
+    case_to_act_on(request, pk)
     decision_services.case_release(moderator=request.user, case_id=pk)
     return redirect("moderation:queue")
 
 
 @require_POST
 @moderator_required
+@forbidden_is_403
 def case_decide(request, pk: int):
-    case = get_object_or_404(Case, pk=pk)
+    case = case_to_act_on(request, pk)
     form = DecideForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -104,6 +112,7 @@ def case_decide(request, pk: int):
             "evidence_form": EvidenceRequestForm(),
             "unsuspend_form": UnsuspendForm(),
             "claimed_by_other": case.claimed_by_other(request.user),
+            "conflict": None,
         }
     )
     return render(request, "moderation/case_detail.html", context, status=400)
@@ -111,7 +120,9 @@ def case_decide(request, pk: int):
 
 @require_POST
 @moderator_required
+@forbidden_is_403
 def case_request_evidence(request, pk: int):
+    case_to_act_on(request, pk)
     form = EvidenceRequestForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Write what you are asking for.")
