@@ -199,15 +199,28 @@ def token_create(*, user: User, name: str, scope: str) -> tuple[ApiToken, str]:
     """Create a personal access token; returns the row and the key.
 
     The key is returned only here: the database keeps its SHA-256 digest. Raises
-    ``ValidationError`` for an unknown scope or when the member already has
-    ``MAX_ACTIVE_TOKENS`` active tokens.
+    ``ValidationError`` for an unknown scope (code ``scope``), for a suspended member (code
+    ``suspended``: a new token would outlive nothing but serve to dodge the suspension) or
+    when the member already has ``MAX_ACTIVE_TOKENS`` active tokens (code ``too_many``).
     """
     if scope not in ApiToken.Scope.values:
         raise ValidationError("Choose read or read-write access.", code="scope")
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
-        # The member's row is the lock: two concurrent creations cannot both pass the count.
-        User.objects.select_for_update().filter(pk=user.pk).values_list("pk").get()
+        # The member's row is the lock: two concurrent creations cannot both pass the count,
+        # and a suspension committed meanwhile is seen.
+        suspended_until = (
+            User.objects.select_for_update()
+            .filter(pk=user.pk)
+            .values_list("suspended_until", flat=True)
+            .get()
+        )
+        if suspended_until is not None and suspended_until > timezone.now():
+            raise ValidationError(
+                f"Your account is suspended until {suspended_until:%d %B %Y}: you cannot "
+                "create API tokens until then. You can still revoke the ones you have.",
+                code="suspended",
+            )
         if ApiToken.objects.active().filter(user=user).count() >= MAX_ACTIVE_TOKENS:
             raise ValidationError(
                 f"You already have {MAX_ACTIVE_TOKENS} tokens; revoke one you no longer use.",

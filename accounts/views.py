@@ -77,19 +77,24 @@ def token_list(request):
     """The member's API tokens; POST creates one, whose key this response shows once."""
     form = ApiTokenForm(request.POST if request.method == "POST" else None)
     new_token, new_key = None, None
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             new_token, new_key = token_create(user=request.user, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
+            # A suspended member may list and revoke tokens here, but not make one.
+            status = 403 if exc.code == "suspended" else 400
         else:
             form = ApiTokenForm()
+    if form.errors and status == 200:
+        status = 400
     tokens = list(ApiToken.objects.active().filter(user=request.user))
     response = render(
         request,
         "accounts/token_list.html",
         {"form": form, "tokens": tokens, "new_token": new_token, "new_key": new_key},
-        status=400 if form.errors else 200,
+        status=status,
     )
     # The new key is in this page and nowhere else: keep it out of every cache.
     response["Cache-Control"] = "no-store"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import exceptions, permissions, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,8 +31,9 @@ class TokenView(APIView):
     @extend_schema(
         operation_id="auth_token_create",
         summary="Get a token with a login and password",
-        description="For an account with a verified email address. Limited to a few attempts "
-        "a minute per IP address and per login. The token is returned once.",
+        description="For an account with a verified email address that is not suspended "
+        "(403 otherwise). Limited to a few attempts a minute per IP address and per login. "
+        "The token is returned once.",
         request=TokenObtain,
         responses={201: TokenSerializer, **errors(400, 403, authenticated=False)},
         auth=[],
@@ -56,6 +57,8 @@ class TokenView(APIView):
         try:
             token, key = token_create(user=user, name=data["name"], scope=data["scope"])
         except DjangoValidationError as exc:
+            if exc.code == "suspended":
+                raise exceptions.PermissionDenied(exc.messages[0]) from None
             raise exceptions.ValidationError({"non_field_errors": exc.messages}) from None
         body = {
             "token": key,
@@ -67,13 +70,26 @@ class TokenView(APIView):
         return Response(TokenSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
+class TokenHolder(permissions.BasePermission):
+    """Anyone who authenticated with a token may revoke that token: whatever its scope, and
+    whether or not the member is suspended or still verified. Throwing a key away must never
+    need more rights than using it."""
+
+    def has_permission(self, request, view) -> bool:
+        if not request.user.is_authenticated:
+            raise exceptions.NotAuthenticated("Send the token to revoke in the header.")
+        return True
+
+
 class TokenRevokeView(APIView):
-    permission_classes = [MemberOnly]
-    suspended_may = ("DELETE",)
+    permission_classes = [TokenHolder]
 
     @extend_schema(
         operation_id="auth_token_revoke",
         summary="Revoke the token this request is sent with",
+        description="Always allowed to the token's holder: a read-only token, a suspended "
+        "member's token and an unverified member's token can all revoke themselves (a 403 "
+        "only for the site's session without its CSRF token).",
         request=None,
         responses={204: OpenApiResponse(description="Revoked."), **errors(400, 403)},
         tags=["auth"],

@@ -5,7 +5,9 @@ The same services and selectors as the site's moderation pages (moderation.servi
 moderation.selectors), the same forms for the input (moderation.forms) and the same rules for
 who may do what (``request.user.is_moderator``, ``can_review``, the artist of a decision).
 A ``ModerationError`` is a 409 when the state stands in the way (decided, claimed by someone
-else, already appealed or voted), a 429 for the reporter's hourly limit, a 400 otherwise.
+else, already appealed or voted), a 429 for the reporter's hourly limit, a 400 otherwise; a
+``ModerationForbidden`` (a moderator who is a party to the case or the appeal, see
+``moderation.services.access``) is a 403.
 """
 
 from __future__ import annotations
@@ -56,7 +58,8 @@ from gallery.views.access import artwork_for_viewer
 from moderation import selectors
 from moderation.forms import AppealDecideForm, AppealForm, DecideForm, FlagForm, VoteForm
 from moderation.models import Appeal, Case, Decision, Flag
-from moderation.services import ModerationError
+from moderation.services import ModerationError, ModerationForbidden
+from moderation.services.access import appeal_conflict, case_conflict
 from moderation.services.appeals import appeal_create, appeal_decide, appeal_subject
 from moderation.services.decisions import case_claim, case_decide
 from moderation.services.flags import flag_create
@@ -202,6 +205,15 @@ def _case(pk: int) -> Case:
     )
 
 
+def _case_to_act_on(pk: int, moderator: User) -> Case:
+    """The case (404 when unknown), refused with a 403 to a moderator who is a party to it."""
+    case = _case(pk)
+    reason = case_conflict(moderator=moderator, case=case)
+    if reason:
+        raise exceptions.PermissionDenied(reason)
+    return case
+
+
 def _case_conflict(case_id: int, moderator: User) -> str | None:
     """Why the case's state refuses a moderator's action, or None."""
     case = Case.objects.filter(pk=case_id).first()
@@ -264,16 +276,19 @@ class CaseClaimView(APIView):
         operation_id="cases_claim",
         summary="Claim a case while you work on it",
         description=f"For {settings.MODERATION_CLAIM_MINUTES} minutes other moderators cannot "
-        "decide it. 409 when another moderator holds it or it is closed.",
+        "decide it. 403 for a moderator who is a party to the case (its artist or a "
+        "reporter); 409 when another moderator holds it or it is closed.",
         parameters=[CASE_ID],
         request=None,
         responses={200: CaseSerializer, **moderation_errors(403, 404, 409)},
         tags=["moderation"],
     )
     def post(self, request: Request, pk: int) -> Response:
-        _case(pk)
+        _case_to_act_on(pk, request.user)
         try:
             case_claim(moderator=request.user, case_id=pk)
+        except ModerationForbidden as exc:
+            raise exceptions.PermissionDenied(str(exc)) from None
         except ModerationError as exc:
             raise Conflict(str(exc)) from None
         return Response(CaseSerializer(_case(pk), context={"request": request}).data)
@@ -287,15 +302,16 @@ class CaseDecideView(APIView):
         summary="Decide a case",
         description="Once per case, with every effect the site's decision has (label, feeds, "
         "strikes, suspension, messages to the artist and the reporters). `new_label` is "
-        "required for `relabel`; `suspend_days` defaults to the site's setting. 409 when the "
-        "case is decided already or claimed by another moderator.",
+        "required for `relabel`; `suspend_days` defaults to the site's setting. 403 for a "
+        "moderator who is a party to the case (its artist or a reporter); 409 when the case "
+        "is decided already or claimed by another moderator.",
         parameters=[CASE_ID],
         request=DecideRequest,
         responses={201: DecisionSerializer, **moderation_errors(400, 403, 404, 409, 415)},
         tags=["moderation"],
     )
     def post(self, request: Request, pk: int) -> Response:
-        _case(pk)
+        _case_to_act_on(pk, request.user)
         data = form_data(
             request.data,
             fields=("action", "reason", "new_label", "suspend_days"),
@@ -323,6 +339,8 @@ class CaseDecideView(APIView):
                 strike=cleaned["strike"],
                 suspend_days=cleaned["suspend_days"],
             )
+        except ModerationForbidden as exc:
+            raise exceptions.PermissionDenied(str(exc)) from None
         except ModerationError as exc:
             # Another moderator may have got there between the check and the lock.
             if _case_conflict(pk, request.user):
@@ -367,23 +385,26 @@ class AppealDecideView(APIView):
         operation_id="appeals_decide",
         summary="Decide an appeal",
         description="`uphold` reverses the decision (its label change, hiding or removal, and "
-        "its strike); `deny` keeps it. The artist reads `response`. The moderator who made "
-        "the decision may not decide its appeal (403); a decided appeal is a 409.",
+        "its strike); `deny` keeps it. The artist reads `response`. A moderator who is a "
+        "party may not decide it (403): the appellant, the moderator who made the decision, "
+        "the artist or a reporter of the case. A decided appeal is a 409.",
         parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="Appeal.")],
         request=AppealDecideRequest,
         responses={200: AppealSerializer, **moderation_errors(400, 403, 404, 409, 415)},
         tags=["moderation"],
     )
     def post(self, request: Request, pk: int) -> Response:
-        appeal = get_object_or_404(Appeal.objects.select_related("decision"), pk=pk)
+        appeal = get_object_or_404(
+            Appeal.objects.select_related("decision", "decision__case", "decision__case__artwork"),
+            pk=pk,
+        )
         data = form_data(request.data, fields=("outcome", "response"), list_fields=())
         form = AppealDecideForm(data)
         if not form.is_valid():
             raise form_errors(form)
-        if appeal.decision.moderator_id == request.user.pk:
-            raise exceptions.PermissionDenied(
-                "Another moderator must decide an appeal of your decision."
-            )
+        conflict = appeal_conflict(moderator=request.user, appeal=appeal)
+        if conflict:
+            raise exceptions.PermissionDenied(conflict)
         if appeal.status != Appeal.Status.OPEN:
             raise Conflict("This appeal has already been decided.")
         try:
@@ -393,6 +414,8 @@ class AppealDecideView(APIView):
                 uphold=form.cleaned_data["outcome"] == "uphold",
                 response=form.cleaned_data["response"],
             )
+        except ModerationForbidden as exc:
+            raise exceptions.PermissionDenied(str(exc)) from None
         except ModerationError as exc:
             if _appeal(pk).status != Appeal.Status.OPEN:
                 raise Conflict(str(exc)) from None

@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 
 from accounts import services as account_services
 from accounts.access import member_required
 from accounts.models import FeedPreference, Follow
+from accounts.redirects import safe_next_url
 from gallery import selectors
 from gallery.models import Medium
 
@@ -106,10 +106,7 @@ def preference_set(request):
     value = request.POST.get("preference", FeedPreference.HUMAN)
     if value not in FeedPreference.values:
         value = FeedPreference.HUMAN
-    target = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = "/"
-    response = HttpResponseRedirect(target)
+    response = HttpResponseRedirect(safe_next_url(request, default="/"))
     if request.user.is_authenticated:
         account_services.preference_set(user=request.user, preference=value)
     else:

@@ -16,6 +16,7 @@ from gallery.services.visibility import artwork_set_status
 from gallery.storage import private_storage
 from moderation.models import Appeal, AppealFile, Decision, Strike
 from moderation.services import ModerationError
+from moderation.services.access import appeal_access_check
 from moderation.services.audit import audit_write
 from moderation.services.notify import tell_artist
 from moderation.services.trust import trust_recompute
@@ -83,21 +84,29 @@ def appeal_create(*, appellant: User, decision: Decision, statement: str, files=
 
 
 def appeal_decide(*, moderator: User, appeal_id: int, uphold: bool, response: str) -> Appeal:
-    """Decide an appeal; the moderator who made the decision may not. Upholding reverses the
-    decision's effects and its strike."""
+    """Decide an appeal. Upholding reverses the decision's effects and its strike.
+
+    Raises ``ModerationForbidden`` for a party to it (the appellant, the moderator who made
+    the decision, a party to the case: ``moderation.services.access.appeal_conflict``), and
+    ``ModerationError`` when it is missing, decided already or the response is empty.
+    """
     if not response.strip():
         raise ModerationError("Write a response: the artist will read it.")
     with transaction.atomic():
         appeal = (
             Appeal.objects.select_for_update(of=("self",))
             .select_related("decision", "decision__case", "decision__case__artwork")
-            .get(pk=appeal_id)
+            .filter(pk=appeal_id)
+            .first()
         )
+        if appeal is None:
+            raise ModerationError("There is no such appeal.")
+        # Who appealed matters as much as who decided: a moderator appealing a decision
+        # about their own post must not be the one to uphold it.
+        appeal_access_check(moderator=moderator, appeal=appeal)
         if appeal.status != Appeal.Status.OPEN:
             raise ModerationError("This appeal has already been decided.")
         decision = appeal.decision
-        if decision.moderator_id == moderator.pk:
-            raise ModerationError("Another moderator must decide an appeal of your decision.")
         before, after = {}, {}
         if uphold:
             before, after = _reverse(decision, moderator, response)

@@ -15,6 +15,7 @@ from gallery.services.pipeline import label_change
 from gallery.services.visibility import artwork_accept_label, artwork_set_held, artwork_set_status
 from moderation.models import Case, Decision, Flag, FlagSource, ReviewVote, Strike
 from moderation.services import ModerationError
+from moderation.services.access import case_access_check
 from moderation.services.audit import audit_write
 from moderation.services.intake import APPROVAL_REASON
 from moderation.services.notify import tell_artist, tell_reporters
@@ -26,8 +27,20 @@ ARTWORK_ACTIONS = {Action.DISMISS, Action.RELABEL, Action.HIDE, Action.REMOVE}
 AI_OUTCOMES = {Action.RELABEL, Action.HIDE, Action.REMOVE}
 
 
+def _case_or_error(case_id: int) -> Case:
+    case = Case.objects.select_related("artwork").filter(pk=case_id).first()
+    if case is None:
+        raise ModerationError("There is no such case.")
+    return case
+
+
 def case_claim(*, moderator: User, case_id: int) -> Case:
-    """Claim a case for ``MODERATION_CLAIM_MINUTES``; one conditional UPDATE decides races."""
+    """Claim a case for ``MODERATION_CLAIM_MINUTES``; one conditional UPDATE decides races.
+
+    Raises ``ModerationForbidden`` for a party to the case, ``ModerationError`` when the case
+    is missing, closed or held by another moderator.
+    """
+    case_access_check(moderator=moderator, case=_case_or_error(case_id))
     now = timezone.now()
     until = now + timedelta(minutes=settings.MODERATION_CLAIM_MINUTES)
     claimed = (
@@ -42,6 +55,9 @@ def case_claim(*, moderator: User, case_id: int) -> Case:
 
 
 def case_release(*, moderator: User, case_id: int) -> None:
+    """Give up one's own claim (someone else's is left alone). Refused to a party to the case
+    like every other action on it: a party cannot hold a claim in the first place."""
+    case_access_check(moderator=moderator, case=_case_or_error(case_id))
     Case.objects.filter(pk=case_id, claimed_by=moderator).update(
         claimed_by=None, claimed_until=None
     )
@@ -55,7 +71,17 @@ def claims_expire() -> int:
 
 
 def _lock_open_case(case_id: int, moderator: User | None) -> Case:
-    case = Case.objects.select_for_update(of=("self",)).select_related("artwork").get(pk=case_id)
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("artwork")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        raise ModerationError("There is no such case.")
+    if moderator is not None:
+        # Checked under the lock: the last word whatever the views showed or checked.
+        case_access_check(moderator=moderator, case=case)
     if not case.is_open:
         raise ModerationError("This case has already been decided.")
     if moderator is not None and case.claimed_by_other(moderator):
@@ -105,7 +131,8 @@ def case_decide(
     suspend_days: int | None = None,
     by_community: bool = False,
 ) -> Decision:
-    """Decide a case once. Raises ``ModerationError`` when it is closed, claimed by someone
+    """Decide a case once. Raises ``ModerationForbidden`` for a moderator who is a party to
+    the case, ``ModerationError`` when it is missing or closed, claimed by someone
     else, or the action does not fit; two moderators deciding at once produce exactly one
     decision (row lock, then the one-decision-per-case constraint).
     """

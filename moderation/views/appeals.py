@@ -12,7 +12,9 @@ from moderation import selectors
 from moderation.forms import AppealDecideForm, AppealForm
 from moderation.models import Appeal, Decision
 from moderation.services import ModerationError
+from moderation.services.access import appeal_conflict
 from moderation.services.appeals import appeal_create, appeal_decide, appeal_subject
+from moderation.views.common import appeal_to_decide, forbidden_is_403
 
 
 @require_http_methods(["GET", "POST"])
@@ -86,7 +88,7 @@ def appeal_detail(request, pk: int):
         {
             "appeal": appeal,
             "form": AppealDecideForm(),
-            "own_decision": appeal.decision.moderator_id == request.user.pk,
+            "conflict": appeal_conflict(moderator=request.user, appeal=appeal),
             "files": list(appeal.files.all()),
         },
     )
@@ -94,7 +96,9 @@ def appeal_detail(request, pk: int):
 
 @require_POST
 @moderator_required
+@forbidden_is_403
 def appeal_decide_view(request, pk: int):
+    appeal_to_decide(request, pk)
     form = AppealDecideForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose an outcome and write a response.")

@@ -9,12 +9,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import moderator_required
+from accounts.redirects import safe_next_url
 from gallery.storage import private_storage
 from moderation import selectors
 from moderation.forms import DecideForm, EvidenceRequestForm, UnsuspendForm
 from moderation.models import AppealFile, AuditEntry, Case, FlagReason
 from moderation.services import ModerationError
 from moderation.services import decisions as decision_services
+from moderation.services.access import case_conflict
+from moderation.views.common import case_to_act_on, forbidden_is_403
 
 
 @moderator_required
@@ -51,6 +54,7 @@ def case_detail(request, pk: int):
             "evidence_form": EvidenceRequestForm(),
             "unsuspend_form": UnsuspendForm(),
             "claimed_by_other": case.claimed_by_other(request.user),
+            "conflict": case_conflict(moderator=request.user, case=case),
             "decision": case.decisions.select_related("moderator").first(),
         }
     )
@@ -59,7 +63,9 @@ def case_detail(request, pk: int):
 
 @require_POST
 @moderator_required
+@forbidden_is_403
 def case_claim(request, pk: int):
+    case_to_act_on(request, pk)
     try:
         decision_services.case_claim(moderator=request.user, case_id=pk)
     except ModerationError as exc:
@@ -69,15 +75,18 @@ def case_claim(request, pk: int):
 
 @require_POST
 @moderator_required
+@forbidden_is_403
 def case_release(request, pk: int):
+    case_to_act_on(request, pk)
     decision_services.case_release(moderator=request.user, case_id=pk)
     return redirect("moderation:queue")
 
 
 @require_POST
 @moderator_required
+@forbidden_is_403
 def case_decide(request, pk: int):
-    case = get_object_or_404(Case, pk=pk)
+    case = case_to_act_on(request, pk)
     form = DecideForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -103,6 +112,7 @@ def case_decide(request, pk: int):
             "evidence_form": EvidenceRequestForm(),
             "unsuspend_form": UnsuspendForm(),
             "claimed_by_other": case.claimed_by_other(request.user),
+            "conflict": None,
         }
     )
     return render(request, "moderation/case_detail.html", context, status=400)
@@ -110,7 +120,9 @@ def case_decide(request, pk: int):
 
 @require_POST
 @moderator_required
+@forbidden_is_403
 def case_request_evidence(request, pk: int):
+    case_to_act_on(request, pk)
     form = EvidenceRequestForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Write what you are asking for.")
@@ -138,7 +150,7 @@ def user_unsuspend(request, handle: str):
         messages.success(request, f"@{person.handle} is no longer suspended.")
     else:
         messages.error(request, "Write the reason for lifting the suspension.")
-    return redirect(request.POST.get("next") or "moderation:queue")
+    return redirect(safe_next_url(request, default="moderation:queue"))
 
 
 @require_GET

@@ -30,8 +30,9 @@ def review_queue(request):
 @require_http_methods(["GET", "POST"])
 @member_required
 def review_case(request, pk: int):
-    """The evidence without private data (no reporters, no original file); votes are hidden
-    until this reviewer has voted."""
+    """The evidence without private data (no reporters, no notes, no original file), as the
+    API's review list; votes are hidden until this reviewer has voted. Moderators read the
+    notes on the case page."""
     _require_reviewer(request.user)
     case = get_object_or_404(
         Case.objects.select_related("artwork", "artwork__artist"),
@@ -64,7 +65,6 @@ def review_case(request, pk: int):
             "images": images,
             "evidence": evidence,
             "reasons": sorted({f.get_reason_display() for f in case.flags.all()}),
-            "notes": [f.note for f in case.flags.all() if f.note],
             "mine": mine,
             "tally": vote_tally(case) if mine else None,
             "form": form,

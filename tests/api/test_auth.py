@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import ApiToken
+from accounts.models import ApiToken, User
 from accounts.services import MAX_ACTIVE_TOKENS, token_create, token_revoke
 from tests.api.clients import PERSONA, ROLES, throttle_rates
 from tests.factories import PASSWORD, UserFactory
@@ -22,8 +25,8 @@ ME = "/api/v1/me/"
 # --- POST /api/v1/auth/token/ -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("role_name", [r for r in ROLES if r != "anonymous"])
-def test_every_verified_persona_gets_a_token_once(api, request, role_name):
+@pytest.mark.parametrize("role_name", [r for r in ROLES if r not in ("anonymous", "suspended")])
+def test_every_verified_persona_in_good_standing_gets_a_token_once(api, request, role_name):
     user = request.getfixturevalue(PERSONA[role_name])
     response = api.post(TOKEN, {"login": user.handle, "password": PASSWORD}, format="json")
     assert response.status_code == 201
@@ -36,6 +39,20 @@ def test_every_verified_persona_gets_a_token_once(api, request, role_name):
     assert key not in {token.key_hash, token.key_prefix, token.name}
     me = APIClient().get(ME, HTTP_AUTHORIZATION=f"Token {key}")
     assert me.status_code == 200 and me.json()["handle"] == user.handle
+
+
+def test_suspended_member_gets_no_new_token(api, suspended_user):
+    response = api.post(TOKEN, {"login": "sam", "password": PASSWORD}, format="json")
+    assert response.status_code == 403
+    assert "suspended until" in response.json()["detail"]
+    assert not ApiToken.objects.filter(user=suspended_user).exists()
+
+
+def test_token_service_refuses_a_suspended_member(suspended_user):
+    with pytest.raises(ValidationError, match="suspended until") as caught:
+        token_create(user=suspended_user, name="script", scope="read")
+    assert caught.value.code == "suspended"
+    assert not ApiToken.objects.exists()
 
 
 def test_login_by_email_and_any_case(api, artist):
@@ -225,6 +242,41 @@ def test_revoking_the_current_token(client_for, role):
     assert ApiToken.objects.get().revoked_at is not None
 
 
+def test_a_read_only_token_can_revoke_itself(client_for, viewer):
+    client = client_for("member", scope="read")
+    response = client.delete("/api/v1/auth/token/current/")
+    assert response.status_code == 204
+    assert ApiToken.objects.get(user=viewer).revoked_at is not None
+    assert client.get(ME).status_code == 401
+
+
+def test_a_token_can_revoke_itself_after_its_member_lost_their_verified_email(client_for, viewer):
+    client = client_for("member", scope="read")
+    viewer.emailaddress_set.update(verified=False)
+    assert client.delete("/api/v1/auth/token/current/").status_code == 204
+    assert ApiToken.objects.get(user=viewer).revoked_at is not None
+
+
+def test_a_token_made_before_a_suspension_reads_but_cannot_write(artist):
+    from tests.factories import ArtworkFactory
+
+    artwork = ArtworkFactory(artist=UserFactory(handle="pia"))
+    client = APIClient()
+    _token, key = token_create(user=artist, name="script", scope="write")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    User.objects.filter(pk=artist.pk).update(suspended_until=timezone.now() + timedelta(days=3))
+    assert client.get(ME).status_code == 200
+    like = client.post(f"/api/v1/artworks/{artwork.pk}/like/")
+    assert like.status_code == 403 and "suspended until" in like.json()["detail"]
+    follow = client.post("/api/v1/artists/pia/follow/")
+    assert follow.status_code == 403
+    artwork.refresh_from_db()
+    assert artwork.like_count == 0 and not artist.following_set.exists()
+    # Revoking stays open to a suspended member.
+    assert client.delete("/api/v1/auth/token/current/").status_code == 204
+    assert ApiToken.objects.get(user=artist).revoked_at is not None
+
+
 def test_revoking_the_current_token_needs_a_token(client, artist):
     client.force_login(artist)
     response = client.delete("/api/v1/auth/token/current/")
@@ -333,6 +385,15 @@ def test_revoke_button_revokes_only_your_own_tokens(client, artist, other_artist
 def test_suspended_member_can_still_manage_tokens(client, suspended_user):
     client.force_login(suspended_user)
     assert client.get(reverse("accounts:token_list")).status_code == 200
+
+
+def test_suspended_member_cannot_create_a_token_on_the_site(client, suspended_user):
+    client.force_login(suspended_user)
+    response = client.post(reverse("accounts:token_list"), {"name": "script", "scope": "read"})
+    assert response.status_code == 403
+    assert "suspended until" in response.content.decode()
+    assert response.context["new_key"] is None
+    assert not ApiToken.objects.filter(user=suspended_user).exists()
 
 
 def test_account_menu_links_to_the_token_page(client, artist):

@@ -383,6 +383,63 @@ def test_appeal_decided_by_another_moderator(appeal, second_moderator, artwork):
     assert client.post(f"{API}/appeals/{10**12}/decide/", APPEAL_DECISION).status_code == 404
 
 
+# --- A moderator who is a party: their own post, report or appeal -------------------------------
+
+
+@pytest.fixture
+def mara(db):
+    """A moderator who also posts art."""
+    return ModeratorFactory(handle="mara")
+
+
+@pytest.fixture
+def own_case(mara, viewer):
+    artwork = ArtworkFactory(artist=mara, title="Mara's harbour")
+    return flag_create(reporter=viewer, artwork=artwork, reason="undisclosed-ai").case
+
+
+@pytest.mark.parametrize(
+    ("action", "data"), [("claim", None), ("decide", {"action": "dismiss", "reason": "Fine."})]
+)
+def test_moderator_cannot_claim_or_decide_a_case_about_their_own_post(mara, own_case, action, data):
+    response = token_client(mara).post(f"{API}/cases/{own_case.pk}/{action}/", data, format="json")
+    assert response.status_code == 403
+    assert "your own post" in response.json()["detail"]
+    own_case.refresh_from_db()
+    assert own_case.is_open and own_case.claimed_by is None
+    assert not Decision.objects.exists()
+    assert Artwork.objects.get(pk=own_case.artwork_id).status == Artwork.Status.PUBLISHED
+
+
+def test_reporting_moderator_cannot_decide_the_case(moderator, viewer):
+    case = flag_create(
+        reporter=moderator, artwork=ArtworkFactory(artist=viewer), reason="undisclosed-ai"
+    ).case
+    response = token_client(moderator).post(
+        f"{API}/cases/{case.pk}/decide/", {"action": "remove", "reason": "Mine."}, format="json"
+    )
+    assert response.status_code == 403 and "You reported" in response.json()["detail"]
+    assert not Decision.objects.exists()
+    assert Artwork.objects.get(pk=case.artwork_id).status == Artwork.Status.PUBLISHED
+
+
+def test_moderator_cannot_decide_their_own_appeal(mara, moderator, own_case):
+    decision = case_decide(
+        moderator=moderator, case_id=own_case.pk, action="hide", reason="AI.", strike=True
+    )
+    appeal = appeal_create(appellant=mara, decision=decision, statement="I painted it.")
+    response = token_client(mara).post(
+        f"{API}/appeals/{appeal.pk}/decide/", APPEAL_DECISION, format="json"
+    )
+    assert response.status_code == 403
+    assert "your own appeal" in response.json()["detail"]
+    appeal.refresh_from_db()
+    decision.refresh_from_db()
+    assert appeal.status == Appeal.Status.OPEN and decision.reversed_at is None
+    assert decision.strike_row.is_active
+    assert Artwork.objects.get(pk=own_case.artwork_id).status == Artwork.Status.HIDDEN
+
+
 # --- POST /decisions/{id}/appeal/ --------------------------------------------------------------
 
 

@@ -133,11 +133,11 @@ def test_near_duplicate_of_another_artists_work_is_flagged_side_by_side(
 
 
 def test_reupload_of_work_removed_as_ai_cites_the_earlier_decision(
-    client, artist, moderator, django_capture_on_commit_callbacks
+    client, artist, viewer, moderator, django_capture_on_commit_callbacks
 ):
     data = _photo(5)
     first = _upload(client, artist, data, django_capture_on_commit_callbacks)
-    flag = flag_create(reporter=moderator, artwork=first, reason="undisclosed-ai")
+    flag = flag_create(reporter=viewer, artwork=first, reason="undisclosed-ai")
     decision = case_decide(
         moderator=moderator, case_id=flag.case_id, action="remove", reason="Generated image."
     )

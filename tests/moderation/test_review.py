@@ -70,6 +70,18 @@ def test_review_page_hides_private_data(client, flagged, reviewers, viewer):
     assert "/originals/" not in page
 
 
+def test_review_page_shows_reviewers_no_reporter_notes(client, flagged, reviewers, moderator):
+    # The API promises reviewers "no reporters, no notes"; the site keeps the same promise.
+    client.force_login(reviewers[0])
+    response = client.get(reverse("moderation:review_case", args=[flagged.pk]))
+    page = response.content.decode()
+    assert response.status_code == 200 and "Undisclosed" in page  # the reason stays
+    assert "Six fingers" not in page
+    assert flagged.flags.get().note == "Six fingers."  # kept for the moderators
+    client.force_login(moderator)
+    assert "Six fingers" in client.get(flagged.get_absolute_url()).content.decode()
+
+
 def test_one_vote_per_reviewer_and_not_on_own_post(flagged, reviewers, artist):
     vote_cast(reviewer=reviewers[0], case_id=flagged.pk, vote="ai")
     with pytest.raises(ModerationError, match="already voted"):
