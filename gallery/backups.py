@@ -140,9 +140,15 @@ class _Writer:
         return {"member": member, "size": written, "sha256": sha256}
 
     def add_path(self, member: str, path: Path) -> dict[str, Any]:
+        """Add a scratch file (a database dump), moving it rather than copying when possible."""
         with path.open("rb") as source:
-            entry = self.add(member, source, path.stat().st_size)
-        path.unlink()
+            if self.tar is not None:
+                entry = self.add(member, source, path.stat().st_size)
+            else:
+                sha256, size = _copy(source, None)
+                entry = {"member": member, "size": size, "sha256": sha256}
+        if self.tar is None:
+            path.replace(self.output / member)
         return entry
 
     def close(self) -> None:
@@ -174,6 +180,10 @@ class _Reader:
         if stream is None:
             raise BackupError(f"The backup has no {member}.")
         return stream
+
+    def local_path(self, member: str) -> Path | None:
+        """A member's own file in a folder backup, so a dump is not copied before restoring."""
+        return None if self.tar is not None else self.source / _check_member(member)
 
     def close(self) -> None:
         if self.tar is not None:
@@ -245,7 +255,9 @@ def _server_major() -> int:
 
 def _dump_database(writer: _Writer, engine: str) -> dict[str, Any]:
     member = DUMP_MEMBERS[engine]
-    scratch = Path(tempfile.mkstemp(prefix=".dump-", dir=writer.scratch)[1])
+    handle, scratch_name = tempfile.mkstemp(prefix=".dump-", dir=writer.scratch)
+    os.close(handle)
+    scratch = Path(scratch_name)
     try:
         if engine == "postgresql":
             server = _server_major()
@@ -283,9 +295,11 @@ def _database_tables() -> list[str]:
 
 def _restore_database(reader: _Reader, database: dict[str, Any], scratch_dir: Path) -> None:
     engine = database["engine"]
-    scratch = scratch_dir / database["member"]
-    with reader.open(database["member"]) as source, scratch.open("wb") as target:
-        _copy(source, target)
+    scratch = reader.local_path(database["member"])
+    if scratch is None:
+        scratch = scratch_dir / database["member"]
+        with reader.open(database["member"]) as source, scratch.open("wb") as target:
+            _copy(source, target)
     # No connection of ours may hold the tables pg_restore drops, nor a stale SQLite handle.
     connections.close_all()
     if engine == "postgresql":
@@ -310,7 +324,8 @@ def _restore_database(reader: _Reader, database: dict[str, Any], scratch_dir: Pa
             raise BackupError(f"pg_restore failed, the database is unchanged: {done.stderr}")
     else:
         target = sqlite3.connect(connections["default"].settings_dict["NAME"])
-        source = sqlite3.connect(scratch)
+        # Read-only: a folder backup's own file must come out of a restore unchanged.
+        source = sqlite3.connect(f"{scratch.resolve().as_uri()}?mode=ro", uri=True)
         try:
             source.backup(target)
         finally:
