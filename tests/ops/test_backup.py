@@ -282,7 +282,7 @@ def test_restore_exits_non_zero_with_the_reason(tmp_path):
 # --- S3 ------------------------------------------------------------------------------------
 
 
-def test_s3_backup_restores_into_another_bucket_byte_for_byte(
+def test_s3_backup_restores_into_another_bucket_and_into_folders_byte_for_byte(
     s3_endpoint, transactional_db, fresh_database, tmp_path
 ):
     requests.post(f"{s3_endpoint}/moto-api/reset", timeout=5)
@@ -337,6 +337,13 @@ def test_s3_backup_restores_into_another_bucket_byte_for_byte(
         assert s3.get_object(Bucket="atelier-restored", Key=key)["Body"].read() == body
     assert table_digests(fresh_database) == table_digests(connection.settings_dict["NAME"])
     assert not (tmp_path / "unused").exists()
+
+    # Names are storage-relative: the same backup restores into plain folders too.
+    call_command("restore", backup, yes=True, stdout=io.StringIO())
+    folders = {"public/": Path(settings.MEDIA_ROOT), "private/": Path(settings.PRIVATE_MEDIA_ROOT)}
+    for key, body in objects.items():
+        prefix = key[: key.index("/") + 1]
+        assert (folders[prefix] / key.removeprefix(prefix)).read_bytes() == body
 
 
 # --- SQLite (the embedded default) -----------------------------------------------------------
