@@ -17,13 +17,16 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/atelier
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 PYTEST_WORKERS ?= 2
 
-.PHONY: help uv _sync venv run migrate demo worker beat test lint fmt services check-deploy bench clean
+.PHONY: help uv _sync venv run migrate demo worker beat test lint fmt services check-deploy bench clean \
+  backup restore
 
 help:
 	@echo "make run      start the site with demo content on http://127.0.0.1:$(PORT) (SQLite, eager tasks)"
 	@echo "make test     lint + the whole test suite against PostgreSQL and Redis"
 	@echo "make worker   a Celery worker (needs REDIS_URL)      make beat   the Celery beat scheduler"
 	@echo "make lint     ruff check + format check              make fmt    ruff format + fix"
+	@echo "make backup   database + media to var/backups/<time>/ (BACKUP=path, a folder or .tar)"
+	@echo "make restore BACKUP=path [YES=1]   put a backup back (YES=1 replaces existing data)"
 
 uv:
 	@if [ -z "$(UV)" ]; then \
@@ -83,6 +86,14 @@ bench: venv services
 	$(PY) bench/thumbnails.py
 	$(PY) bench/provenance.py
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/feeds.py
+
+# Backups use the same environment as the site (DATABASE_URL, STORAGE_BACKEND, AWS_*, MEDIA_ROOT…).
+backup: venv
+	$(MANAGE) backup $(if $(BACKUP),--output "$(BACKUP)")
+
+restore: venv
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/backups/<time> [YES=1]" >&2; exit 2; }
+	$(MANAGE) restore "$(BACKUP)" $(if $(YES),--yes)
 
 clean:
 	rm -rf var $(VENV)
