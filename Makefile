@@ -84,5 +84,11 @@ bench: venv services
 	$(PY) bench/provenance.py
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/feeds.py
 
+# Load-and-fault run (loopback only, bounded): its own Redis, database, gunicorn, worker and beat;
+# results in docs/reliability.md. BENCH_ARGS="--clients 4 --duration 15" for a short run.
+.PHONY: bench-reliability
+bench-reliability: venv services
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/load_fault.py $(BENCH_ARGS)
+
 clean:
 	rm -rf var $(VENV)
