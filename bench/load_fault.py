@@ -1016,6 +1016,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     # A plain SIGTERM (timeout, CI cancel) unwinds through the finally below like Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    # Ctrl-C too, even when started in the background by a shell that ignores SIGINT there.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if not shutil.which("redis-server"):
         sys.exit("redis-server is not installed (Debian/Ubuntu: apt-get install -y redis-server).")
     server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/atelier")
