@@ -54,6 +54,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -752,6 +753,7 @@ class Client(threading.Thread):
         self.accepted: list[int] = []
         self.flagged: set[int] = set()
         self.session: dict[str, str] = {}
+        self.crashes = 0
 
     def request(
         self,
@@ -809,7 +811,12 @@ class Client(threading.Thread):
         self.login(self.session, handle=self.handle, password=self.plan.password, kind=LOGIN_RIGHT)
         while not self.stop.is_set():
             action = self.rng.choices(self.actions, self.weights)[0]
-            getattr(self, f"do_{action}")()
+            try:
+                getattr(self, f"do_{action}")()
+            except Exception:  # a bug here must not silently end this client's load
+                self.crashes += 1
+                traceback.print_exc()
+                time.sleep(1)
 
     def do_feed(self) -> None:
         self.request(FEED, "GET", self.rng.choice(self.plan.feed_paths))
@@ -938,8 +945,8 @@ def stack_environment(database_url: str, redis_port: int, workdir: Path) -> dict
 
 def run(args: argparse.Namespace, stack: Stack, plan: Plan):
     """The clients and the faults. Returns every sample, the fault times, the number of accepted
-    uploads and a ``watch()`` that notes when the replacement worker is ready (it may be after
-    the clients stopped: a worker boots slowly on a busy machine)."""
+    uploads, a ``watch()`` that notes when the replacement worker is ready (it may be after the
+    clients stopped: a worker boots slowly on a busy machine) and how often a client crashed."""
     stop = threading.Event()
     faults = Faults()
     t0 = time.monotonic()
@@ -997,7 +1004,33 @@ def run(args: argparse.Namespace, stack: Stack, plan: Plan):
         stack.redis_start()  # a run shorter than the outage: bring Redis back for the settle
         faults.redis_up = time.monotonic() - t0
     samples = sorted((s for c in clients for s in c.samples), key=lambda s: s.at)
-    return samples, faults, sum(len(c.accepted) for c in clients), watch
+    crashes = sum(c.crashes for c in clients)
+    return samples, faults, sum(len(c.accepted) for c in clients), watch, crashes
+
+
+def settings_in_force() -> str:
+    """The settings that shape the outcome, read defensively: other changes may rename them."""
+    from allauth.account import app_settings as allauth_settings
+    from django.conf import settings
+
+    sweep = next(
+        (
+            entry["schedule"]
+            for entry in settings.CELERY_BEAT_SCHEDULE.values()
+            if str(entry.get("task", "")).endswith("sweep_stuck_images")
+        ),
+        "not scheduled",
+    )
+    limits = allauth_settings.RATE_LIMITS
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
+    return (
+        f"broker {urlsplit(settings.CELERY_BROKER_URL).scheme}, sweep every {sweep}, stuck after "
+        f"{getattr(settings, 'ATELIER_STUCK_AFTER_MINUTES', '?')} min, visibility timeout "
+        f"{options.get('visibility_timeout', '?')} s, uploads "
+        f"{getattr(settings, 'ATELIER_UPLOADS_PER_HOUR', '?')}/h, flags "
+        f"{getattr(settings, 'MODERATION_FLAGS_PER_HOUR', '?')}/h, allauth login "
+        f"{limits.get('login')} and failed logins {limits.get('login_failed')}"
+    )
 
 
 def git_commit() -> str:
@@ -1037,17 +1070,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Seeding {args.database} (demo_load, bulk_seed, {args.clients} members)…")
         plan = seed(args.clients, args.artworks)
         print(plan.seed_note)
-        from django.conf import settings
         from django.db import connections
 
         connections.close_all()
-        sweep = settings.CELERY_BEAT_SCHEDULE["gallery-sweep-stuck-images"]["schedule"]
-        in_force = (
-            f"sweep every {sweep}, stuck after {settings.ATELIER_STUCK_AFTER_MINUTES} min, "
-            f"visibility timeout {settings.CELERY_BROKER_TRANSPORT_OPTIONS['visibility_timeout']}"
-            f" s, uploads {settings.ATELIER_UPLOADS_PER_HOUR}/h, flags "
-            f"{settings.MODERATION_FLAGS_PER_HOUR}/h, allauth {settings.ACCOUNT_RATE_LIMITS}"
-        )
+        in_force = settings_in_force()
         stack.worker_start()
         stack.beat_start()
         stack.web_start()
@@ -1061,7 +1087,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.clients} clients for {args.duration} s…"
         )
         load_before = os.getloadavg()[0]
-        samples, faults, accepted, watch = run(args, stack, plan)
+        samples, faults, accepted, watch, crashes = run(args, stack, plan)
         load_after = os.getloadavg()[0]
         print(
             f"Load done: {len(samples)} requests. Waiting for uploads to settle "
@@ -1096,7 +1122,12 @@ def main(argv: list[str] | None = None) -> int:
             temporary.write_text(replace_section(text, section))
             temporary.replace(DOC)
             print(f"\nWrote the bench:load-fault section of {DOC.relative_to(ROOT)}.")
-        return 0 if all(held for _, held in verdicts(samples, faults, pipeline)) else 1
+        if crashes:
+            print(
+                f"\nThe clients themselves failed {crashes} times (tracebacks above): fix the run."
+            )
+        held = all(ok for _, ok in verdicts(samples, faults, pipeline))
+        return 0 if held and not crashes else 1
     finally:
         left = stack.stop()
         print(
