@@ -1036,7 +1036,7 @@ def settings_in_force() -> str:
 def git_commit() -> str:
     with contextlib.suppress(OSError, subprocess.CalledProcessError):
         return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
+            ["git", "describe", "--always", "--dirty"],
             cwd=ROOT,
             check=True,
             capture_output=True,
@@ -1055,6 +1055,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit("redis-server is not installed (Debian/Ubuntu: apt-get install -y redis-server).")
     server = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/atelier")
     database_url = urlunsplit(urlsplit(server)._replace(path=f"/{args.database}"))
+    commit = git_commit()  # the code that runs, not what may be committed while it runs
     workdir = Path(tempfile.mkdtemp(prefix="atelier-load-fault-"))
     stack = Stack(workdir, {})
     stack.env = stack_environment(database_url, stack.redis_port, workdir)
@@ -1096,7 +1097,7 @@ def main(argv: list[str] | None = None) -> int:
         pipeline = settle(accepted, args.settle_timeout, on_poll=watch)
         meta = {
             "date": datetime.now(UTC).strftime("%Y-%m-%d"),
-            "commit": git_commit(),
+            "commit": commit,
             "cores": os.cpu_count(),
             "machine": platform.machine(),
             "python": platform.python_version(),
