@@ -95,5 +95,11 @@ restore: venv
 	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=var/backups/<time> [YES=1]" >&2; exit 2; }
 	$(MANAGE) restore "$(BACKUP)" $(if $(YES),--yes)
 
+# Load-and-fault run (loopback only, bounded): its own Redis, database, gunicorn, worker and beat;
+# results in docs/reliability.md. BENCH_ARGS="--clients 4 --duration 15" for a short run.
+.PHONY: bench-reliability
+bench-reliability: venv services
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/load_fault.py $(BENCH_ARGS)
+
 clean:
 	rm -rf var $(VENV)
