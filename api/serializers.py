@@ -16,7 +16,6 @@ from rest_framework import serializers
 from accounts.models import ApiToken, FeedPreference, Notification, User
 from gallery.forms import MAX_TAGS, ArtworkEditForm, ArtworkFieldsForm
 from gallery.models import AiStage, Artwork, ArtworkImage, Label, LabelChange, Medium, Verdict
-from gallery.storage import public_url
 
 FORM_FIELDS = ArtworkFieldsForm.base_fields
 EVIDENCE_KINDS = [
@@ -127,7 +126,7 @@ class ImageSerializer(serializers.Serializer):
         request = self.context["request"]
         return [
             {
-                "url": absolute(request, public_url(d["name"])),
+                "url": absolute(request, image.derivative_url(d)),
                 "width": d["width"],
                 "height": d["height"],
                 "format": d["format"],

@@ -157,6 +157,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "gallery.tasks.sweep_stuck_images",
         "schedule": timedelta(minutes=5),
     },
+    "gallery-sweep-public-files": {
+        "task": "gallery.tasks.sweep_public_files",
+        "schedule": timedelta(minutes=5),
+    },
     "moderation-expire-claims": {
         "task": "moderation.tasks.expire_claims",
         "schedule": timedelta(minutes=5),
@@ -336,6 +340,9 @@ ATELIER_UPLOADS_PER_HOUR = env_int("ATELIER_UPLOADS_PER_HOUR", 30, minimum=1)
 ATELIER_UPLOAD_ATTEMPTS_PER_HOUR = env_int("ATELIER_UPLOAD_ATTEMPTS_PER_HOUR", 60, minimum=1)
 ATELIER_STORAGE_QUOTA_BYTES = env_int("ATELIER_STORAGE_QUOTA_BYTES", 2 * 1024**3, minimum=1024)
 ATELIER_STUCK_AFTER_MINUTES = env_int("ATELIER_STUCK_AFTER_MINUTES", 10, minimum=1)
+# Dotted path of a callable taking a list of absolute public URLs that were withdrawn or
+# deleted (gallery.services.withdrawal): purge them from a CDN. Empty: no CDN to purge.
+ATELIER_CDN_PURGE_HOOK = env_str("ATELIER_CDN_PURGE_HOOK", "")
 # Moderation (see moderation/services): claims, the strike ladder, community review.
 MODERATION_CLAIM_MINUTES = env_int("MODERATION_CLAIM_MINUTES", 30, minimum=1)
 MODERATION_STRIKE_DAYS = env_int("MODERATION_STRIKE_DAYS", 180, minimum=1)

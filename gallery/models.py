@@ -253,6 +253,14 @@ class ArtworkImage(models.Model):
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
 
+    class PublicFiles(models.TextChoices):
+        """Where the derivatives are (gallery.services.withdrawal moves them)."""
+
+        PUBLIC = "public", "In public storage"
+        WITHDRAWING = "withdrawing", "Being moved out of public storage"
+        WITHDRAWN = "withdrawn", "Withdrawn to private storage"
+        RESTORING = "restoring", "Being moved back to public storage"
+
     artwork = models.ForeignKey(Artwork, on_delete=models.CASCADE, related_name="images")
     position = models.PositiveSmallIntegerField(default=0)
     kind = models.CharField(max_length=10, choices=Kind, default=Kind.FINAL)
@@ -272,6 +280,9 @@ class ArtworkImage(models.Model):
     provenance = models.JSONField(null=True, blank=True)
     provenance_verdict = models.CharField(max_length=20, choices=Verdict, blank=True)
     state = models.CharField(max_length=12, choices=State, default=State.PENDING)
+    # The two "-ing" states are durable to-do marks: set in the same transaction as the status
+    # change that asks for them, cleared only once the files have moved (a sweep retries).
+    public_files = models.CharField(max_length=12, choices=PublicFiles, default=PublicFiles.PUBLIC)
     error = models.CharField(max_length=500, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -288,6 +299,12 @@ class ArtworkImage(models.Model):
                 condition=models.Q(kind__in=["final", "process"]),
                 name="gallery_artworkimage_kind_valid",
             ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    public_files__in=["public", "withdrawing", "withdrawn", "restoring"]
+                ),
+                name="gallery_artworkimage_public_files_valid",
+            ),
         ]
         indexes = [
             # gallery.services.pipeline.images_sweep_stuck scans unfinished images by age.
@@ -296,10 +313,27 @@ class ArtworkImage(models.Model):
                 name="gallery_image_unfinished",
                 condition=models.Q(state__in=["pending", "processing"]),
             ),
+            # gallery.services.withdrawal.public_files_sweep finds unfinished moves.
+            models.Index(
+                fields=["artwork"],
+                name="gallery_image_files_moving",
+                condition=models.Q(public_files__in=["withdrawing", "restoring"]),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.artwork_id}#{self.kind}{self.position}"
+
+    def derivative_url(self, derivative: dict) -> str:
+        """The URL of one derivative: public storage's, or, once the files have left public
+        storage (a removed post), the permission-checked view that serves them from private
+        storage to the artist and moderators."""
+        from gallery.storage import public_url
+
+        if self.public_files == self.PublicFiles.PUBLIC:
+            return public_url(derivative["name"])
+        filename = derivative["name"].rsplit("/", 1)[-1]
+        return reverse("gallery:withdrawn_media", kwargs={"pk": self.pk, "filename": filename})
 
     def srcset(self, fmt: str = "webp") -> str:
         """The srcset of one format; empty for WebP unless every size has one.
@@ -308,12 +342,12 @@ class ArtworkImage(models.Model):
         16383 px), and a partial WebP set would cap a browser that prefers WebP at the sizes it
         has: without a WebP for every size, the JPEG srcset serves them all.
         """
-        from gallery.storage import public_url
-
         if fmt == "webp" and self._widths("webp") != self._widths("jpeg"):
             return ""
         return ", ".join(
-            f"{public_url(d['name'])} {d['width']}w" for d in self.derivatives if d["format"] == fmt
+            f"{self.derivative_url(d)} {d['width']}w"
+            for d in self.derivatives
+            if d["format"] == fmt
         )
 
     def _widths(self, fmt: str) -> set[int]:
@@ -332,20 +366,16 @@ class ArtworkImage(models.Model):
 
     def full_url(self, fmt: str = "webp") -> str:
         """The widest derivative, for the lightbox: in `fmt` if that size has one, else JPEG."""
-        from gallery.storage import public_url
-
         if not self.derivatives:
             return ""
         widest = max(d["width"] for d in self.derivatives)
         at_widest = [d for d in self.derivatives if d["width"] == widest]
         chosen = next((d for d in at_widest if d["format"] == fmt), at_widest[0])
-        return public_url(chosen["name"])
+        return self.derivative_url(chosen)
 
     def best_url(self, fmt: str = "jpeg", max_width: int = 1280) -> str:
-        from gallery.storage import public_url
-
         chosen = self.best(fmt, max_width)
-        return public_url(chosen["name"]) if chosen else ""
+        return self.derivative_url(chosen) if chosen else ""
 
 
 class LabelChange(models.Model):
@@ -410,3 +440,34 @@ class ImageHashBand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.image_id}:{self.band}={self.value:04x}"
+
+
+class FileDeletion(models.Model):
+    """A stored file still to delete: the durable to-do list of deleted artworks' files.
+
+    Written in the transaction that deletes the rows, so a rollback keeps the files; emptied
+    on commit by ``gallery.services.withdrawal.file_deletions_run``; what a storage outage left
+    behind is retried by the beat sweep.
+    """
+
+    class Store(models.TextChoices):
+        PUBLIC = "public", "Public storage"
+        PRIVATE = "private", "Private storage"
+
+    store = models.CharField(max_length=10, choices=Store)
+    name = models.CharField(max_length=300)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(store__in=["public", "private"]),
+                name="gallery_filedeletion_store_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.store}:{self.name}"

@@ -1,8 +1,13 @@
-"""The two storages: public (derivatives, avatars) and private (originals)."""
+"""The two storages: public (derivatives, avatars) and private (originals, withdrawn files)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.files.storage import Storage, default_storage, storages
+
+# Derivatives of a removed post wait under this prefix of private storage until an appeal
+# restores the post or its artist deletes it (gallery.services.withdrawal).
+WITHDRAWN_PREFIX = "withdrawn/"
 
 
 def private_storage() -> Storage:
@@ -12,3 +17,14 @@ def private_storage() -> Storage:
 
 def public_url(name: str) -> str:
     return default_storage.url(name)
+
+
+def absolute_public_url(name: str) -> str:
+    """The public URL a browser or a CDN knows this file by (filesystem URLs are relative)."""
+    url = public_url(name)
+    return url if "://" in url else settings.SITE_URL + url
+
+
+def withdrawn_name(name: str) -> str:
+    """Where a public file waits in private storage while its post is removed."""
+    return WITHDRAWN_PREFIX + name

@@ -6,7 +6,7 @@ import imagehash  # noqa: F401 - imported at worker boot so the first task is no
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from gallery.services import pipeline
+from gallery.services import pipeline, withdrawal
 
 
 @shared_task(
@@ -33,3 +33,9 @@ def process_image(self, image_id: int) -> None:
 def sweep_stuck_images() -> int:
     """Beat task: re-enqueue images stuck in pending/processing past the threshold."""
     return pipeline.images_sweep_stuck()
+
+
+@shared_task(acks_late=True)
+def sweep_public_files() -> dict[str, int]:
+    """Beat task: finish file withdrawals, restorations and deletions a storage outage left."""
+    return withdrawal.public_files_sweep()

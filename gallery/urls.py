@@ -2,7 +2,7 @@ from django.urls import path
 from django.views.generic import TemplateView
 
 from gallery.feeds import ArtistFeed, TagFeed
-from gallery.views import artworks, feeds, meta, upload
+from gallery.views import artworks, feeds, media, meta, upload
 
 app_name = "gallery"
 urlpatterns = [
@@ -22,6 +22,11 @@ urlpatterns = [
     path("artworks/<int:pk>/like/", artworks.like, name="like"),
     path("artworks/<int:pk>/<slug:slug>/", artworks.artwork_detail, name="artwork"),
     path("originals/<int:pk>/", artworks.original, name="original"),
+    path(
+        "originals/<int:pk>/withdrawn/<str:filename>",
+        media.withdrawn_media,
+        name="withdrawn_media",
+    ),
     path(
         "about/labels/",
         TemplateView.as_view(template_name="gallery/about_labels.html"),

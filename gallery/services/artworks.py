@@ -8,7 +8,7 @@ from django.db.models import F
 from accounts.models import User
 from gallery.models import MINOR_AI_STAGES, AiStage, Artwork, ArtworkImage, Label, LabelChange, Like
 from gallery.services.pipeline import label_change
-from gallery.storage import private_storage
+from gallery.services.withdrawal import file_deletions_record, file_deletions_run
 
 
 def ai_minor_only(label: str, stages: list[str]) -> bool:
@@ -92,30 +92,25 @@ def artwork_update(
 
 
 def artwork_delete(*, artwork: Artwork) -> None:
-    """Delete an artwork and, after the commit, its originals and derivatives."""
-    from django.core.files.storage import default_storage
+    """Delete an artwork and, after the commit, every file of its final and process images.
 
+    The originals, the public derivatives (and the CDN's copies, through the purge hook) and
+    any withdrawn copies of a removed post. The files to delete are written down in this
+    transaction (``FileDeletion`` rows), so a storage outage after the commit only delays the
+    deletion until the beat sweep retries it.
+    """
     with transaction.atomic():
-        originals, derivatives = [], []
-        for image in artwork.images.all():
-            originals.append(image.original.name)
-            derivatives.extend(d["name"] for d in image.derivatives)
+        images = list(artwork.images.all())
         was_published = artwork.published_at is not None and artwork.status != "processing"
+        was_counted = was_published and artwork.status != Artwork.Status.REMOVED
         artist_id = artwork.artist_id
         artwork.delete()
-        if was_published:
+        if was_counted:
             User.objects.filter(pk=artist_id, artwork_count__gt=0).update(
                 artwork_count=F("artwork_count") - 1
             )
-
-        def remove_files() -> None:
-            storage = private_storage()
-            for name in originals:
-                storage.delete(name)
-            for name in derivatives:
-                default_storage.delete(name)
-
-        transaction.on_commit(remove_files, robust=True)
+        ids = file_deletions_record(images=images)
+        transaction.on_commit(lambda: file_deletions_run(ids=ids))
 
 
 def like_set(*, user: User, artwork: Artwork, liked: bool) -> int:

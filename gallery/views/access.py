@@ -12,6 +12,13 @@ def can_manage(user, artwork: Artwork) -> bool:
     return user.is_authenticated and (artwork.artist_id == user.pk or user.is_moderator)
 
 
+def can_see_private_files(user, artwork: Artwork) -> bool:
+    """Originals and a removed post's withdrawn images: its artist and moderators only."""
+    return user.is_authenticated and (
+        artwork.artist_id == user.pk or user.is_moderator or user.has_perm("accounts.view_original")
+    )
+
+
 def artwork_for_viewer(request, pk: int) -> Artwork:
     """The artwork if this viewer may see its page: 404 otherwise (never reveal it exists)."""
     artwork = get_object_or_404(Artwork.objects.select_related("artist", "cover"), pk=pk)

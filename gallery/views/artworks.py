@@ -18,7 +18,12 @@ from gallery.forms import ArtworkEditForm
 from gallery.models import ArtworkImage, Like
 from gallery.services.artworks import artwork_delete, artwork_update, like_set
 from gallery.storage import private_storage
-from gallery.views.access import artwork_for_owner, artwork_for_viewer, can_manage
+from gallery.views.access import (
+    artwork_for_owner,
+    artwork_for_viewer,
+    can_manage,
+    can_see_private_files,
+)
 
 
 def artwork_detail(request, pk: int, slug: str | None = None):
@@ -102,12 +107,7 @@ def json_ld(artwork, finals, tags) -> str:
 def original(request, pk: int):
     """Stream an original file: only its artist and moderators, everyone else gets a 404."""
     image = get_object_or_404(ArtworkImage.objects.select_related("artwork"), pk=pk)
-    user = request.user
-    if not user.is_authenticated or not (
-        image.artwork.artist_id == user.pk
-        or user.is_moderator
-        or user.has_perm("accounts.view_original")
-    ):
+    if not can_see_private_files(request.user, image.artwork):
         raise Http404("No such file.")
     handle = private_storage().open(image.original.name, "rb")
     content_type = mimetypes.guess_type(image.original.name)[0] or "application/octet-stream"

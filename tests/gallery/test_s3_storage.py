@@ -13,6 +13,8 @@ from django.test import override_settings
 from django.urls import reverse
 
 from gallery.models import Artwork, ArtworkImage
+from gallery.services.artworks import artwork_delete
+from gallery.services.visibility import artwork_set_status
 from tests.factories import image_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("s3")]
@@ -112,4 +114,47 @@ def test_upload_publish_and_delete_on_s3(client, artist, s3, django_capture_on_c
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("gallery:artwork_delete", args=[artwork.pk]))
+    assert _keys(s3) == set()
+
+
+def test_removal_takes_derivatives_out_of_the_public_prefix(
+    client, artist, s3, django_capture_on_commit_callbacks
+):
+    client.force_login(artist)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("gallery:upload"),
+            {"title": "On S3", "medium": "drawing", "label": "human-made",
+             "images": [SimpleUploadedFile("me.jpg", image_bytes("JPEG", size=(700, 500)))]},
+        )  # fmt: skip
+    artwork = Artwork.objects.get()
+    image = ArtworkImage.objects.get()
+    public = {f"public/{d['name']}" for d in image.derivatives}
+    withdrawn = {f"private/withdrawn/{d['name']}" for d in image.derivatives}
+    url = storages["default"].url(image.derivatives[0]["name"])
+    assert public <= _keys(s3) and requests.get(url, timeout=5).status_code == 200
+
+    for _ in range(2):  # the second removal request finds nothing left to move
+        with django_capture_on_commit_callbacks(execute=True):
+            artwork_set_status(artwork_id=artwork.pk, status=Artwork.Status.REMOVED)
+    keys = _keys(s3)
+    assert not [k for k in keys if k.startswith(f"public/art/{image.derivative_key}/")]
+    assert withdrawn <= keys
+    assert requests.get(url, timeout=5).status_code in (403, 404)
+    image.refresh_from_db()
+    assert image.public_files == "withdrawn"
+    # The artist still sees it, streamed from the private prefix.
+    shown = client.get(image.best_url())
+    assert shown.status_code == 200 and b"".join(shown.streaming_content)[:2] == b"\xff\xd8"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        artwork_set_status(artwork_id=artwork.pk, status=Artwork.Status.PUBLISHED)
+    keys = _keys(s3)
+    assert public <= keys and not withdrawn & keys
+    assert requests.get(url, timeout=5).status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        artwork_set_status(artwork_id=artwork.pk, status=Artwork.Status.REMOVED)
+    with django_capture_on_commit_callbacks(execute=True):
+        artwork_delete(artwork=Artwork.objects.get())
     assert _keys(s3) == set()
