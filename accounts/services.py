@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.avatars import avatar_render
-from accounts.models import ApiToken, Notification, User
+from accounts.models import ApiToken, Notification, NotificationKind, User
 
 
 @transaction.atomic
@@ -69,11 +69,17 @@ def follow_set(*, follower: User, artist: User, following: bool) -> int:
     return User.objects.values_list("follower_count", flat=True).get(pk=artist.pk)
 
 
-def notify(*, user: User, kind: str, title: str, body: str = "", url: str = "") -> None:
-    """Add an in-site notification (email, where wanted, is the caller's job)."""
-    from accounts.models import Notification
+def notify(
+    *, user: User, kind: NotificationKind, title: str, body: str = "", url: str = ""
+) -> None:
+    """Add an in-site notification (email, where wanted, is the caller's job).
 
-    Notification.objects.create(user=user, kind=kind, title=title[:200], body=body, url=url[:300])
+    ``kind`` must be a ``NotificationKind``: a stray string raises ``ValueError`` here, before
+    the database's check constraint would refuse it.
+    """
+    Notification.objects.create(
+        user=user, kind=NotificationKind(kind), title=title[:200], body=body, url=url[:300]
+    )
 
 
 def preference_set(*, user: User, preference: str) -> None:
