@@ -59,16 +59,20 @@ def flag_create(
         raise ModerationError("This post cannot be reported.")
     if reason not in FlagReason.values:
         raise ModerationError("Choose a reason.")
-    since = timezone.now() - timedelta(hours=1)
-    recent = Flag.objects.filter(reporter=reporter, created_at__gte=since).count()
-    if recent >= settings.MODERATION_FLAGS_PER_HOUR:
-        raise ModerationError(
-            "You have sent many reports in the last hour. Please wait a little before sending more."
-        )
     if reason != FlagReason.STOLEN:
         original_url = ""
     try:
         with transaction.atomic():
+            # The reporter's row is the lock: concurrent flags by one member count and insert
+            # one after the other, so the hourly limit cannot be overshot by a burst.
+            User.objects.select_for_update().filter(pk=reporter.pk).exists()
+            since = timezone.now() - timedelta(hours=1)
+            recent = Flag.objects.filter(reporter=reporter, created_at__gte=since).count()
+            if recent >= settings.MODERATION_FLAGS_PER_HOUR:
+                raise ModerationError(
+                    "You have sent many reports in the last hour. "
+                    "Please wait a little before sending more."
+                )
             case = case_for_artwork(artwork=artwork, reason=reason)
             flag = Flag.objects.create(
                 artwork=artwork,

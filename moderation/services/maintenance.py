@@ -23,8 +23,15 @@ HIGH_RISK = 60
 
 def case_process(*, case_id: int) -> None:
     """Rescore; hold the post out of human-only feeds when enough trusted members flag it as
-    AI; tell moderators once when a case becomes high-risk."""
+    AI; tell moderators once when a case becomes high-risk.
+
+    Safe to run concurrently for one case (each new flag enqueues a run): the case row is
+    locked first, so the hold and the "already told" check below see the previous run's rows.
+    """
     with transaction.atomic():
+        # Check-then-create (auto-hold, high-risk notices) needs this lock: without it two runs
+        # could both find no notice and both notify.
+        Case.objects.select_for_update().filter(pk=case_id).exists()
         case = case_rescore(case_id=case_id)
         if not case.is_open or case.artwork_id is None:
             return
