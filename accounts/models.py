@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, Permission, UserManager
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -40,6 +41,47 @@ class TrustLevel(models.IntegerChoices):
     VETERAN = 4, "Veteran reviewer"
 
 
+class NotificationKind(models.TextChoices):
+    """What a notification is about. Values are the names of moderation's email templates
+    (``moderation.services.notify.tell_artist`` passes its template as the kind), so they keep
+    the spelling those files have."""
+
+    DECISION = "decision", "A moderation decision on your post"
+    EVIDENCE_REQUEST = "evidence_request", "Process evidence requested"
+    APPEAL = "appeal", "Your appeal was decided"
+    UNSUSPENDED = "unsuspended", "Your suspension was lifted"
+    REPORT_OUTCOME = "report-outcome", "The outcome of your report"
+    CASE_HIGH_RISK = "case-high-risk", "A high-risk case (moderators)"
+
+
+MODERATE_PERMISSION = "accounts.moderate"
+
+
+def moderator_q(prefix: str = "") -> models.Q:
+    """The users ``User.is_moderator`` accepts, as a filter (``prefix`` reaches them through a
+    relation, e.g. ``"reporter__"``): active, and holding ``accounts.moderate`` directly,
+    through a group (the Moderators group is one way to grant it), or as a superuser."""
+    app_label, codename = MODERATE_PERMISSION.split(".")
+    perm = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    return models.Q(**{f"{prefix}is_active": True}) & (
+        models.Q(**{f"{prefix}is_superuser": True})
+        | models.Q(**{f"{prefix}user_permissions__in": perm})
+        | models.Q(**{f"{prefix}groups__permissions__in": perm})
+    )
+
+
+def trusted_reviewer_q(prefix: str = "") -> models.Q:
+    """The users ``User.is_trusted_reviewer`` accepts, as a filter (see ``moderator_q``)."""
+    not_suspended = models.Q(**{f"{prefix}suspended_until__isnull": True}) | models.Q(
+        **{f"{prefix}suspended_until__lte": timezone.now()}
+    )
+    return (
+        models.Q(**{f"{prefix}is_active": True})
+        & models.Q(**{f"{prefix}trust_level__gte": settings.MODERATION_REVIEW_TRUST_LEVEL})
+        & not_suspended
+    )
+
+
 class HandleUserManager(UserManager):
     """``UserManager`` keyed on ``handle`` (there is no ``username`` column)."""
 
@@ -68,6 +110,14 @@ class HandleUserManager(UserManager):
         extra_fields.setdefault("is_staff", True)
         extra_fields.setdefault("is_superuser", True)
         return self._create_user(handle, email, password, **extra_fields)
+
+    def moderators(self):
+        """Everyone ``User.is_moderator`` accepts (who is told about high-risk cases)."""
+        return self.filter(moderator_q()).distinct()
+
+    def trusted_reviewers(self):
+        """Everyone ``User.is_trusted_reviewer`` accepts."""
+        return self.filter(trusted_reviewer_q())
 
 
 class User(AbstractUser):
@@ -125,7 +175,8 @@ class User(AbstractUser):
                 name="accounts_user_feed_preference_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(trust_level__lte=4), name="accounts_user_trust_level_range"
+                condition=models.Q(trust_level__in=TrustLevel.values),
+                name="accounts_user_trust_level_valid",
             ),
         ]
         permissions = [
@@ -151,13 +202,22 @@ class User(AbstractUser):
     def uploads_held(self) -> bool:
         return self.uploads_held_until is not None and self.uploads_held_until > timezone.now()
 
+    # The one definition of each role: templates, services, views and the API ask these (and
+    # querysets use moderator_q / trusted_reviewer_q, which say the same in SQL).
     @property
     def is_moderator(self) -> bool:
-        return self.is_active and self.has_perm("accounts.moderate")
+        """Holds the ``accounts.moderate`` permission (the Moderators group grants it)."""
+        return self.is_active and self.has_perm(MODERATE_PERMISSION)
 
     @property
     def is_trusted_reviewer(self) -> bool:
-        return self.trust_level >= TrustLevel.TRUSTED and not self.is_suspended
+        """May vote in community review: trust level at least MODERATION_REVIEW_TRUST_LEVEL,
+        and not suspended."""
+        return (
+            self.is_active
+            and self.trust_level >= settings.MODERATION_REVIEW_TRUST_LEVEL
+            and not self.is_suspended
+        )
 
 
 class Follow(models.Model):
@@ -180,7 +240,7 @@ class Follow(models.Model):
 
 class Notification(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=NotificationKind)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     url = models.CharField(max_length=300, blank=True)
@@ -198,6 +258,12 @@ class Notification(models.Model):
             ),
             models.Index(fields=["user", "-created_at"], name="accounts_notification_list"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=NotificationKind.values),
+                name="accounts_notification_kind_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -208,6 +274,11 @@ class ApiTokenQuerySet(models.QuerySet):
         return self.filter(revoked_at__isnull=True)
 
 
+class ApiTokenScope(models.TextChoices):
+    READ = "read", "Read only"
+    WRITE = "write", "Read and write"
+
+
 class ApiToken(models.Model):
     """A member's personal access token for the API.
 
@@ -215,9 +286,8 @@ class ApiToken(models.Model):
     ``accounts.services.token_create`` makes it. ``key_prefix`` lets the member tell tokens apart.
     """
 
-    class Scope(models.TextChoices):
-        READ = "read", "Read only"
-        WRITE = "write", "Read and write"
+    # Module-level so Meta's constraint can read its values (a class body cannot see another's).
+    Scope = ApiTokenScope
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=60)
@@ -236,7 +306,7 @@ class ApiToken(models.Model):
             # api.authentication finds a token by the digest of the key it was sent.
             models.UniqueConstraint(fields=["key_hash"], name="accounts_apitoken_key_hash_unique"),
             models.CheckConstraint(
-                condition=models.Q(scope__in=["read", "write"]),
+                condition=models.Q(scope__in=ApiTokenScope.values),
                 name="accounts_apitoken_scope_valid",
             ),
         ]

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.avatars import AvatarRejected, avatar_probe, avatar_render
 from accounts.limits import upload_attempt_record
-from accounts.models import ApiToken, Notification, User
+from accounts.models import ApiToken, Notification, NotificationKind, User
 
 AVATAR_FAILED_TIMEOUT = "The avatar took too long to process. Try a smaller image."
 AVATAR_FAILED_LOST = "The uploaded avatar was lost on our side. Please upload it again."
@@ -176,11 +176,17 @@ def follow_set(*, follower: User, artist: User, following: bool) -> int:
     return User.objects.values_list("follower_count", flat=True).get(pk=artist.pk)
 
 
-def notify(*, user: User, kind: str, title: str, body: str = "", url: str = "") -> None:
-    """Add an in-site notification (email, where wanted, is the caller's job)."""
-    from accounts.models import Notification
+def notify(
+    *, user: User, kind: NotificationKind, title: str, body: str = "", url: str = ""
+) -> None:
+    """Add an in-site notification (email, where wanted, is the caller's job).
 
-    Notification.objects.create(user=user, kind=kind, title=title[:200], body=body, url=url[:300])
+    ``kind`` must be a ``NotificationKind``: a stray string raises ``ValueError`` here, before
+    the database's check constraint would refuse it.
+    """
+    Notification.objects.create(
+        user=user, kind=NotificationKind(kind), title=title[:200], body=body, url=url[:300]
+    )
 
 
 def preference_set(*, user: User, preference: str) -> None:

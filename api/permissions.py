@@ -1,4 +1,5 @@
-"""Who may do what: the site's own rules (accounts.access), plus the token's scope."""
+"""Who may do what: the site's own rules (accounts.access, the User role predicates), plus
+the token's scope."""
 
 from __future__ import annotations
 
@@ -61,4 +62,27 @@ class MemberOnly(permissions.BasePermission):
             allow_suspended=safe or request.method in getattr(view, "suspended_may", ()),
             write=not safe,
         )
+        return True
+
+
+# The roles are the User predicates the site's templates, views and services ask too: one
+# definition each (accounts.models), never a group name or a trust-level number here.
+class ModeratorOnly(permissions.BasePermission):
+    """Verified moderators in good standing (``User.is_moderator``; a read-write token for
+    changes)."""
+
+    def has_permission(self, request, view) -> bool:
+        member_check(request, write=request.method not in permissions.SAFE_METHODS)
+        if not request.user.is_moderator:
+            raise exceptions.PermissionDenied("Only moderators can do this.")
+        return True
+
+
+class ReviewerOnly(permissions.BasePermission):
+    """Members who may take part in community review (``User.is_trusted_reviewer``)."""
+
+    def has_permission(self, request, view) -> bool:
+        member_check(request, write=request.method not in permissions.SAFE_METHODS)
+        if not request.user.is_trusted_reviewer:
+            raise exceptions.PermissionDenied("Community review is open to trusted members.")
         return True

@@ -86,13 +86,18 @@ class ArtworkQuerySet(models.QuerySet):
         return self.filter(status=Artwork.Status.PUBLISHED)
 
 
+# The models' own vocabularies live at module level so each Meta's CheckConstraint can read
+# their ``.values`` (a nested Meta cannot see its model's class body); the models alias them.
+class ArtworkStatus(models.TextChoices):
+    PROCESSING = "processing", "Processing"
+    PUBLISHED = "published", "Published"
+    FAILED = "failed", "Failed"
+    HIDDEN = "hidden", "Hidden from feeds"
+    REMOVED = "removed", "Removed"
+
+
 class Artwork(models.Model):
-    class Status(models.TextChoices):
-        PROCESSING = "processing", "Processing"
-        PUBLISHED = "published", "Published"
-        FAILED = "failed", "Failed"
-        HIDDEN = "hidden", "Hidden from feeds"
-        REMOVED = "removed", "Removed"
+    Status = ArtworkStatus
 
     artist = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="artworks"
@@ -136,10 +141,15 @@ class Artwork(models.Model):
                 condition=models.Q(label__in=Label.values), name="gallery_artwork_label_valid"
             ),
             models.CheckConstraint(
-                condition=models.Q(
-                    status__in=["processing", "published", "failed", "hidden", "removed"]
-                ),
+                condition=models.Q(status__in=ArtworkStatus.values),
                 name="gallery_artwork_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(medium__in=Medium.values), name="gallery_artwork_medium_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(provenance_verdict__in=Verdict.values),
+                name="gallery_artwork_provenance_verdict_valid",
             ),
             # Feeds order and paginate on published_at: a published artwork must have one.
             models.CheckConstraint(
@@ -242,24 +252,32 @@ def _derivative_key() -> str:
     return secrets.token_urlsafe(18)
 
 
+class ArtworkImageKind(models.TextChoices):
+    FINAL = "final", "Final image"
+    PROCESS = "process", "Process / WIP"
+
+
+class ArtworkImageState(models.TextChoices):
+    PENDING = "pending", "Waiting"
+    PROCESSING = "processing", "Processing"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+class ArtworkImagePublicFiles(models.TextChoices):
+    """Where the derivatives are (gallery.services.withdrawal moves them)."""
+
+    PUBLIC = "public", "In public storage"
+    WITHDRAWING = "withdrawing", "Being moved out of public storage"
+    WITHDRAWN = "withdrawn", "Withdrawn to private storage"
+    RESTORING = "restoring", "Being moved back to public storage"
+
+
 class ArtworkImage(models.Model):
-    class Kind(models.TextChoices):
-        FINAL = "final", "Final image"
-        PROCESS = "process", "Process / WIP"
+    Kind = ArtworkImageKind
+    State = ArtworkImageState
 
-    class State(models.TextChoices):
-        PENDING = "pending", "Waiting"
-        PROCESSING = "processing", "Processing"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
-
-    class PublicFiles(models.TextChoices):
-        """Where the derivatives are (gallery.services.withdrawal moves them)."""
-
-        PUBLIC = "public", "In public storage"
-        WITHDRAWING = "withdrawing", "Being moved out of public storage"
-        WITHDRAWN = "withdrawn", "Withdrawn to private storage"
-        RESTORING = "restoring", "Being moved back to public storage"
+    PublicFiles = ArtworkImagePublicFiles
 
     artwork = models.ForeignKey(Artwork, on_delete=models.CASCADE, related_name="images")
     position = models.PositiveSmallIntegerField(default=0)
@@ -292,18 +310,20 @@ class ArtworkImage(models.Model):
         ordering = ["kind", "position", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(state__in=["pending", "processing", "ready", "failed"]),
+                condition=models.Q(state__in=ArtworkImageState.values),
                 name="gallery_artworkimage_state_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(kind__in=["final", "process"]),
+                condition=models.Q(kind__in=ArtworkImageKind.values),
                 name="gallery_artworkimage_kind_valid",
             ),
             models.CheckConstraint(
-                condition=models.Q(
-                    public_files__in=["public", "withdrawing", "withdrawn", "restoring"]
-                ),
+                condition=models.Q(public_files__in=ArtworkImagePublicFiles.values),
                 name="gallery_artworkimage_public_files_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(provenance_verdict__in=Verdict.values),
+                name="gallery_artworkimage_provenance_verdict_valid",
             ),
         ]
         indexes = [
@@ -378,12 +398,15 @@ class ArtworkImage(models.Model):
         return self.derivative_url(chosen) if chosen else ""
 
 
+class LabelChangeBy(models.TextChoices):
+    ARTIST = "artist", "The artist"
+    PROVENANCE = "provenance", "Provenance scan"
+    MODERATOR = "moderator", "A moderator"
+    COMMUNITY = "community", "Community review"
+
+
 class LabelChange(models.Model):
-    class By(models.TextChoices):
-        ARTIST = "artist", "The artist"
-        PROVENANCE = "provenance", "Provenance scan"
-        MODERATOR = "moderator", "A moderator"
-        COMMUNITY = "community", "Community review"
+    By = LabelChangeBy
 
     artwork = models.ForeignKey(Artwork, on_delete=models.CASCADE, related_name="label_changes")
     from_label = models.CharField(max_length=20, choices=Label, blank=True)
@@ -397,6 +420,20 @@ class LabelChange(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        constraints = [
+            # "" is the first label's "from": there was none.
+            models.CheckConstraint(
+                condition=models.Q(from_label__in=["", *Label.values]),
+                name="gallery_labelchange_from_label_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(to_label__in=Label.values),
+                name="gallery_labelchange_to_label_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(by__in=LabelChangeBy.values), name="gallery_labelchange_by_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.from_label or '∅'} → {self.to_label}"

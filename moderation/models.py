@@ -34,15 +34,96 @@ class FlagSource(models.TextChoices):
     REUPLOAD = "reupload", "Re-upload of removed work"
 
 
+# The models' own vocabularies live at module level so each Meta's CheckConstraint can read
+# their ``.values`` (a nested Meta cannot see its model's class body); the models alias them.
+class CaseStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class FlagStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    UPHELD = "upheld", "Upheld"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class DecisionAction(models.TextChoices):
+    DISMISS = "dismiss", "Dismiss"
+    RELABEL = "relabel", "Relabel"
+    HIDE = "hide", "Hide from feeds"
+    REMOVE = "remove", "Remove"
+    REQUEST_EVIDENCE = "request-evidence", "Request process evidence"
+    WARN = "warn", "Warn"
+    STRIKE = "strike", "Strike"
+    SUSPEND = "suspend", "Suspend"
+    UNSUSPEND = "unsuspend", "Unsuspend"
+
+
+class AuditRole(models.TextChoices):
+    """In which role the actor of an audit entry acted."""
+
+    MODERATOR = "moderator", "Moderator"
+    COMMUNITY = "community", "Community review"
+    SYSTEM = "system", "System"
+    ARTIST = "artist", "Artist"
+    # A member reporting a post (written as "member" before migration 0003 renamed it).
+    REPORTER = "reporter", "Reporter"
+
+
+class AuditAction(models.TextChoices):
+    """What an audit entry records: every decision action, plus the steps around decisions."""
+
+    DISMISS = DecisionAction.DISMISS.value, DecisionAction.DISMISS.label
+    RELABEL = DecisionAction.RELABEL.value, DecisionAction.RELABEL.label
+    HIDE = DecisionAction.HIDE.value, DecisionAction.HIDE.label
+    REMOVE = DecisionAction.REMOVE.value, DecisionAction.REMOVE.label
+    REQUEST_EVIDENCE = DecisionAction.REQUEST_EVIDENCE.value, DecisionAction.REQUEST_EVIDENCE.label
+    WARN = DecisionAction.WARN.value, DecisionAction.WARN.label
+    STRIKE = DecisionAction.STRIKE.value, DecisionAction.STRIKE.label
+    SUSPEND = DecisionAction.SUSPEND.value, DecisionAction.SUSPEND.label
+    UNSUSPEND = DecisionAction.UNSUSPEND.value, DecisionAction.UNSUSPEND.label
+    FLAG = "flag", "Reported by a member"
+    FLAG_PROVENANCE = "flag:provenance", "Flagged by the provenance scan"
+    FLAG_DUPLICATE = "flag:duplicate", "Flagged as a near-duplicate"
+    FLAG_REUPLOAD = "flag:reupload", "Flagged as a re-upload of removed work"
+    AUTO_HOLD = "auto-hold", "Held out of human-only feeds by trusted flags"
+    HELD_FOR_APPROVAL = "held-for-approval", "Held for approval"
+    ESCALATE = "escalate", "Escalated by community review"
+    EVIDENCE_OVERDUE = "evidence-overdue", "Process evidence overdue"
+    APPEAL = "appeal", "Appealed"
+    APPEAL_UPHELD = "appeal-upheld", "Appeal upheld"
+    APPEAL_DENIED = "appeal-denied", "Appeal denied"
+
+    @classmethod
+    def for_system_flag(cls, source: str) -> AuditAction:
+        """The entry for a flag raised by ``source`` (a ``FlagSource`` other than member)."""
+        return cls(f"flag:{source}")
+
+
+class AppealStatus(models.TextChoices):
+    OPEN = "open", "Waiting for a moderator"
+    UPHELD = "upheld", "Upheld: the decision was reversed"
+    DENIED = "denied", "Denied: the decision stands"
+
+
+class ReviewVoteChoice(models.TextChoices):
+    HUMAN = "human", "Looks human-made"
+    AI = "ai", "Looks AI"
+    UNSURE = "unsure", "Can't tell"
+
+
+class ReportPeriod(models.TextChoices):
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly"
+
+
 class CaseQuerySet(models.QuerySet):
     def open(self) -> CaseQuerySet:
         return self.filter(status=Case.Status.OPEN)
 
 
 class Case(models.Model):
-    class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        CLOSED = "closed", "Closed"
+    Status = CaseStatus
 
     # SET_NULL: an artist deleting the post must not erase the case, its decision or the log.
     artwork = models.ForeignKey(Artwork, null=True, on_delete=models.SET_NULL, related_name="cases")
@@ -75,8 +156,16 @@ class Case(models.Model):
                 name="moderation_case_one_open_per_artwork",
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["open", "closed"]),
+                condition=models.Q(status__in=CaseStatus.values),
                 name="moderation_case_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reason__in=FlagReason.values),
+                name="moderation_case_reason_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(label_at_open__in=["", *Label.values]),
+                name="moderation_case_label_at_open_valid",
             ),
         ]
         indexes = [
@@ -114,10 +203,7 @@ class Case(models.Model):
 
 
 class Flag(models.Model):
-    class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        UPHELD = "upheld", "Upheld"
-        DISMISSED = "dismissed", "Dismissed"
+    Status = FlagStatus
 
     artwork = models.ForeignKey(Artwork, null=True, on_delete=models.SET_NULL, related_name="flags")
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="flags")
@@ -147,6 +233,18 @@ class Flag(models.Model):
                 condition=models.Q(status="open", reporter__isnull=True),
                 name="moderation_flag_one_open_system_flag",
             ),
+            models.CheckConstraint(
+                condition=models.Q(source__in=FlagSource.values),
+                name="moderation_flag_source_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reason__in=FlagReason.values),
+                name="moderation_flag_reason_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=FlagStatus.values),
+                name="moderation_flag_status_valid",
+            ),
         ]
         indexes = [
             models.Index(fields=["reporter", "-created_at"], name="moderation_flag_reporter")
@@ -157,16 +255,7 @@ class Flag(models.Model):
 
 
 class Decision(models.Model):
-    class Action(models.TextChoices):
-        DISMISS = "dismiss", "Dismiss"
-        RELABEL = "relabel", "Relabel"
-        HIDE = "hide", "Hide from feeds"
-        REMOVE = "remove", "Remove"
-        REQUEST_EVIDENCE = "request-evidence", "Request process evidence"
-        WARN = "warn", "Warn"
-        STRIKE = "strike", "Strike"
-        SUSPEND = "suspend", "Suspend"
-        UNSUSPEND = "unsuspend", "Unsuspend"
+    Action = DecisionAction
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")
     moderator = models.ForeignKey(
@@ -188,6 +277,15 @@ class Decision(models.Model):
             # Exactly one final decision per case: two moderators deciding at once cannot both
             # succeed (moderation.services.decisions.case_decide also locks the case row).
             models.UniqueConstraint(fields=["case"], name="moderation_decision_one_per_case"),
+            models.CheckConstraint(
+                condition=models.Q(action__in=DecisionAction.values),
+                name="moderation_decision_action_valid",
+            ),
+            # "" on every decision but a relabel.
+            models.CheckConstraint(
+                condition=models.Q(new_label__in=["", *Label.values]),
+                name="moderation_decision_new_label_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -213,8 +311,8 @@ class AuditEntry(models.Model):
     actor = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    actor_role = models.CharField(max_length=20)  # moderator | community | system | artist
-    action = models.CharField(max_length=40)
+    actor_role = models.CharField(max_length=20, choices=AuditRole)
+    action = models.CharField(max_length=40, choices=AuditAction)
     case = models.ForeignKey(
         Case, null=True, blank=True, on_delete=models.PROTECT, related_name="audit"
     )
@@ -230,6 +328,16 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name_plural = "audit entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(actor_role__in=AuditRole.values),
+                name="moderation_auditentry_actor_role_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(action__in=AuditAction.values),
+                name="moderation_auditentry_action_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_role} {self.action}"
@@ -262,10 +370,7 @@ class Strike(models.Model):
 
 
 class Appeal(models.Model):
-    class Status(models.TextChoices):
-        OPEN = "open", "Waiting for a moderator"
-        UPHELD = "upheld", "Upheld: the decision was reversed"
-        DENIED = "denied", "Denied: the decision stands"
+    Status = AppealStatus
 
     # One appeal per decision, ever (OneToOne).
     decision = models.OneToOneField(Decision, on_delete=models.PROTECT, related_name="appeal")
@@ -288,6 +393,12 @@ class Appeal(models.Model):
                 condition=models.Q(status="open"),
             )
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=AppealStatus.values),
+                name="moderation_appeal_status_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Appeal of decision {self.decision_id}"
@@ -303,10 +414,7 @@ class AppealFile(models.Model):
 
 
 class ReviewVote(models.Model):
-    class Vote(models.TextChoices):
-        HUMAN = "human", "Looks human-made"
-        AI = "ai", "Looks AI"
-        UNSURE = "unsure", "Can't tell"
+    Vote = ReviewVoteChoice
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="votes")
     reviewer = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="review_votes")
@@ -317,6 +425,10 @@ class ReviewVote(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["case", "reviewer"], name="moderation_vote_once"),
+            models.CheckConstraint(
+                condition=models.Q(vote__in=ReviewVoteChoice.values),
+                name="moderation_reviewvote_vote_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -350,9 +462,7 @@ class ReviewerRecord(models.Model):
 
 
 class Report(models.Model):
-    class Period(models.TextChoices):
-        DAILY = "daily", "Daily"
-        WEEKLY = "weekly", "Weekly"
+    Period = ReportPeriod
 
     period = models.CharField(max_length=10, choices=Period)
     start = models.DateTimeField()
@@ -365,6 +475,10 @@ class Report(models.Model):
         constraints = [
             # moderation.tasks.build_reports is idempotent through it (update_or_create).
             models.UniqueConstraint(fields=["period", "start"], name="moderation_report_unique"),
+            models.CheckConstraint(
+                condition=models.Q(period__in=ReportPeriod.values),
+                name="moderation_report_period_valid",
+            ),
         ]
 
     def __str__(self) -> str:

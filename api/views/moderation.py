@@ -3,7 +3,7 @@ community review.
 
 The same services and selectors as the site's moderation pages (moderation.services,
 moderation.selectors), the same forms for the input (moderation.forms) and the same rules for
-who may do what (``request.user.is_moderator``, ``can_review``, the artist of a decision).
+who may do what (``User.is_moderator``, ``User.is_trusted_reviewer``, the artist of a decision).
 A ``ModerationError`` is a 409 when the state stands in the way (decided, claimed by someone
 else, already appealed or voted), a 429 for the reporter's hourly limit, a 400 otherwise; a
 ``ModerationForbidden`` (a moderator who is a party to the case or the appeal, see
@@ -50,7 +50,7 @@ from api.moderation_serializers import (
     VoteSerializer,
     case_detail_data,
 )
-from api.permissions import member_check
+from api.permissions import ModeratorOnly, ReviewerOnly, member_check
 from api.schema import errors
 from api.serializers import ErrorSerializer
 from api.views.common import form_data, next_url, query
@@ -63,7 +63,7 @@ from moderation.services.access import appeal_conflict, case_conflict
 from moderation.services.appeals import appeal_create, appeal_decide, appeal_subject
 from moderation.services.decisions import case_claim, case_decide
 from moderation.services.flags import flag_create
-from moderation.services.review import can_review, vote_cast, vote_tally
+from moderation.services.review import vote_cast, vote_tally
 
 BAD_CURSOR = "This cursor is not valid: follow the `next` link of the previous page."
 MAX_ID = 2**63 - 1
@@ -91,26 +91,6 @@ def moderation_errors(*codes: int) -> dict:
 
 
 # --- Who may ------------------------------------------------------------------------------------
-
-
-class ModeratorOnly(permissions.BasePermission):
-    """Verified moderators in good standing (a read-write token for changes)."""
-
-    def has_permission(self, request, view) -> bool:
-        member_check(request, write=request.method not in permissions.SAFE_METHODS)
-        if not request.user.is_moderator:
-            raise exceptions.PermissionDenied("Only moderators can do this.")
-        return True
-
-
-class ReviewerOnly(permissions.BasePermission):
-    """Trusted members who may take part in community review (``can_review``)."""
-
-    def has_permission(self, request, view) -> bool:
-        member_check(request, write=request.method not in permissions.SAFE_METHODS)
-        if not can_review(request.user):
-            raise exceptions.PermissionDenied("Community review is open to trusted members.")
-        return True
 
 
 class MemberWrites(permissions.BasePermission):

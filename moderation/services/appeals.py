@@ -9,12 +9,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 import imaging
-from accounts.models import User
+from accounts.models import NotificationKind, User
 from gallery.models import Artwork, LabelChange
 from gallery.services.pipeline import label_change
 from gallery.services.visibility import artwork_set_status
 from gallery.storage import private_storage
-from moderation.models import Appeal, AppealFile, Decision, Strike
+from moderation.models import Appeal, AppealFile, AuditAction, AuditRole, Decision, Strike
 from moderation.services import ModerationError
 from moderation.services.access import appeal_access_check
 from moderation.services.audit import audit_write
@@ -73,8 +73,8 @@ def appeal_create(*, appellant: User, decision: Decision, statement: str, files=
                 stored.append(name)
                 AppealFile.objects.create(appeal=appeal, file=name, format=probe.format)
             audit_write(
-                actor=appellant, role="artist", action="appeal", case=decision.case,
-                reason=statement[:500], subject_user_id=appellant.pk,
+                actor=appellant, role=AuditRole.ARTIST, action=AuditAction.APPEAL,
+                case=decision.case, reason=statement[:500], subject_user_id=appellant.pk,
             )  # fmt: skip
     except IntegrityError:
         for name in stored:
@@ -115,8 +115,9 @@ def appeal_decide(*, moderator: User, appeal_id: int, uphold: bool, response: st
         appeal.response = response.strip()[:2000]
         appeal.save()
         audit_write(
-            actor=moderator, role="moderator",
-            action="appeal-upheld" if uphold else "appeal-denied", case=decision.case,
+            actor=moderator, role=AuditRole.MODERATOR,
+            action=AuditAction.APPEAL_UPHELD if uphold else AuditAction.APPEAL_DENIED,
+            case=decision.case,
             reason=response, before=before, after=after, subject_user_id=appeal.appellant_id,
         )  # fmt: skip
         artwork = decision.case.artwork
@@ -129,7 +130,7 @@ def appeal_decide(*, moderator: User, appeal_id: int, uphold: bool, response: st
             ),
             body=appeal.response,
             url=artwork.get_absolute_url() if artwork else "/",
-            template="appeal",
+            template=NotificationKind.APPEAL,
             context={"appeal": appeal, "artwork": artwork, "upheld": uphold},
         )
     return appeal

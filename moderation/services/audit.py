@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from moderation.models import AuditEntry
+from moderation.models import AuditAction, AuditEntry, AuditRole
 
 
 def audit_write(
     *,
     actor,
-    role: str,
-    action: str,
+    role: AuditRole,
+    action: AuditAction,
     reason: str = "",
     case=None,
     artwork_id: int | None = None,
@@ -17,11 +17,15 @@ def audit_write(
     before: dict | None = None,
     after: dict | None = None,
 ) -> AuditEntry:
-    """Append one entry (who, in which role, did what, why, and the state before and after)."""
+    """Append one entry (who, in which role, did what, why, and the state before and after).
+
+    ``role`` and ``action`` must belong to their vocabularies: a stray string raises
+    ``ValueError`` here, before the database's check constraints would refuse it.
+    """
     return AuditEntry.objects.create(
         actor=actor if actor is not None and actor.pk else None,
-        actor_role=role,
-        action=action,
+        actor_role=AuditRole(role),
+        action=AuditAction(action),
         reason=reason,
         case=case,
         artwork_id=artwork_id if artwork_id is not None else (case.artwork_id if case else None),

@@ -9,11 +9,20 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import NotificationKind, User
 from gallery.models import Artwork, Label, LabelChange
 from gallery.services.pipeline import label_change
 from gallery.services.visibility import artwork_accept_label, artwork_set_held, artwork_set_status
-from moderation.models import Case, Decision, Flag, FlagSource, ReviewVote, Strike
+from moderation.models import (
+    AuditAction,
+    AuditRole,
+    Case,
+    Decision,
+    Flag,
+    FlagSource,
+    ReviewVote,
+    Strike,
+)
 from moderation.services import ModerationError
 from moderation.services.access import case_access_check
 from moderation.services.audit import audit_write
@@ -102,8 +111,9 @@ def case_request_evidence(*, moderator: User, case_id: int, reason: str) -> Case
             evidence_due=due, claimed_by=None, claimed_until=None
         )
         audit_write(
-            actor=moderator, role="moderator", action=Action.REQUEST_EVIDENCE, case=case,
-            reason=reason, before=before, after={**after, "evidence_due": due.isoformat()},
+            actor=moderator, role=AuditRole.MODERATOR, action=AuditAction.REQUEST_EVIDENCE,
+            case=case, reason=reason, before=before,
+            after={**after, "evidence_due": due.isoformat()},
         )  # fmt: skip
         tell_artist(
             user=case.artwork.artist,
@@ -114,7 +124,7 @@ def case_request_evidence(*, moderator: User, case_id: int, reason: str) -> Case
                 "shown in human-only feeds."
             ),
             url=case.artwork.get_absolute_url(),
-            template="evidence_request",
+            template=NotificationKind.EVIDENCE_REQUEST,
             context={"artwork": case.artwork, "due": due, "reason": reason},
         )
     return case
@@ -174,8 +184,8 @@ def case_decide(
         )
         _update_records(case, decision)
         audit_write(
-            actor=moderator, role="community" if by_community else "moderator", action=action,
-            case=case, reason=reason, before=before, after=after,
+            actor=moderator, role=AuditRole.COMMUNITY if by_community else AuditRole.MODERATOR,
+            action=AuditAction(action), case=case, reason=reason, before=before, after=after,
             subject_user_id=artist.pk if artist else None,
         )  # fmt: skip
         _tell(case, decision, artist)
@@ -239,12 +249,12 @@ def user_unsuspend(*, moderator: User, user: User, reason: str) -> None:
         }
         User.objects.filter(pk=user.pk).update(suspended_until=None, suspension_reason="")
         audit_write(
-            actor=moderator, role="moderator", action=Action.UNSUSPEND, reason=reason,
+            actor=moderator, role=AuditRole.MODERATOR, action=AuditAction.UNSUSPEND, reason=reason,
             subject_user_id=user.pk, before=before, after={"suspended_until": None},
         )  # fmt: skip
         tell_artist(
             user=user, title="Your suspension was lifted", body=reason, url="/",
-            template="unsuspended", context={"reason": reason},
+            template=NotificationKind.UNSUSPENDED, context={"reason": reason},
         )  # fmt: skip
 
 
@@ -316,7 +326,7 @@ def _tell(case: Case, decision: Decision, artist: User | None) -> None:
             title=f"Moderation decision about “{title_text}”: {decision.get_action_display()}",
             body=decision.reason,
             url=f"/moderation/decisions/{decision.pk}/",
-            template="decision",
+            template=NotificationKind.DECISION,
             context={"decision": decision, "artwork": artwork, "evidence": evidence},
         )
     reporters = User.objects.filter(

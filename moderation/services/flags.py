@@ -9,9 +9,18 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import TrustLevel, User
+from accounts.models import User, trusted_reviewer_q
 from gallery.models import Artwork
-from moderation.models import AI_REASONS, Case, Flag, FlagReason, FlagSource, ReviewVote
+from moderation.models import (
+    AI_REASONS,
+    AuditAction,
+    AuditRole,
+    Case,
+    Flag,
+    FlagReason,
+    FlagSource,
+    ReviewVote,
+)
 from moderation.services import ModerationError
 from moderation.services.audit import audit_write
 from moderation.services.trust import record_for
@@ -50,16 +59,20 @@ def flag_create(
         raise ModerationError("This post cannot be reported.")
     if reason not in FlagReason.values:
         raise ModerationError("Choose a reason.")
-    since = timezone.now() - timedelta(hours=1)
-    recent = Flag.objects.filter(reporter=reporter, created_at__gte=since).count()
-    if recent >= settings.MODERATION_FLAGS_PER_HOUR:
-        raise ModerationError(
-            "You have sent many reports in the last hour. Please wait a little before sending more."
-        )
     if reason != FlagReason.STOLEN:
         original_url = ""
     try:
         with transaction.atomic():
+            # The reporter's row is the lock: concurrent flags by one member count and insert
+            # one after the other, so the hourly limit cannot be overshot by a burst.
+            User.objects.select_for_update().filter(pk=reporter.pk).exists()
+            since = timezone.now() - timedelta(hours=1)
+            recent = Flag.objects.filter(reporter=reporter, created_at__gte=since).count()
+            if recent >= settings.MODERATION_FLAGS_PER_HOUR:
+                raise ModerationError(
+                    "You have sent many reports in the last hour. "
+                    "Please wait a little before sending more."
+                )
             case = case_for_artwork(artwork=artwork, reason=reason)
             flag = Flag.objects.create(
                 artwork=artwork,
@@ -72,7 +85,10 @@ def flag_create(
             )
             if reason in AI_REASONS and not case.ai_question:
                 Case.objects.filter(pk=case.pk).update(ai_question=True)
-            audit_write(actor=reporter, role="member", action="flag", case=case, reason=reason)
+            audit_write(
+                actor=reporter, role=AuditRole.REPORTER, action=AuditAction.FLAG, case=case,
+                reason=reason,
+            )  # fmt: skip
     except IntegrityError:
         raise ModerationError(
             "You have already reported this post; we are looking at it."
@@ -98,7 +114,10 @@ def system_flag(
             )  # fmt: skip
             if reason in AI_REASONS and not case.ai_question:
                 Case.objects.filter(pk=case.pk).update(ai_question=True)
-            audit_write(actor=None, role="system", action=f"flag:{source}", case=case, reason=note)
+            audit_write(
+                actor=None, role=AuditRole.SYSTEM, action=AuditAction.for_system_flag(source),
+                case=case, reason=note,
+            )  # fmt: skip
     except IntegrityError:
         return None
     _enqueue_processing(case.pk)
@@ -155,11 +174,10 @@ def case_rescore(*, case_id: int) -> Case:
 
 
 def trusted_ai_flaggers(case: Case) -> int:
+    """How many trusted reviewers (``User.is_trusted_reviewer``) flag the case's post as AI."""
     return (
         case.flags.filter(
-            status=Flag.Status.OPEN,
-            reason__in=AI_REASONS,
-            reporter__trust_level__gte=TrustLevel.TRUSTED,
+            trusted_reviewer_q("reporter__"), status=Flag.Status.OPEN, reason__in=AI_REASONS
         )
         .values("reporter_id")
         .distinct()

@@ -9,7 +9,7 @@ from django.db.models import Q
 from gallery.models import Artwork, ArtworkImage, Label
 from gallery.selectors import near_duplicates
 from gallery.services.visibility import artwork_set_status
-from moderation.models import Decision, FlagReason, FlagSource
+from moderation.models import AuditAction, AuditRole, Decision, FlagReason, FlagSource
 from moderation.services.audit import audit_write
 from moderation.services.flags import case_for_artwork, system_flag
 
@@ -47,7 +47,7 @@ def published_check(*, artwork_id: int) -> None:
         )  # fmt: skip
         case = case_for_artwork(artwork=artwork, reason=FlagReason.OTHER)
         audit_write(
-            actor=None, role="system", action="held-for-approval", case=case,
+            actor=None, role=AuditRole.SYSTEM, action=AuditAction.HELD_FOR_APPROVAL, case=case,
             reason="The artist's uploads are held for approval.", before=before, after=after,
         )  # fmt: skip
 

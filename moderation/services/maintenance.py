@@ -8,11 +8,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Notification, User
+from accounts.models import Notification, NotificationKind, User
 from accounts.services import notify
 from gallery.models import Artwork
 from gallery.services.visibility import artwork_set_held
-from moderation.models import Case, Flag, FlagSource, Strike
+from moderation.models import AuditAction, AuditRole, Case, Flag, FlagSource, Strike
 from moderation.services.audit import audit_write
 from moderation.services.flags import case_rescore, trusted_ai_flaggers
 from moderation.services.intake import mismatch_flag
@@ -23,8 +23,15 @@ HIGH_RISK = 60
 
 def case_process(*, case_id: int) -> None:
     """Rescore; hold the post out of human-only feeds when enough trusted members flag it as
-    AI; tell moderators once when a case becomes high-risk."""
+    AI; tell moderators once when a case becomes high-risk.
+
+    Safe to run concurrently for one case (each new flag enqueues a run): the case row is
+    locked first, so the hold and the "already told" check below see the previous run's rows.
+    """
     with transaction.atomic():
+        # Check-then-create (auto-hold, high-risk notices) needs this lock: without it two runs
+        # could both find no notice and both notify.
+        Case.objects.select_for_update().filter(pk=case_id).exists()
         case = case_rescore(case_id=case_id)
         if not case.is_open or case.artwork_id is None:
             return
@@ -32,20 +39,19 @@ def case_process(*, case_id: int) -> None:
         if agreeing >= settings.MODERATION_AUTO_HOLD_FLAGS and not case.artwork.held:
             before, after = artwork_set_held(artwork_id=case.artwork_id, held=True)
             audit_write(
-                actor=None, role="system", action="auto-hold", case=case, before=before,
-                after=after, reason=f"{agreeing} trusted members flagged it as AI.",
+                actor=None, role=AuditRole.SYSTEM, action=AuditAction.AUTO_HOLD, case=case,
+                before=before, after=after, reason=f"{agreeing} trusted members flagged it as AI.",
             )  # fmt: skip
         if case.risk_score >= HIGH_RISK:
             url = case.get_absolute_url()
-            moderators = User.objects.filter(groups__name="Moderators", is_active=True)
             already = set(
-                Notification.objects.filter(url=url, kind="case-high-risk").values_list(
-                    "user_id", flat=True
-                )
+                Notification.objects.filter(
+                    url=url, kind=NotificationKind.CASE_HIGH_RISK
+                ).values_list("user_id", flat=True)
             )
-            for moderator in moderators.exclude(pk__in=already):
+            for moderator in User.objects.moderators().exclude(pk__in=already):
                 notify(
-                    user=moderator, kind="case-high-risk", url=url,
+                    user=moderator, kind=NotificationKind.CASE_HIGH_RISK, url=url,
                     title=f"High-risk case: {case.artwork.title} (score {case.risk_score})",
                 )  # fmt: skip
 
@@ -60,8 +66,8 @@ def upkeep(*, now=None) -> dict:
     overdue = list(Case.objects.open().filter(evidence_due__lt=now, escalated=False))
     for case in overdue:
         Case.objects.filter(pk=case.pk).update(escalated=True)
-        audit_write(actor=None, role="system", action="evidence-overdue", case=case,
-                    reason="No process evidence by the deadline.")  # fmt: skip
+        audit_write(actor=None, role=AuditRole.SYSTEM, action=AuditAction.EVIDENCE_OVERDUE,
+                    case=case, reason="No process evidence by the deadline.")  # fmt: skip
         case_rescore(case_id=case.pk)
     # Mismatches whose flag was never raised (broker down when the scan finished).
     missed = (

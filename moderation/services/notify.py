@@ -9,6 +9,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from accounts.models import NotificationKind
 from accounts.services import notify
 
 logger = logging.getLogger(__name__)
@@ -34,8 +35,14 @@ def _email(user, subject: str, template: str, context: dict) -> None:
     transaction.on_commit(send)
 
 
-def tell_artist(*, user, title: str, body: str, url: str, template: str, context: dict) -> None:
-    """In-site notification and an email (text and HTML) after the commit."""
+def tell_artist(
+    *, user, title: str, body: str, url: str, template: NotificationKind, context: dict
+) -> None:
+    """In-site notification and an email (text and HTML) after the commit.
+
+    ``template`` is the notification's kind and names the email's templates
+    (``moderation/email/<kind>.txt`` and ``.html``).
+    """
     notify(user=user, kind=template, title=title, body=body, url=url)
     _email(user, title, template, {**context, "title": title, "body": body, "url": url})
 
@@ -45,7 +52,7 @@ def tell_reporters(*, reporters, artwork_title: str, outcome: str) -> None:
     for reporter in reporters:
         notify(
             user=reporter,
-            kind="report-outcome",
+            kind=NotificationKind.REPORT_OUTCOME,
             title=f"Your report about “{artwork_title}” was reviewed",
             body=outcome,
         )

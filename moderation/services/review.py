@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from accounts.models import User
-from moderation.models import Case, FlagSource, ReviewVote
+from moderation.models import AuditAction, AuditRole, Case, DecisionAction, FlagSource, ReviewVote
 from moderation.services import ModerationError
 from moderation.services.audit import audit_write
 from moderation.services.decisions import case_decide
@@ -15,11 +15,8 @@ from moderation.services.trust import record_for
 
 
 def can_review(user: User) -> bool:
-    return (
-        user.is_authenticated
-        and not user.is_suspended
-        and user.trust_level >= settings.MODERATION_REVIEW_TRUST_LEVEL
-    )
+    """Whether ``user`` (possibly anonymous) may vote: ``User.is_trusted_reviewer``."""
+    return user.is_authenticated and user.is_trusted_reviewer
 
 
 def vote_tally(case: Case) -> dict[str, float]:
@@ -74,7 +71,7 @@ def _maybe_resolve(case: Case) -> None:
         case_decide(
             moderator=None,
             case_id=case.pk,
-            action="dismiss",
+            action=DecisionAction.DISMISS,
             reason=(
                 f"Community review: {round(100 * human_share)}% of {len(votes)} trusted "
                 "reviewers found it looks human-made."
@@ -86,7 +83,7 @@ def _maybe_resolve(case: Case) -> None:
     # "can't tell", a split vote, or a file whose own metadata says AI.
     Case.objects.filter(pk=case.pk).update(escalated=True)
     audit_write(
-        actor=None, role="community", action="escalate", case=case,
+        actor=None, role=AuditRole.COMMUNITY, action=AuditAction.ESCALATE, case=case,
         reason="Community review reached quorum without a clear human-made verdict.",
         after={"shares": shares, "votes": len(votes)},
     )  # fmt: skip

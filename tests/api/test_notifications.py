@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.models import Notification
+from accounts.models import Notification, NotificationKind
 from accounts.services import notify
 from tests.api.clients import PERSONA
 
@@ -21,8 +21,9 @@ def inboxes(request, role):
     """Two notifications for every persona, so each role sees its own and never another's."""
     for name in PERSONA.values():
         user = request.getfixturevalue(name)
-        notify(user=user, kind="decision", title=f"Old for {user.handle}", url="/about/labels/")
-        notify(user=user, kind="decision", title=f"New for {user.handle}", body="Details")
+        kind = NotificationKind.DECISION
+        notify(user=user, kind=kind, title=f"Old for {user.handle}", url="/about/labels/")
+        notify(user=user, kind=kind, title=f"New for {user.handle}", body="Details")
 
 
 def test_list_by_role(client_for, role, inboxes):
@@ -76,7 +77,7 @@ def test_mark_all_read_by_role(client_for, role, inboxes):
 def test_unread_filter_and_pages(client_for, artist):
     base = timezone.now()
     for i in range(5):
-        notify(user=artist, kind="k", title=f"n{i}")
+        notify(user=artist, kind=NotificationKind.DECISION, title=f"n{i}")
     Notification.objects.filter(user=artist).update(created_at=base)  # ties: the id decides
     read = Notification.objects.filter(user=artist, title="n2").get()
     read.read_at = base + timedelta(seconds=1)
@@ -93,7 +94,7 @@ def test_unread_filter_and_pages(client_for, artist):
 
 
 def test_read_only_token_lists_but_cannot_mark_read(client_for, artist):
-    notify(user=artist, kind="k", title="hello")
+    notify(user=artist, kind=NotificationKind.DECISION, title="hello")
     client = client_for("owner", scope="read")
     assert client.get(LIST).status_code == 200
     assert client.post(f"{LIST}read/").status_code == 403

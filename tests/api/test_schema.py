@@ -24,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from accounts.models import NotificationKind
 from accounts.services import notify, token_create
 from config.wsgi import application
 from moderation.services.appeals import appeal_create
@@ -61,7 +62,7 @@ def world(wsgi_keeps_the_connection):
     artworks += [ArtworkFactory(artist=other) for _ in range(3)]
     artworks[0].tags.set(["sea"])
     for i in range(3):
-        notify(user=member, kind="test", title=f"Note {i}", url="/")
+        notify(user=member, kind=NotificationKind.DECISION, title=f"Note {i}", url="/")
     moderation = _moderation_world(member, other, artworks)
     _token, key = token_create(user=member, name="schemathesis", scope="write")
     _token, moderator_key = token_create(

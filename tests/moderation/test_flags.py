@@ -1,18 +1,22 @@
 """Flags from members and from the files, gathered into one open case per artwork."""
 
 import io
+import threading
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 from PIL import Image
 
+from accounts.models import Notification, NotificationKind
 from gallery.models import Artwork
-from moderation.models import Case, Flag, FlagSource
+from moderation.models import AuditAction, AuditEntry, Case, Flag, FlagReason, FlagSource
 from moderation.services import ModerationError
 from moderation.services.decisions import case_decide
 from moderation.services.flags import flag_create
-from tests.factories import ArtworkFactory, ModeratorFactory
+from moderation.services.maintenance import HIGH_RISK, case_process
+from tests.factories import ArtworkFactory, ModeratorFactory, UserFactory
 from tests.gallery import provenance_files as pf
 
 pytestmark = pytest.mark.django_db
@@ -146,3 +150,65 @@ def test_reupload_of_work_removed_as_ai_cites_the_earlier_decision(
     assert reupload.artwork == again
     assert reupload.evidence[0]["decision_id"] == decision.pk
     assert "Generated image." in reupload.note
+
+
+# --- Concurrency: the rate limit and the high-risk dedupe hold under real parallel requests ----
+
+
+def _run_concurrently(target, args_list: list[tuple]) -> list:
+    """Run ``target(*args)`` for every args tuple at once, each in its own thread and its own
+    database connection; returns what each returned or raised, in order."""
+    barrier = threading.Barrier(len(args_list))
+    results: list = [None] * len(args_list)
+
+    def run(i: int, args: tuple) -> None:
+        try:
+            barrier.wait(timeout=10)
+            results[i] = target(*args)
+        except Exception as exc:  # the test inspects every outcome
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(args_list)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_flags_beyond_the_hourly_limit_create_exactly_the_limit(settings):
+    settings.MODERATION_FLAGS_PER_HOUR = 3
+    reporter = UserFactory(handle="racer")
+    artworks = [ArtworkFactory() for _ in range(8)]
+
+    def flag(artwork):
+        return flag_create(reporter=reporter, artwork=artwork, reason="spam")
+
+    results = _run_concurrently(flag, [(a,) for a in artworks])
+
+    created = [r for r in results if isinstance(r, Flag)]
+    refused = [r for r in results if isinstance(r, ModerationError)]
+    assert len(created) == 3 and len(refused) == 5, results
+    assert all("many reports" in str(r) for r in refused)
+    assert Flag.objects.filter(reporter=reporter).count() == 3
+    assert AuditEntry.objects.filter(actor=reporter, action=AuditAction.FLAG).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_high_risk_processing_notifies_each_moderator_once():
+    ModeratorFactory(handle="mod0"), ModeratorFactory(handle="mod1")
+    artwork = ArtworkFactory()  # its artist joined today: "new account" adds to the score
+    case = Case.objects.create(artwork=artwork, reason=FlagReason.STOLEN)
+    Flag.objects.create(
+        artwork=artwork, case=case, source=FlagSource.REUPLOAD, reason=FlagReason.STOLEN
+    )
+
+    results = _run_concurrently(lambda: case_process(case_id=case.pk), [()] * 6)
+
+    assert results == [None] * 6
+    assert Case.objects.get().risk_score >= HIGH_RISK
+    notes = Notification.objects.filter(kind=NotificationKind.CASE_HIGH_RISK)
+    assert sorted(notes.values_list("user__handle", flat=True)) == ["mod0", "mod1"]
