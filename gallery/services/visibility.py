@@ -5,13 +5,14 @@ Each returns a small dict of the fields before and after, for moderation's audit
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from accounts.models import User
 from gallery.models import Artwork
-
-LISTED = (Artwork.Status.PUBLISHED,)
 
 
 def _snapshot(artwork: Artwork) -> dict:
@@ -20,6 +21,7 @@ def _snapshot(artwork: Artwork) -> dict:
         "label": artwork.label,
         "label_mismatch": artwork.label_mismatch,
         "held": artwork.held,
+        "relabeled": artwork.relabeled,
     }
 
 
@@ -32,30 +34,42 @@ def artwork_set_status(*, artwork_id: int, status: str, reason: str = "") -> tup
     """
     artwork = Artwork.objects.select_for_update().get(pk=artwork_id)
     before = _snapshot(artwork)
-    if artwork.published_at is None:
+    waiting = artwork.status == Artwork.Status.AWAITING_APPROVAL
+    if artwork.published_at is None and not waiting:
         raise ValueError("This artwork has not been published yet.")
     if status not in (Artwork.Status.PUBLISHED, Artwork.Status.HIDDEN, Artwork.Status.REMOVED):
         raise ValueError(f"Cannot set status {status!r}.")
-    was_removed = artwork.status == Artwork.Status.REMOVED
+    # A post that waited for approval and never counted: counts once it becomes visible.
+    counted = artwork.status in (Artwork.Status.PUBLISHED, Artwork.Status.HIDDEN)
     artwork.status = status
     artwork.status_reason = reason[:500] if status != Artwork.Status.PUBLISHED else ""
-    artwork.save(update_fields=["status", "status_reason", "updated_at"])
-    if status == Artwork.Status.REMOVED and not was_removed:
+    if status != Artwork.Status.REMOVED and artwork.published_at is None:
+        artwork.published_at = timezone.now()  # approved (or hidden) after waiting
+    artwork.save(update_fields=["status", "status_reason", "published_at", "updated_at"])
+    counts = status in (Artwork.Status.PUBLISHED, Artwork.Status.HIDDEN)
+    if counted and not counts:
         User.objects.filter(pk=artwork.artist_id, artwork_count__gt=0).update(
             artwork_count=F("artwork_count") - 1
         )
-    elif was_removed and status != Artwork.Status.REMOVED:
+    elif counts and not counted:
         User.objects.filter(pk=artwork.artist_id).update(artwork_count=F("artwork_count") + 1)
     return before, _snapshot(artwork)
 
 
 @transaction.atomic
-def artwork_set_held(*, artwork_id: int, held: bool) -> tuple[dict, dict]:
-    """Keep an artwork out of human-only listings (``held``) while a case needs it, or release."""
+def artwork_set_held(
+    *, artwork_id: int, held: bool, evidence_due: datetime | None = None
+) -> tuple[dict, dict]:
+    """Keep an artwork out of human-only listings (``held``) while a case needs it, or release.
+
+    ``evidence_due``: moderators asked the artist for process evidence by then (the artwork
+    page shows the artist a notice with the form). Releasing clears it.
+    """
     artwork = Artwork.objects.select_for_update().get(pk=artwork_id)
     before = _snapshot(artwork)
     artwork.held = held
-    artwork.save(update_fields=["held", "updated_at"])
+    artwork.evidence_due = evidence_due if held else None
+    artwork.save(update_fields=["held", "evidence_due", "updated_at"])
     return before, _snapshot(artwork)
 
 

@@ -52,6 +52,7 @@ def case_detail(request, pk: int):
             "unsuspend_form": UnsuspendForm(),
             "claimed_by_other": case.claimed_by_other(request.user),
             "decision": case.decisions.select_related("moderator").first(),
+            "process_evidence": list(case.evidence_files.all()),
         }
     )
     return render(request, "moderation/case_detail.html", context)
