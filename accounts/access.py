@@ -8,7 +8,7 @@ from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 
 
 def has_verified_email(user) -> bool:
@@ -25,7 +25,7 @@ def member_required(view=None, *, allow_suspended: bool = False):
     """Signed in, email verified and (unless ``allow_suspended``) not suspended.
 
     Anonymous visitors are sent to log in; unverified members to the verification page;
-    suspended members get a 403 that says until when.
+    suspended members get a page (status 403) that says why, until when, and what they can do.
     """
 
     def decorator(func):
@@ -38,8 +38,13 @@ def member_required(view=None, *, allow_suspended: bool = False):
                 messages.warning(request, "Please confirm your email address first.")
                 return redirect("account_email")
             if not allow_suspended and user.is_suspended:
-                raise PermissionDenied(
-                    f"Your account is suspended until {user.suspended_until:%d %B %Y}."
+                # Explain instead of a bare 403: what is suspended, until when, and why (the
+                # banner in base.html says it on every page too).
+                return render(
+                    request,
+                    "accounts/suspended.html",
+                    {"until": user.suspended_until, "reason": user.suspension_reason},
+                    status=403,
                 )
             return func(request, *args, **kwargs)
 

@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import ApiToken, FeedPreference, Notification, User
+from gallery import state
 from gallery.forms import MAX_TAGS, ArtworkEditForm, ArtworkFieldsForm
 from gallery.models import AiStage, Artwork, ArtworkImage, Label, LabelChange, Medium, Verdict
 
@@ -186,12 +187,25 @@ class ProcessingSerializer(serializers.Serializer):
         ).data
 
 
+class BadgeSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=[(k.value, k.value) for k in state.BadgeKind],
+        help_text="`label` when nothing disputes the label; otherwise why the badge differs.",
+    )
+    text = serializers.CharField(help_text="What the badge says on the site.")
+    why = serializers.CharField(help_text="One line: why the badge is not the plain label.")
+
+
 class ArtworkCardSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     url = serializers.SerializerMethodField(help_text="The artwork's page on the site.")
     artist = ArtistBriefSerializer()
     label = serializers.ChoiceField(choices=Label.choices)
+    badge = serializers.SerializerMethodField(
+        help_text="The badge the site shows (gallery.state): the plain label only when nothing "
+        "disputes it."
+    )
     iptc_digital_source_type = serializers.URLField(source="iptc_source_type")
     ai_stages = serializers.ListField(
         child=serializers.ChoiceField(choices=AiStage.choices),
@@ -211,6 +225,11 @@ class ArtworkCardSerializer(serializers.Serializer):
 
     def get_tags(self, artwork: Artwork) -> list[str]:
         return [t.name for t in artwork.tags.all()]
+
+    @extend_schema_field(BadgeSerializer)
+    def get_badge(self, artwork: Artwork) -> dict:
+        badge = state.badge(state.Facts.of(artwork))
+        return {"kind": badge.kind.value, "text": badge.text, "why": badge.why}
 
     @extend_schema_field(ImageSerializer(allow_null=True))
     def get_cover(self, artwork: Artwork) -> dict | None:

@@ -170,7 +170,7 @@ def prepare_database(args: argparse.Namespace, env: dict[str, str]) -> str:
     from gallery.models import Artwork
 
     call_command("migrate", verbosity=0, interactive=False)
-    count = Artwork.objects.published().count()
+    count = Artwork.objects.filter(status=Artwork.Status.PUBLISHED).count()
     if count == args.artworks:
         with connection.cursor() as cur:
             cur.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database "

@@ -161,6 +161,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "gallery.tasks.sweep_public_files",
         "schedule": timedelta(minutes=5),
     },
+    # Hand-offs whose task was lost (gallery.services.handoff, case scoring): minutes, not a day.
+    "moderation-sweep-handoffs": {
+        "task": "moderation.tasks.sweep_handoffs",
+        "schedule": timedelta(minutes=2),
+    },
     "moderation-expire-claims": {
         "task": "moderation.tasks.expire_claims",
         "schedule": timedelta(minutes=5),
@@ -351,6 +356,10 @@ MODERATION_STRIKE_LADDER = env_list("MODERATION_STRIKE_LADDER", ["warn", "hold",
 MODERATION_HOLD_DAYS = env_int("MODERATION_HOLD_DAYS", 30, minimum=1)
 MODERATION_SUSPEND_DAYS = env_int("MODERATION_SUSPEND_DAYS", 30, minimum=1)
 MODERATION_EVIDENCE_DAYS = env_int("MODERATION_EVIDENCE_DAYS", 7, minimum=1)
+# Layered files (PSD, KRA, CLIP, Procreate) sent as process evidence: private, never published.
+MODERATION_EVIDENCE_MAX_BYTES = env_int(
+    "MODERATION_EVIDENCE_MAX_BYTES", 300 * 1024 * 1024, minimum=1024 * 1024
+)
 MODERATION_FLAGS_PER_HOUR = env_int("MODERATION_FLAGS_PER_HOUR", 10, minimum=1)
 MODERATION_AUTO_HOLD_FLAGS = env_int("MODERATION_AUTO_HOLD_FLAGS", 3, minimum=1)
 MODERATION_REVIEW_TRUST_LEVEL = env_int("MODERATION_REVIEW_TRUST_LEVEL", 3, minimum=0, maximum=4)

@@ -14,7 +14,7 @@ from django.utils.feedgenerator import Atom1Feed
 from taggit.models import Tag
 
 from accounts.models import FeedPreference
-from gallery import selectors
+from gallery import selectors, state
 
 FEED_SIZE = 30
 
@@ -35,10 +35,12 @@ class _ArtworkFeed(Feed):
         return list(self._queryset(obj)[:FEED_SIZE])
 
     def item_title(self, item) -> str:
-        return f"{item.title} [{item.get_label_display()}]"
+        return f"{item.title} [{state.badge(state.Facts.of(item)).text}]"
 
     def item_description(self, item) -> str:
-        return f"{item.get_label_display()} · {item.get_medium_display()}. {item.description}"
+        badge = state.badge(state.Facts.of(item))
+        why = f" ({badge.why})" if badge.why else ""
+        return f"{badge.text}{why} · {item.get_medium_display()}. {item.description}"
 
     def item_pubdate(self, item):
         return item.published_at

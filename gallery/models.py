@@ -76,24 +76,21 @@ class Verdict(models.TextChoices):
     NONE = "no-evidence", "No evidence either way"
 
 
-class ArtworkQuerySet(models.QuerySet):
-    def published(self) -> ArtworkQuerySet:
-        """Artworks anyone may see on their own page (not processing, failed or removed)."""
-        return self.filter(status=Artwork.Status.PUBLISHED)
-
-    def listed(self) -> ArtworkQuerySet:
-        """Artworks that may appear in listings: published and not hidden by a moderator."""
-        return self.filter(status=Artwork.Status.PUBLISHED)
-
-
 # The models' own vocabularies live at module level so each Meta's CheckConstraint can read
 # their ``.values`` (a nested Meta cannot see its model's class body); the models alias them.
 class ArtworkStatus(models.TextChoices):
     PROCESSING = "processing", "Processing"
+    # The artist's uploads wait for a moderator after a strike: set instead of PUBLISHED
+    # in the same transaction (gallery.services.pipeline), so such a post is never public.
+    AWAITING_APPROVAL = "awaiting-approval", "Waiting for approval"
     PUBLISHED = "published", "Published"
     FAILED = "failed", "Failed"
     HIDDEN = "hidden", "Hidden from feeds"
     REMOVED = "removed", "Removed"
+
+
+# A post anyone may open by its link; listings narrow this further (gallery.state).
+PUBLIC_STATUSES = frozenset({ArtworkStatus.PUBLISHED, ArtworkStatus.HIDDEN})
 
 
 class Artwork(models.Model):
@@ -120,6 +117,13 @@ class Artwork(models.Model):
     label_mismatch = models.BooleanField(default=False)
     # Set by moderation while a case needs it out of human-only listings (e.g. evidence asked).
     held = models.BooleanField(default=False)
+    # Moderators asked the artist for process evidence by then (the post's notice and form).
+    evidence_due = models.DateTimeField(null=True, blank=True)
+    # The last label change was made by moderators (or the community review): the badge says so.
+    relabeled = models.BooleanField(default=False)
+    # A cross-app hand-off not yet finished: set in the transaction that settles the post,
+    # cleared by moderation's intake once it has run (gallery.services.handoff; a sweep retries).
+    handoff_pending = models.BooleanField(default=False)
     cover = models.ForeignKey(
         "ArtworkImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -131,8 +135,6 @@ class Artwork(models.Model):
     # Filled by gallery.services.artworks.artwork_index_search on PostgreSQL (GIN-indexed in a
     # PostgreSQL-only migration); unused on SQLite, where search falls back to icontains.
     search_vector = SearchVectorField(null=True, editable=False)
-
-    objects = ArtworkQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-id"]
@@ -207,16 +209,8 @@ class Artwork(models.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.status in (self.Status.PUBLISHED, self.Status.HIDDEN)
-
-    @property
-    def in_human_feeds(self) -> bool:
-        return (
-            self.status == self.Status.PUBLISHED
-            and self.label == Label.HUMAN
-            and not self.label_mismatch
-            and not self.held
-        )
+        """Anyone may open its page (gallery.state.public says the same for every surface)."""
+        return self.status in PUBLIC_STATUSES
 
     @property
     def label_explanation(self) -> str:

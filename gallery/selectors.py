@@ -11,7 +11,8 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from accounts.models import FeedPreference
-from gallery.models import Artwork, Label
+from gallery import state
+from gallery.models import PUBLIC_STATUSES, Artwork
 
 PAGE_SIZE = 24
 PREFERENCE_COOKIE = "atelier_feed"
@@ -31,26 +32,6 @@ def viewer_preference(request) -> str:
     return pref
 
 
-def label_q(preference: str) -> Q:
-    """The label filter for one preference.
-
-    Human-only never includes an artwork whose files contradict its label (``label_mismatch``)
-    or that moderation holds back (``held``); nor do the AI-assisted presets, so a mislabeled
-    post cannot reach anyone who did not ask for everything.
-    """
-    clean = Q(label_mismatch=False, held=False)
-    if preference == FeedPreference.HUMAN:
-        return clean & Q(label=Label.HUMAN)
-    if preference == FeedPreference.ASSISTED_MINOR:
-        return clean & (Q(label=Label.HUMAN) | Q(label=Label.ASSISTED, ai_minor_only=True))
-    if preference == FeedPreference.ASSISTED:
-        return clean & Q(label__in=[Label.HUMAN, Label.ASSISTED])
-    if preference == FeedPreference.ALL:
-        return Q()
-    # An unknown value fails closed: human-only, never "everything".
-    return clean & Q(label=Label.HUMAN)
-
-
 def artworks_for_listing(
     *,
     preference: str,
@@ -60,13 +41,20 @@ def artworks_for_listing(
     artist_id: int | None = None,
     following_of: int | None = None,
     search: str | None = None,
+    own: bool = False,
 ) -> QuerySet[Artwork]:
     """Listed artworks for a viewer, newest first, with what a card needs in one query.
 
     ``tag`` is a slug (looked up here, one query); callers that already hold the tag pass
-    ``tag_id`` instead and save that query.
+    ``tag_id`` instead and save that query. ``own`` (with ``artist_id``: the viewer is that
+    artist) lists all their public posts, disputed or not, ignoring the label preference.
     """
-    qs = Artwork.objects.listed().filter(label_q(preference))
+    # What may be listed, and the label filter, come from the one state table.
+    qs = Artwork.objects.filter(state.listing_q(preference))
+    if own:
+        # The artist's own profile: every post of theirs anyone can open, whatever their
+        # own viewing preference (state.present: Surface.ARTIST for the owner).
+        qs = Artwork.objects.filter(status__in=PUBLIC_STATUSES)
     if tag_id is not None:
         qs = qs.filter(id__in=_tag_id_rows(tag_id))
     elif tag:
@@ -87,6 +75,18 @@ def artworks_for_listing(
     # row: leaving them out halves the page's database transfer and model building.
     return (
         qs.select_related("artist", "cover").defer(*CARD_DEFERRED).order_by("-published_at", "-id")
+    )
+
+
+def artworks_not_public_of(*, artist_id: int, limit: int = 120) -> QuerySet[Artwork]:
+    """The artist's own posts nobody else can open (processing, failed, waiting for approval,
+    removed), newest first, for the owner's profile."""
+    return (
+        Artwork.objects.filter(artist_id=artist_id)
+        .exclude(status__in=PUBLIC_STATUSES)
+        .select_related("artist", "cover")
+        .defer(*CARD_DEFERRED)
+        .order_by("-created_at", "-id")[:limit]
     )
 
 

@@ -7,12 +7,9 @@ class ModerationConfig(AppConfig):
 
     def ready(self) -> None:
         from gallery.models import Artwork
-        from gallery.signals import artwork_published, artwork_scanned
+        from gallery.signals import artwork_scanned
         from moderation import receivers
 
         artwork_scanned.connect(
             receivers.on_artwork_scanned, sender=Artwork, dispatch_uid="moderation-scanned"
-        )
-        artwork_published.connect(
-            receivers.on_artwork_published, sender=Artwork, dispatch_uid="moderation-published"
         )

@@ -90,6 +90,7 @@ class AuditAction(models.TextChoices):
     HELD_FOR_APPROVAL = "held-for-approval", "Held for approval"
     ESCALATE = "escalate", "Escalated by community review"
     EVIDENCE_OVERDUE = "evidence-overdue", "Process evidence overdue"
+    EVIDENCE_ADDED = "evidence-added", "Process evidence sent by the artist"
     APPEAL = "appeal", "Appealed"
     APPEAL_UPHELD = "appeal-upheld", "Appeal upheld"
     APPEAL_DENIED = "appeal-denied", "Appeal denied"
@@ -141,6 +142,9 @@ class Case(models.Model):
     )
     claimed_until = models.DateTimeField(null=True, blank=True)
     evidence_due = models.DateTimeField(null=True, blank=True)
+    # Set when a flag asks for the case to be (re)scored, cleared by case_process in its own
+    # transaction: a lost process_case task leaves it set for the hand-off sweep.
+    process_requested_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
 
@@ -411,6 +415,48 @@ class AppealFile(models.Model):
 
     def __str__(self) -> str:
         return self.file.name
+
+
+class EvidenceFormat(models.TextChoices):
+    """What an artist may send as process evidence: images, or the layered working file."""
+
+    JPEG = "JPEG", "JPEG image"
+    PNG = "PNG", "PNG image"
+    WEBP = "WEBP", "WebP image"
+    GIF = "GIF", "GIF image"
+    PSD = "PSD", "Photoshop document (PSD/PSB)"
+    KRA = "KRA", "Krita document (KRA)"
+    CLIP = "CLIP", "Clip Studio Paint file (CLIP)"
+    PROCREATE = "PROCREATE", "Procreate file"
+
+
+class CaseEvidence(models.Model):
+    """A file the artist sent when moderators asked for process evidence. Private: only the
+    artist and moderators can download it, and it is never published."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="evidence_files")
+    file = models.FileField(storage=private_storage, max_length=200)
+    format = models.CharField(max_length=10, choices=EvidenceFormat)
+    original_name = models.CharField(max_length=120)  # for display only, never a path
+    bytes = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(format__in=EvidenceFormat.values),
+                name="moderation_caseevidence_format_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.format in ("JPEG", "PNG", "WEBP", "GIF")
 
 
 class ReviewVote(models.Model):

@@ -22,13 +22,18 @@ def process_case(case_id: int) -> None:
 
 
 @shared_task(**RETRY)
-def flag_mismatch(artwork_id: int, verdict: str, evidence: list) -> None:
-    intake.mismatch_flag(artwork_id=artwork_id, verdict=verdict, evidence=evidence)
+def intake_artwork(artwork_id: int) -> bool:
+    """A settled post's moderation intake (flags, duplicate checks, approval case)."""
+    return intake.artwork_intake(artwork_id=artwork_id)
 
 
-@shared_task(**RETRY)
-def check_published(artwork_id: int) -> None:
-    intake.published_check(artwork_id=artwork_id)
+@shared_task(acks_late=True)
+def sweep_handoffs() -> dict:
+    """Beat task: finish hand-offs whose task was lost (post intakes, case scoring)."""
+    return {
+        "intakes": intake.intake_sweep(),
+        "cases": maintenance.cases_sweep_unprocessed(),
+    }
 
 
 @shared_task(acks_late=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from moderation.views import appeals, cases, flags, reports, review
+from moderation.views import appeals, cases, evidence, flags, reports, review
 
 app_name = "moderation"
 urlpatterns = [
@@ -14,6 +14,8 @@ urlpatterns = [
     path("users/<str:handle>/unsuspend/", cases.user_unsuspend, name="unsuspend"),
     path("audit/", cases.audit_log, name="audit"),
     path("appeal-files/<int:pk>/", cases.appeal_file, name="appeal_file"),
+    path("evidence/<int:artwork_id>/", evidence.evidence_add, name="evidence_add"),
+    path("evidence-files/<int:pk>/", evidence.evidence_file, name="evidence_file"),
     path("decisions/<int:pk>/", appeals.decision_detail, name="decision"),
     path("appeals/", appeals.appeal_queue, name="appeals"),
     path("appeals/<int:pk>/", appeals.appeal_detail, name="appeal"),

@@ -4,38 +4,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_apitoken'),
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("accounts", "0004_apitoken"),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='user',
-            name='accounts_user_trust_level_range',
+            model_name="user",
+            name="accounts_user_trust_level_range",
         ),
         migrations.AddField(
-            model_name='user',
-            name='avatar_error',
+            model_name="user",
+            name="avatar_error",
             field=models.CharField(blank=True, max_length=300),
         ),
         migrations.AddField(
-            model_name='user',
-            name='avatar_pending',
+            model_name="user",
+            name="avatar_pending",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('decision', 'A moderation decision on your post'), ('evidence_request', 'Process evidence requested'), ('appeal', 'Your appeal was decided'), ('unsuspended', 'Your suspension was lifted'), ('report-outcome', 'The outcome of your report'), ('case-high-risk', 'A high-risk case (moderators)')], max_length=40),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("decision", "A moderation decision on your post"),
+                    ("evidence_request", "Process evidence requested"),
+                    ("appeal", "Your appeal was decided"),
+                    ("unsuspended", "Your suspension was lifted"),
+                    ("report-outcome", "The outcome of your report"),
+                    ("case-high-risk", "A high-risk case (moderators)"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['decision', 'evidence_request', 'appeal', 'unsuspended', 'report-outcome', 'case-high-risk'])), name='accounts_notification_kind_valid'),
+            model_name="notification",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "decision",
+                            "evidence_request",
+                            "appeal",
+                            "unsuspended",
+                            "report-outcome",
+                            "case-high-risk",
+                        ],
+                    )
+                ),
+                name="accounts_notification_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(('trust_level__in', [0, 1, 2, 3, 4])), name='accounts_user_trust_level_valid'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("trust_level__in", [0, 1, 2, 3, 4])),
+                name="accounts_user_trust_level_valid",
+            ),
         ),
     ]

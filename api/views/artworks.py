@@ -34,6 +34,7 @@ from api.serializers import (
 )
 from api.views.common import form_data, query, tags_text
 from api.views.listing import artwork_listing, empty_listing
+from gallery import state
 from gallery.forms import ArtworkEditForm, UploadForm
 from gallery.models import Artwork, Like
 from gallery.services.artworks import artwork_delete, artwork_update, like_set
@@ -174,7 +175,9 @@ class ArtworkDetailView(APIView):
         tags=["artworks"],
     )
     def get(self, request: Request, pk: int) -> Response:
-        return artwork_response(request, artwork_for_viewer(request, pk))
+        return artwork_response(
+            request, artwork_for_viewer(request, pk, surface=state.Surface.API_DETAIL)
+        )
 
     @extend_schema(
         operation_id="artworks_partial_update",

@@ -5,67 +5,145 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('gallery', '0003_imagehashband'),
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
+        ("gallery", "0003_imagehashband"),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FileDeletion',
+            name="FileDeletion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('store', models.CharField(choices=[('public', 'Public storage'), ('private', 'Private storage')], max_length=10)),
-                ('name', models.CharField(max_length=300)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('last_error', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "store",
+                    models.CharField(
+                        choices=[("public", "Public storage"), ("private", "Private storage")],
+                        max_length=10,
+                    ),
+                ),
+                ("name", models.CharField(max_length=300)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("last_error", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.AddField(
-            model_name='artworkimage',
-            name='public_files',
-            field=models.CharField(choices=[('public', 'In public storage'), ('withdrawing', 'Being moved out of public storage'), ('withdrawn', 'Withdrawn to private storage'), ('restoring', 'Being moved back to public storage')], default='public', max_length=12),
+            model_name="artworkimage",
+            name="public_files",
+            field=models.CharField(
+                choices=[
+                    ("public", "In public storage"),
+                    ("withdrawing", "Being moved out of public storage"),
+                    ("withdrawn", "Withdrawn to private storage"),
+                    ("restoring", "Being moved back to public storage"),
+                ],
+                default="public",
+                max_length=12,
+            ),
         ),
         migrations.AddIndex(
-            model_name='artworkimage',
-            index=models.Index(condition=models.Q(('public_files__in', ['withdrawing', 'restoring'])), fields=['artwork'], name='gallery_image_files_moving'),
+            model_name="artworkimage",
+            index=models.Index(
+                condition=models.Q(("public_files__in", ["withdrawing", "restoring"])),
+                fields=["artwork"],
+                name="gallery_image_files_moving",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='artwork',
-            constraint=models.CheckConstraint(condition=models.Q(('medium__in', ['digital-painting', 'illustration', 'traditional', 'drawing', 'pixel-art', '3d', 'photography', 'comics', 'concept-art', 'mixed-media', 'other'])), name='gallery_artwork_medium_valid'),
+            model_name="artwork",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "medium__in",
+                        [
+                            "digital-painting",
+                            "illustration",
+                            "traditional",
+                            "drawing",
+                            "pixel-art",
+                            "3d",
+                            "photography",
+                            "comics",
+                            "concept-art",
+                            "mixed-media",
+                            "other",
+                        ],
+                    )
+                ),
+                name="gallery_artwork_medium_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='artwork',
-            constraint=models.CheckConstraint(condition=models.Q(('provenance_verdict__in', ['', 'ai-generated', 'ai-assisted', 'human-evidence', 'no-evidence'])), name='gallery_artwork_provenance_verdict_valid'),
+            model_name="artwork",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "provenance_verdict__in",
+                        ["", "ai-generated", "ai-assisted", "human-evidence", "no-evidence"],
+                    )
+                ),
+                name="gallery_artwork_provenance_verdict_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='artworkimage',
-            constraint=models.CheckConstraint(condition=models.Q(('public_files__in', ['public', 'withdrawing', 'withdrawn', 'restoring'])), name='gallery_artworkimage_public_files_valid'),
+            model_name="artworkimage",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("public_files__in", ["public", "withdrawing", "withdrawn", "restoring"])
+                ),
+                name="gallery_artworkimage_public_files_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='artworkimage',
-            constraint=models.CheckConstraint(condition=models.Q(('provenance_verdict__in', ['', 'ai-generated', 'ai-assisted', 'human-evidence', 'no-evidence'])), name='gallery_artworkimage_provenance_verdict_valid'),
+            model_name="artworkimage",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "provenance_verdict__in",
+                        ["", "ai-generated", "ai-assisted", "human-evidence", "no-evidence"],
+                    )
+                ),
+                name="gallery_artworkimage_provenance_verdict_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='labelchange',
-            constraint=models.CheckConstraint(condition=models.Q(('from_label__in', ['', 'human-made', 'ai-assisted', 'ai-generated'])), name='gallery_labelchange_from_label_valid'),
+            model_name="labelchange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("from_label__in", ["", "human-made", "ai-assisted", "ai-generated"])
+                ),
+                name="gallery_labelchange_from_label_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='labelchange',
-            constraint=models.CheckConstraint(condition=models.Q(('to_label__in', ['human-made', 'ai-assisted', 'ai-generated'])), name='gallery_labelchange_to_label_valid'),
+            model_name="labelchange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("to_label__in", ["human-made", "ai-assisted", "ai-generated"])),
+                name="gallery_labelchange_to_label_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='labelchange',
-            constraint=models.CheckConstraint(condition=models.Q(('by__in', ['artist', 'provenance', 'moderator', 'community'])), name='gallery_labelchange_by_valid'),
+            model_name="labelchange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("by__in", ["artist", "provenance", "moderator", "community"])),
+                name="gallery_labelchange_by_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='filedeletion',
-            constraint=models.CheckConstraint(condition=models.Q(('store__in', ['public', 'private'])), name='gallery_filedeletion_store_valid'),
+            model_name="filedeletion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("store__in", ["public", "private"])),
+                name="gallery_filedeletion_store_valid",
+            ),
         ),
     ]

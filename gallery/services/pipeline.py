@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 import imaging
+from accounts.models import User
 from gallery import provenance
 from gallery.models import Artwork, ArtworkImage, ImageHashBand, LabelChange
 from gallery.selectors import hash_bands
@@ -130,18 +131,25 @@ def _artwork_settle(artwork: Artwork) -> None:
     mismatch = provenance.contradicts(artwork.label, verdict)
     artwork.provenance_verdict = verdict
     artwork.label_mismatch = mismatch
-    artwork.status = Artwork.Status.PUBLISHED
+    # An artist whose uploads are held after a strike: the post waits for a moderator in this
+    # same transaction, so it is never public first (moderation's intake opens the case).
+    held_artist = User.objects.filter(pk=artwork.artist_id, uploads_held_until__gt=timezone.now())
+    if held_artist.exists():
+        artwork.status = Artwork.Status.AWAITING_APPROVAL
+    else:
+        artwork.status = Artwork.Status.PUBLISHED
+        artwork.published_at = artwork.published_at or timezone.now()
+        User.objects.filter(pk=artwork.artist_id).update(artwork_count=F("artwork_count") + 1)
     artwork.status_reason = ""
-    artwork.published_at = artwork.published_at or timezone.now()
+    # Durable hand-off to moderation: the task below may be lost (broker down); the sweep in
+    # moderation finds the flag still set and runs the intake again (it is idempotent).
+    artwork.handoff_pending = True
     artwork.save(
         update_fields=[
             "provenance_verdict", "label_mismatch", "status", "status_reason", "published_at",
-            "updated_at",
+            "handoff_pending", "updated_at",
         ]
     )  # fmt: skip
-    from accounts.models import User
-
-    User.objects.filter(pk=artwork.artist_id).update(artwork_count=F("artwork_count") + 1)
     evidence = [e for r in results for e in r.to_dict()["evidence"]]
     artwork_id = artwork.pk
     transaction.on_commit(
@@ -153,7 +161,8 @@ def _artwork_settle(artwork: Artwork) -> None:
             evidence=evidence,
         )
     )
-    transaction.on_commit(lambda: artwork_published.send(sender=Artwork, artwork_id=artwork_id))
+    if artwork.status == Artwork.Status.PUBLISHED:
+        transaction.on_commit(lambda: artwork_published.send(sender=Artwork, artwork_id=artwork_id))
 
 
 def image_fail(*, image_id: int, reason: str) -> None:
@@ -249,8 +258,11 @@ def label_change(*, artwork: Artwork, to_label: str, by: str, actor, reason: str
             reason=reason[:500],
         )
         locked.label = to_label
+        # The badge says "relabeled by moderators" until the artist changes the label again.
+        locked.relabeled = by in (LabelChange.By.MODERATOR, LabelChange.By.COMMUNITY)
         if locked.provenance_verdict:
             locked.label_mismatch = provenance.contradicts(to_label, locked.provenance_verdict)
-        locked.save(update_fields=["label", "label_mismatch", "updated_at"])
+        locked.save(update_fields=["label", "label_mismatch", "relabeled", "updated_at"])
         artwork.label, artwork.label_mismatch = locked.label, locked.label_mismatch
+        artwork.relabeled = locked.relabeled
     return True

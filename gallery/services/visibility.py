@@ -14,14 +14,15 @@ What each status does to the post's public files (gallery.services.withdrawal do
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from accounts.models import User
 from gallery.models import Artwork, ArtworkImage
 from gallery.services.withdrawal import public_files_settle_on_commit
-
-LISTED = (Artwork.Status.PUBLISHED,)
 
 
 def _snapshot(artwork: Artwork) -> dict:
@@ -30,6 +31,7 @@ def _snapshot(artwork: Artwork) -> dict:
         "label": artwork.label,
         "label_mismatch": artwork.label_mismatch,
         "held": artwork.held,
+        "relabeled": artwork.relabeled,
     }
 
 
@@ -44,35 +46,50 @@ def artwork_set_status(*, artwork_id: int, status: str, reason: str = "") -> tup
     """
     artwork = Artwork.objects.select_for_update().get(pk=artwork_id)
     before = _snapshot(artwork)
-    if artwork.published_at is None:
+    waiting = artwork.status == Artwork.Status.AWAITING_APPROVAL
+    if artwork.published_at is None and not waiting:
         raise ValueError("This artwork has not been published yet.")
     if status not in (Artwork.Status.PUBLISHED, Artwork.Status.HIDDEN, Artwork.Status.REMOVED):
         raise ValueError(f"Cannot set status {status!r}.")
-    was_removed = artwork.status == Artwork.Status.REMOVED
-    artwork.status = status
+    # A post that waited for approval and never counted: counts once it becomes visible.
+    counted = artwork.status in (Artwork.Status.PUBLISHED, Artwork.Status.HIDDEN)
     artwork.status_reason = reason[:500] if status != Artwork.Status.PUBLISHED else ""
-    artwork.save(update_fields=["status", "status_reason", "updated_at"])
-    files = ArtworkImage.PublicFiles
-    if status == Artwork.Status.REMOVED and not was_removed:
+    was_removed = artwork.status == Artwork.Status.REMOVED
+    if status != Artwork.Status.REMOVED and artwork.published_at is None:
+        artwork.published_at = timezone.now()  # approved (or hidden) after waiting
+    artwork.status = status
+    artwork.save(update_fields=["status", "status_reason", "published_at", "updated_at"])
+    counts = status in (Artwork.Status.PUBLISHED, Artwork.Status.HIDDEN)
+    if counted and not counts:
         User.objects.filter(pk=artwork.artist_id, artwork_count__gt=0).update(
             artwork_count=F("artwork_count") - 1
         )
+    elif counts and not counted:
+        User.objects.filter(pk=artwork.artist_id).update(artwork_count=F("artwork_count") + 1)
+    files = ArtworkImage.PublicFiles
+    if status == Artwork.Status.REMOVED and not was_removed:
         artwork.images.exclude(public_files=files.WITHDRAWN).update(public_files=files.WITHDRAWING)
         public_files_settle_on_commit(artwork_id=artwork.pk)
     elif was_removed and status != Artwork.Status.REMOVED:
-        User.objects.filter(pk=artwork.artist_id).update(artwork_count=F("artwork_count") + 1)
         artwork.images.exclude(public_files=files.PUBLIC).update(public_files=files.RESTORING)
         public_files_settle_on_commit(artwork_id=artwork.pk)
     return before, _snapshot(artwork)
 
 
 @transaction.atomic
-def artwork_set_held(*, artwork_id: int, held: bool) -> tuple[dict, dict]:
-    """Keep an artwork out of human-only listings (``held``) while a case needs it, or release."""
+def artwork_set_held(
+    *, artwork_id: int, held: bool, evidence_due: datetime | None = None
+) -> tuple[dict, dict]:
+    """Keep an artwork out of human-only listings (``held``) while a case needs it, or release.
+
+    ``evidence_due``: moderators asked the artist for process evidence by then (the artwork
+    page shows the artist a notice with the form). Releasing clears it.
+    """
     artwork = Artwork.objects.select_for_update().get(pk=artwork_id)
     before = _snapshot(artwork)
     artwork.held = held
-    artwork.save(update_fields=["held", "updated_at"])
+    artwork.evidence_due = evidence_due if held else None
+    artwork.save(update_fields=["held", "evidence_due", "updated_at"])
     return before, _snapshot(artwork)
 
 

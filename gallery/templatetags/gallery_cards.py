@@ -12,6 +12,8 @@ from django.core.cache import cache
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 
+from gallery import state
+
 register = template.Library()
 
 CARD_TTL = 600  # seconds; bounds how long an artist's renamed display name can lag
@@ -19,9 +21,21 @@ CARD_TTL = 600  # seconds; bounds how long an artist's renamed display name can 
 
 def card_key(artwork, eager: bool) -> str:
     # updated_at moves on every edit, label change, publication and moderation status change;
-    # likes move only like_count, and the artist's name is bounded by CARD_TTL.
+    # likes move only like_count, and the artist's name is bounded by CARD_TTL. The badge's
+    # own inputs are in the key too, so no write path can leave a stale badge behind.
     stamp = artwork.updated_at.timestamp() if artwork.updated_at else 0
-    return f"card:v1:{artwork.pk}:{stamp}:{artwork.like_count}:{artwork.cover_id}:{int(eager)}"
+    facts = state.Facts.of(artwork)
+    flags = f"{facts.label_mismatch:d}{facts.held:d}{facts.relabeled:d}"
+    shape = f"{facts.status}:{facts.label}:{flags}"
+    return (
+        f"card:v2:{artwork.pk}:{stamp}:{shape}:{artwork.like_count}:{artwork.cover_id}:{int(eager)}"
+    )
+
+
+@register.simple_tag
+def artwork_badge(artwork) -> state.Badge:
+    """The badge this artwork wears (gallery.state): ``{% artwork_badge artwork as badge %}``."""
+    return state.badge(state.Facts.of(artwork))
 
 
 @register.simple_tag

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from gallery import state
 from gallery.models import Artwork
 
 
@@ -19,12 +20,32 @@ def can_see_private_files(user, artwork: Artwork) -> bool:
     )
 
 
-def artwork_for_viewer(request, pk: int) -> Artwork:
-    """The artwork if this viewer may see its page: 404 otherwise (never reveal it exists)."""
+def viewer_role(user, artwork: Artwork) -> state.Role:
+    """The viewer's role towards one artwork, for the state table."""
+    if not user.is_authenticated:
+        return state.Role.ANONYMOUS
+    if artwork.artist_id == user.pk:
+        return state.Role.SUSPENDED_OWNER if user.is_suspended else state.Role.OWNER
+    if user.is_moderator:
+        return state.Role.MODERATOR
+    if user.is_trusted_reviewer:
+        return state.Role.TRUSTED_REVIEWER
+    return state.Role.MEMBER
+
+
+def artwork_for_viewer(request, pk: int, *, surface=state.Surface.PAGE) -> Artwork:
+    """The artwork if this viewer may see it on ``surface`` (the page, or the API's detail):
+    404 otherwise, never revealing that it exists. The state table decides."""
     artwork = get_object_or_404(Artwork.objects.select_related("artist", "cover"), pk=pk)
-    if artwork.is_public or can_manage(request.user, artwork):
-        return artwork
-    raise Http404("No such artwork.")
+    shown = state.present(
+        state.Facts.of(artwork),
+        surface=surface,
+        role=viewer_role(request.user, artwork),
+        preference="all",  # a direct link is not a listing: the label filter does not apply
+    ).shown
+    if not shown:
+        raise Http404("No such artwork.")
+    return artwork
 
 
 def artwork_for_owner(request, pk: int) -> Artwork:

@@ -71,6 +71,7 @@ def artwork_detail(request, pk: int, slug: str | None = None):
             "is_owner": request.user.is_authenticated and request.user.pk == artwork.artist_id,
             # A URL contract, not an import: gallery never imports moderation.
             "report_url": reverse("moderation:report", kwargs={"artwork_id": artwork.pk}),
+            "evidence_url": reverse("moderation:evidence_add", kwargs={"artwork_id": artwork.pk}),
         },
     )
     response.ai_training_allowed = not artwork.artist.ai_training_opt_out

@@ -90,11 +90,16 @@ def artist(request, handle: str):
         request.user.is_authenticated
         and Follow.objects.filter(follower_id=request.user.pk, artist=person).exists()
     )
+    own = request.user.is_authenticated and request.user.pk == person.pk
+    context = {"artist": person, "is_following": is_following, "own": own}
+    if own and not request.GET.get("after"):
+        context["not_public"] = list(selectors.artworks_not_public_of(artist_id=person.pk))
     response = _listing(
         request,
         template="gallery/artist_detail.html",
-        context={"artist": person, "is_following": is_following},
+        context=context,
         artist_id=person.pk,
+        own=own,
     )
     response.ai_training_allowed = not person.ai_training_opt_out
     return response

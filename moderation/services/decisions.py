@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import NotificationKind, User
@@ -26,7 +27,6 @@ from moderation.models import (
 from moderation.services import ModerationError
 from moderation.services.access import case_access_check
 from moderation.services.audit import audit_write
-from moderation.services.intake import APPROVAL_REASON
 from moderation.services.notify import tell_artist, tell_reporters
 from moderation.services.trust import record_for, trust_recompute
 
@@ -106,7 +106,7 @@ def case_request_evidence(*, moderator: User, case_id: int, reason: str) -> Case
         if case.artwork is None:
             raise ModerationError("The artwork no longer exists.")
         due = timezone.now() + timedelta(days=settings.MODERATION_EVIDENCE_DAYS)
-        before, after = artwork_set_held(artwork_id=case.artwork_id, held=True)
+        before, after = artwork_set_held(artwork_id=case.artwork_id, held=True, evidence_due=due)
         Case.objects.filter(pk=case.pk).update(
             evidence_due=due, claimed_by=None, claimed_until=None
         )
@@ -119,11 +119,12 @@ def case_request_evidence(*, moderator: User, case_id: int, reason: str) -> Case
             user=case.artwork.artist,
             title=f"Please show how you made “{case.artwork.title}”",
             body=(
-                f"{reason}\n\nUntil {due:%d %B %Y}, add work-in-progress images or the layered "
-                "file to the post (edit it, or reply to this message). Meanwhile it is not "
+                f"{reason}\n\nBy {due:%d %B %Y}, send work-in-progress images or the layered "
+                "file (PSD, KRA, CLIP or Procreate) with the form on the post's page. Only "
+                "moderators see them; they are never published. Meanwhile the post is not "
                 "shown in human-only feeds."
             ),
-            url=case.artwork.get_absolute_url(),
+            url=reverse("moderation:evidence_add", args=[case.artwork_id]),
             template=NotificationKind.EVIDENCE_REQUEST,
             context={"artwork": case.artwork, "due": due, "reason": reason},
         )
@@ -201,9 +202,7 @@ def _apply(decision: Decision, case: Case, moderator) -> tuple[dict, dict]:
         before, _ = artwork_set_held(artwork_id=artwork_id, held=False)
         # The files disagreed with the label and a moderator found the label right.
         _, after = artwork_accept_label(artwork_id=artwork_id)
-        if case.artwork.status == Artwork.Status.HIDDEN and case.artwork.status_reason == (
-            APPROVAL_REASON
-        ):
+        if case.artwork.status == Artwork.Status.AWAITING_APPROVAL:
             # A held upload that the moderator approves.
             _, after = artwork_set_status(artwork_id=artwork_id, status=Artwork.Status.PUBLISHED)
         return before, after
@@ -321,14 +320,21 @@ def _tell(case: Case, decision: Decision, artist: User | None) -> None:
             for e in f.evidence
             if e.get("kind") not in ("info", "human")
         ]
+        # A strike is the part of a decision with lasting effects (the ladder: held uploads,
+        # then suspension): the message says so plainly and points at the appeal.
+        with_strike = " — with a strike" if decision.strike else ""
         tell_artist(
             user=artist,
-            title=f"Moderation decision about “{title_text}”: {decision.get_action_display()}",
+            title=f"Moderation decision about “{title_text}”: "
+            f"{decision.get_action_display()}{with_strike}",
             body=decision.reason,
             url=f"/moderation/decisions/{decision.pk}/",
             template=NotificationKind.DECISION,
-            context={"decision": decision, "artwork": artwork, "evidence": evidence},
-        )
+            context={
+                "decision": decision, "artwork": artwork, "evidence": evidence,
+                "strike": decision.strike, "strike_days": settings.MODERATION_STRIKE_DAYS,
+            },
+        )  # fmt: skip
     reporters = User.objects.filter(
         pk__in=case.flags.filter(reporter__isnull=False).values("reporter_id")
     )

@@ -125,8 +125,11 @@ def system_flag(
 
 
 def _enqueue_processing(case_id: int) -> None:
+    """Ask for the case to be scored: a durable mark first, then the task after the commit
+    (a broker outage only logs; ``cases_sweep_unprocessed`` picks the mark up)."""
     from moderation.tasks import process_case
 
+    Case.objects.filter(pk=case_id).update(process_requested_at=timezone.now())
     transaction.on_commit(lambda: process_case.delay(case_id), robust=True)
 
 

@@ -4,16 +4,19 @@ removed work, and posts by members whose uploads wait for approval."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 
 from gallery.models import Artwork, ArtworkImage, Label
 from gallery.selectors import near_duplicates
-from gallery.services.visibility import artwork_set_status
+from gallery.services.handoff import (
+    artwork_handoff_done,
+    artwork_handoff_lock,
+    artworks_handoff_stale,
+)
 from moderation.models import AuditAction, AuditRole, Decision, FlagReason, FlagSource
 from moderation.services.audit import audit_write
 from moderation.services.flags import case_for_artwork, system_flag
-
-APPROVAL_REASON = "Waiting for a moderator's approval (uploads held after a strike)."
 
 
 def mismatch_flag(*, artwork_id: int, verdict: str, evidence: list[dict]) -> None:
@@ -32,24 +35,48 @@ def mismatch_flag(*, artwork_id: int, verdict: str, evidence: list[dict]) -> Non
     )  # fmt: skip
 
 
-def published_check(*, artwork_id: int) -> None:
-    """Run the checks a newly published artwork needs (idempotent)."""
-    artwork = Artwork.objects.select_related("artist").filter(pk=artwork_id).first()
-    if artwork is None or artwork.status != Artwork.Status.PUBLISHED:
-        return
-    images = list(artwork.images.filter(kind=ArtworkImage.Kind.FINAL, state="ready"))
-    _check_reupload(artwork, images)
-    _check_duplicates(artwork, images)
-    if artwork.artist.uploads_held:
-        before, after = artwork_set_status(
-            artwork_id=artwork.pk, status=Artwork.Status.HIDDEN,
-            reason=APPROVAL_REASON,
-        )  # fmt: skip
-        case = case_for_artwork(artwork=artwork, reason=FlagReason.OTHER)
-        audit_write(
-            actor=None, role=AuditRole.SYSTEM, action=AuditAction.HELD_FOR_APPROVAL, case=case,
-            reason="The artist's uploads are held for approval.", before=before, after=after,
-        )  # fmt: skip
+def artwork_intake(*, artwork_id: int) -> bool:
+    """Everything moderation does when a post settles, in one transaction (idempotent).
+
+    A provenance mismatch raises a system flag; a published or waiting post is checked for
+    re-uploads of removed work and near-duplicates of other artists' work; a post waiting for
+    approval gets its case and an audit entry. Runs only while gallery's ``handoff_pending``
+    flag is set and clears it in the same transaction, so the task and the sweep
+    (``intake_sweep``) never both do the work. Returns False when there was nothing to do.
+    """
+    with transaction.atomic():
+        artwork = artwork_handoff_lock(artwork_id=artwork_id)
+        if artwork is None:
+            return False
+        if artwork.label_mismatch:
+            evidence = [
+                e for image in artwork.images.all()
+                for e in (image.provenance or {}).get("evidence", [])
+            ]  # fmt: skip
+            mismatch_flag(
+                artwork_id=artwork.pk, verdict=artwork.provenance_verdict, evidence=evidence
+            )
+        if artwork.status in (Artwork.Status.PUBLISHED, Artwork.Status.AWAITING_APPROVAL):
+            images = list(artwork.images.filter(kind=ArtworkImage.Kind.FINAL, state="ready"))
+            _check_reupload(artwork, images)
+            _check_duplicates(artwork, images)
+        if artwork.status == Artwork.Status.AWAITING_APPROVAL:
+            case = case_for_artwork(artwork=artwork, reason=FlagReason.OTHER)
+            audit_write(
+                actor=None, role=AuditRole.SYSTEM, action=AuditAction.HELD_FOR_APPROVAL, case=case,
+                reason="The artist's uploads are held for approval.",
+                before={"status": "processing"}, after={"status": artwork.status},
+            )  # fmt: skip
+        artwork_handoff_done(artwork_id=artwork.pk)
+    return True
+
+
+def intake_sweep(*, limit: int = 200) -> int:
+    """Finish hand-offs whose task was lost (broker down, worker killed); returns how many."""
+    done = 0
+    for artwork_id in list(artworks_handoff_stale()[:limit]):
+        done += artwork_intake(artwork_id=artwork_id)
+    return done
 
 
 def _check_duplicates(artwork: Artwork, images: list[ArtworkImage]) -> None:

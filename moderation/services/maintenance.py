@@ -32,6 +32,9 @@ def case_process(*, case_id: int) -> None:
         # Check-then-create (auto-hold, high-risk notices) needs this lock: without it two runs
         # could both find no notice and both notify.
         Case.objects.select_for_update().filter(pk=case_id).exists()
+        # Cleared first, under the row lock: a flag arriving meanwhile sets it again after
+        # this commits, so its scoring is never lost.
+        Case.objects.filter(pk=case_id).update(process_requested_at=None)
         case = case_rescore(case_id=case_id)
         if not case.is_open or case.artwork_id is None:
             return
@@ -54,6 +57,17 @@ def case_process(*, case_id: int) -> None:
                     user=moderator, kind=NotificationKind.CASE_HIGH_RISK, url=url,
                     title=f"High-risk case: {case.artwork.title} (score {case.risk_score})",
                 )  # fmt: skip
+
+
+def cases_sweep_unprocessed(*, older_than: timedelta = timedelta(minutes=2)) -> int:
+    """Score cases whose process_case task was lost (broker down, worker killed)."""
+    cutoff = timezone.now() - older_than
+    ids = list(
+        Case.objects.filter(process_requested_at__lt=cutoff).values_list("pk", flat=True)[:200]
+    )
+    for case_id in ids:
+        case_process(case_id=case_id)
+    return len(ids)
 
 
 def upkeep(*, now=None) -> dict:

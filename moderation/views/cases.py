@@ -56,6 +56,7 @@ def case_detail(request, pk: int):
             "claimed_by_other": case.claimed_by_other(request.user),
             "conflict": case_conflict(moderator=request.user, case=case),
             "decision": case.decisions.select_related("moderator").first(),
+            "process_evidence": list(case.evidence_files.all()),
         }
     )
     return render(request, "moderation/case_detail.html", context)

@@ -153,7 +153,7 @@ def test_held_uploads_wait_for_approval(
              "images": [SimpleUploadedFile("a.jpg", image_bytes("JPEG"))]},
         )  # fmt: skip
     artwork = Artwork.objects.get(title="New")
-    assert artwork.status == "hidden" and "approval" in artwork.status_reason
+    assert artwork.status == "awaiting-approval"
     case = Case.objects.open().get(artwork=artwork)
     _decide(moderator, case, "dismiss", reason="Approved.")
     assert Artwork.objects.get(title="New").status == "published"

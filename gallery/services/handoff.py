@@ -1,0 +1,45 @@
+"""Durable hand-offs from gallery to other apps.
+
+When a post settles (published, or waiting for approval) the pipeline sets
+``Artwork.handoff_pending`` in the same transaction and sends ``artwork_scanned`` after the
+commit; moderation's intake clears the flag in the transaction that records its work. A lost
+task (broker down, worker killed) leaves the flag set, and moderation's sweep finds it here.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from gallery.models import Artwork
+
+
+def artwork_handoff_lock(*, artwork_id: int) -> Artwork | None:
+    """Inside the caller's transaction: the artwork, locked, if its hand-off is still pending.
+
+    Returns None when there is nothing to do (done already, or the artwork is gone), so two
+    runs of the same intake (a task and the sweep) never both do the work.
+    """
+    return (
+        Artwork.objects.select_for_update()
+        .select_related("artist")
+        .filter(pk=artwork_id, handoff_pending=True)
+        .first()
+    )
+
+
+def artwork_handoff_done(*, artwork_id: int) -> None:
+    """Clear the pending hand-off (call inside the transaction that did the work)."""
+    Artwork.objects.filter(pk=artwork_id).update(handoff_pending=False)
+
+
+def artworks_handoff_stale(*, older_than: timedelta = timedelta(minutes=2)) -> QuerySet[int]:
+    """Ids of artworks whose hand-off has waited longer than ``older_than`` (oldest first)."""
+    cutoff = timezone.now() - older_than
+    return (
+        Artwork.objects.filter(handoff_pending=True, updated_at__lt=cutoff)
+        .order_by("updated_at")
+        .values_list("pk", flat=True)
+    )

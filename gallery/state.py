@@ -1,0 +1,244 @@
+"""What a post is, who sees it, and which label badge it shows: the one state table.
+
+Every surface asks this module: listings (through ``listing_q``, the SQL form of the same rules),
+the artwork page and its JSON-LD/OpenGraph, Atom, the API, the owner's own views and the
+moderators' pages (through ``present``). Nothing else decides whether a post is shown or which
+badge it wears, so a new state or surface is added here once and
+tests/gallery/test_state_table.py checks every combination against the real pages and queries.
+
+The facts about a post come from its row and its artist's row:
+- ``status``: processing, failed, awaiting approval (its artist's uploads are held after a
+  strike), published, hidden (from listings, by moderators), removed (by moderators).
+- ``label_mismatch``: the files' own metadata contradicts the label (set by the scan).
+- ``held``: moderation holds the post out of human-only listings while an AI case about its
+  label is open (a system flag, enough trusted reports, or process evidence requested). A single
+  member's report is not a dispute the public sees: that would hand any troll a way to mark a
+  post as suspect.
+- ``relabeled``: moderators changed the label (the last label change was theirs).
+- ``artist_suspended``: the artist is suspended now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import FeedPreference
+from gallery.models import PUBLIC_STATUSES, Artwork, Label
+
+Status = Artwork.Status
+
+
+class Surface(StrEnum):
+    """Every place a post can appear."""
+
+    FEED = "feed"  # the latest feed (human-only by default, or the viewer's preference)
+    FOLLOWING = "following"
+    TAG = "tag"
+    MEDIUM = "medium"
+    ARTIST = "artist"  # an artist's profile
+    SEARCH = "search"
+    ATOM = "atom"
+    API_LIST = "api-list"
+    API_DETAIL = "api-detail"
+    PAGE = "page"  # the artwork page, with its JSON-LD and OpenGraph
+    OWNER = "owner"  # the owner's own views: processing page, edit page, own profile markers
+    MODERATION = "moderation"  # queue, case and appeal pages
+
+
+LISTINGS = frozenset(
+    {
+        Surface.FEED,
+        Surface.FOLLOWING,
+        Surface.TAG,
+        Surface.MEDIUM,
+        Surface.ARTIST,
+        Surface.SEARCH,
+        Surface.ATOM,
+        Surface.API_LIST,
+    }
+)
+PAGES = frozenset({Surface.PAGE, Surface.API_DETAIL})
+
+
+class Role(StrEnum):
+    ANONYMOUS = "anonymous"
+    MEMBER = "member"
+    TRUSTED_REVIEWER = "trusted-reviewer"
+    MODERATOR = "moderator"
+    OWNER = "owner"
+    SUSPENDED_OWNER = "suspended-owner"
+
+
+class BadgeKind(StrEnum):
+    LABEL = "label"  # the plain label: nothing disputes it
+    UNDER_REVIEW = "under-review"
+    RELABELED = "relabeled"
+    HIDDEN = "hidden"
+    REMOVED = "removed"
+    PROCESSING = "processing"
+    FAILED = "failed"
+    AWAITING_APPROVAL = "awaiting-approval"
+
+
+@dataclass(frozen=True)
+class Badge:
+    kind: BadgeKind
+    label: str  # the post's label value ("human-made", ...), always stated
+    text: str  # what the badge says
+    why: str  # one line: why this badge and not the plain label ("" for the plain label)
+
+    @property
+    def disputed(self) -> bool:
+        return self.kind != BadgeKind.LABEL
+
+
+@dataclass(frozen=True)
+class Facts:
+    status: str
+    label: str
+    label_mismatch: bool = False
+    held: bool = False
+    relabeled: bool = False
+    artist_suspended: bool = False
+
+    @classmethod
+    def of(cls, artwork: Artwork, *, now=None) -> Facts:
+        """The facts of an artwork row (its artist loaded or not: one attribute read)."""
+        return cls(
+            status=artwork.status,
+            label=artwork.label,
+            label_mismatch=artwork.label_mismatch,
+            held=artwork.held,
+            relabeled=artwork.relabeled,
+            artist_suspended=_suspended(artwork, now),
+        )
+
+    @property
+    def disputed(self) -> bool:
+        return self.label_mismatch or self.held
+
+
+@dataclass(frozen=True)
+class Presentation:
+    shown: bool
+    badge: Badge | None  # None when not shown
+
+
+def badge(facts: Facts) -> Badge:
+    """The badge a post wears wherever it is shown: the plain label only when nothing disputes
+    it. Owners and moderators see the same badge as everyone else on the same state."""
+    label_text = Label(facts.label).label
+    if facts.status == Status.REMOVED:
+        return Badge(
+            BadgeKind.REMOVED, facts.label, "Removed", "Removed by moderators; only its artist "
+            "and moderators can see it.",
+        )  # fmt: skip
+    if facts.status == Status.PROCESSING:
+        return Badge(BadgeKind.PROCESSING, facts.label, "Processing", "Its images are still "
+                     "being prepared; only its artist sees it.")  # fmt: skip
+    if facts.status == Status.FAILED:
+        return Badge(BadgeKind.FAILED, facts.label, "Failed", "Its images could not be "
+                     "processed; only its artist sees it.")  # fmt: skip
+    if facts.status == Status.AWAITING_APPROVAL:
+        return Badge(
+            BadgeKind.AWAITING_APPROVAL, facts.label, "Waiting for approval",
+            "The artist's uploads wait for a moderator's approval after a strike.",
+        )  # fmt: skip
+    if facts.label_mismatch:
+        return Badge(
+            BadgeKind.UNDER_REVIEW, facts.label, f"{label_text} · under review",
+            "The file's own metadata disagrees with this label; moderators will check it.",
+        )  # fmt: skip
+    if facts.held:
+        return Badge(
+            BadgeKind.UNDER_REVIEW, facts.label, f"{label_text} · under review",
+            "Moderators are checking whether this label is right.",
+        )  # fmt: skip
+    if facts.status == Status.HIDDEN:
+        return Badge(
+            BadgeKind.HIDDEN, facts.label, f"{label_text} · hidden from feeds",
+            "Moderators took it out of every listing; the link still works.",
+        )  # fmt: skip
+    if facts.relabeled:
+        return Badge(
+            BadgeKind.RELABELED, facts.label, f"{label_text} · relabeled by moderators",
+            "Moderators changed the label the artist chose; the label history says why.",
+        )  # fmt: skip
+    return Badge(BadgeKind.LABEL, facts.label, label_text, "")
+
+
+def passes_preference(facts: Facts, preference: str) -> bool:
+    """The viewer's label filter. Every preset short of "everything" leaves out disputed posts,
+    so a mislabeled post cannot reach anyone who did not ask for everything."""
+    if preference == FeedPreference.ALL:
+        return True
+    if facts.disputed:
+        return False
+    if preference == FeedPreference.ASSISTED:
+        return facts.label in (Label.HUMAN, Label.ASSISTED)
+    # ASSISTED_MINOR needs the ai_minor_only column: the SQL form decides it (listing_q); the
+    # table treats an AI-assisted post as minor-only=False, which only ever hides more.
+    return facts.label == Label.HUMAN
+
+
+def listed(facts: Facts) -> bool:
+    """May the post appear in listings at all (before the label filter)? Published only; and
+    while its artist is suspended, not if anything disputes it."""
+    return facts.status == Status.PUBLISHED and not (facts.artist_suspended and facts.disputed)
+
+
+def public(facts: Facts) -> bool:
+    """May anyone open its page (a direct link)? Published or hidden from listings."""
+    return facts.status in PUBLIC_STATUSES
+
+
+def present(facts: Facts, *, surface: Surface, role: Role, preference: str) -> Presentation:
+    """Whether a viewer in ``role`` sees the post on ``surface``, and with which badge.
+
+    ``preference`` is the viewer's label filter (``accounts.models.FeedPreference``); owners'
+    own views ignore it: an artist always sees all of their own posts.
+    """
+    owner = role in (Role.OWNER, Role.SUSPENDED_OWNER)
+    if surface == Surface.MODERATION:
+        shown = role == Role.MODERATOR
+    elif surface == Surface.OWNER:
+        shown = owner and facts.status != Status.REMOVED  # nothing left to edit or retry
+    elif surface == Surface.ARTIST and owner:
+        shown = True  # the artist's own profile: everything they own, each with its marker
+    elif surface in LISTINGS:
+        shown = listed(facts) and passes_preference(facts, preference)
+    elif surface in PAGES:
+        shown = public(facts) or owner or role == Role.MODERATOR
+    else:  # pragma: no cover - a new Surface member without a rule
+        raise ValueError(f"no rule for surface {surface!r}")
+    return Presentation(shown=shown, badge=badge(facts) if shown else None)
+
+
+def listing_q(preference: str, *, now=None) -> Q:
+    """``listed`` and ``passes_preference`` as one filter on Artwork rows, for every listing.
+
+    The human-only and AI-assisted presets match partial indexes (gallery.models, the
+    ``gallery_artwork_feed_*`` indexes), so the filter is written in their terms.
+    """
+    now = now or timezone.now()
+    clean = Q(label_mismatch=False, held=False)
+    suspended_and_disputed = Q(artist__suspended_until__gt=now) & ~clean
+    base = Q(status=Status.PUBLISHED) & ~suspended_and_disputed
+    if preference == FeedPreference.ALL:
+        return base
+    if preference == FeedPreference.ASSISTED:
+        return base & clean & Q(label__in=[Label.HUMAN, Label.ASSISTED])
+    if preference == FeedPreference.ASSISTED_MINOR:
+        return base & clean & (Q(label=Label.HUMAN) | Q(label=Label.ASSISTED, ai_minor_only=True))
+    # Human-only, and any unknown value: fail closed.
+    return base & clean & Q(label=Label.HUMAN)
+
+
+def _suspended(artwork: Artwork, now) -> bool:
+    # Listings and pages load the artist with the row (select_related): no query per card.
+    until = artwork.artist.suspended_until
+    return until is not None and until > (now or timezone.now())
