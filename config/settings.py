@@ -131,10 +131,14 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Celery (config/celery.py reads every CELERY_* name) -------------------------------------
+# Redis (the default: one service for cache and broker) or RabbitMQ (amqp://…), see README.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
+_BROKER_IS_AMQP = CELERY_BROKER_URL.split("://", 1)[0] in ("amqp", "amqps", "pyamqp")
 # Without a broker the embedded default runs tasks in-process, right after the commit.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = False
+# Several sites (or test runs) can share one broker, each with its own queue.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery") or "celery"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -144,18 +148,37 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180, minimum=2)
+if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_TASK_SOFT_TIME_LIMIT must be below CELERY_TASK_TIME_LIMIT.")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # An unacknowledged task (its worker died) is redelivered after this many seconds; it must
-    # exceed the hard time limit or a slow task would run twice at once.
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 600, minimum=60),
-}
+# Redis only (RabbitMQ ignores it): a task whose worker died unacknowledged is redelivered
+# after this many seconds. It must exceed the hard time limit, or a slow task would be handed
+# to a second worker while it runs. Lower than Redis' hour and Celery's old 600 s default, yet
+# only a backstop: a restarted worker re-enqueues its own leased images at once, and the
+# one-minute sweep hands any expired lease (hard time limit + 30 s) to another worker.
+_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 300, minimum=60)
+if _VISIBILITY_TIMEOUT <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("CELERY_VISIBILITY_TIMEOUT must exceed CELERY_TASK_TIME_LIMIT.")
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _VISIBILITY_TIMEOUT}
+if _BROKER_IS_AMQP:
+    # RabbitMQ closes the channel of a consumer holding an unacknowledged message longer than
+    # its consumer_timeout (30 minutes by default): with acks_late that is the whole run of a
+    # task (and a retry's countdown, at most 2 minutes), so the hard limit must stay below it.
+    if CELERY_TASK_TIME_LIMIT >= 1800:
+        raise ImproperlyConfigured(
+            "CELERY_TASK_TIME_LIMIT must stay below RabbitMQ's consumer_timeout (1800 s)."
+        )
+    # On a lost connection RabbitMQ hands the unacknowledged tasks to other workers at once;
+    # stop ours rather than run them twice (with Redis the ack still works after reconnecting).
+    CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 600_000)
 CELERY_TIMEZONE = "UTC"
+# How often beat sweeps for lost image tasks (gallery.services.pipeline.images_sweep_stuck).
+ATELIER_SWEEP_SECONDS = env_int("ATELIER_SWEEP_SECONDS", 60, minimum=10)
 CELERY_BEAT_SCHEDULE = {
     "gallery-sweep-stuck-images": {
         "task": "gallery.tasks.sweep_stuck_images",
-        "schedule": timedelta(minutes=5),
+        "schedule": timedelta(seconds=ATELIER_SWEEP_SECONDS),
     },
     "gallery-sweep-public-files": {
         "task": "gallery.tasks.sweep_public_files",
@@ -344,7 +367,8 @@ ATELIER_UPLOADS_PER_HOUR = env_int("ATELIER_UPLOADS_PER_HOUR", 30, minimum=1)
 # Every upload attempt (artworks and avatars, accepted or refused) per member per hour.
 ATELIER_UPLOAD_ATTEMPTS_PER_HOUR = env_int("ATELIER_UPLOAD_ATTEMPTS_PER_HOUR", 60, minimum=1)
 ATELIER_STORAGE_QUOTA_BYTES = env_int("ATELIER_STORAGE_QUOTA_BYTES", 2 * 1024**3, minimum=1024)
-ATELIER_STUCK_AFTER_MINUTES = env_int("ATELIER_STUCK_AFTER_MINUTES", 10, minimum=1)
+# A pending image nobody claimed for this long had its enqueue lost: the sweep re-enqueues it.
+ATELIER_STUCK_AFTER_MINUTES = env_int("ATELIER_STUCK_AFTER_MINUTES", 3, minimum=1)
 # Dotted path of a callable taking a list of absolute public URLs that were withdrawn or
 # deleted (gallery.services.withdrawal): purge them from a CDN. Empty: no CDN to purge.
 ATELIER_CDN_PURGE_HOOK = env_str("ATELIER_CDN_PURGE_HOOK", "")

@@ -296,9 +296,16 @@ class ArtworkImage(models.Model):
     # change that asks for them, cleared only once the files have moved (a sweep retries).
     public_files = models.CharField(max_length=12, choices=PublicFiles, default=PublicFiles.PUBLIC)
     error = models.CharField(max_length=500, blank=True)
+    # How many times a task claimed this image (gallery.services.pipeline.image_claim): an
+    # image that keeps killing or stalling its worker is failed after MAX_ATTEMPTS claims.
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     state_changed_at = models.DateTimeField(auto_now_add=True)
+    # The processing lease: which runner ("node|boot|pid") holds the image and until when.
+    # A second delivery of the task leaves a live lease alone; the sweeper and a restarted
+    # worker hand an expired or orphaned one to a new runner (gallery.services.pipeline).
+    lease_owner = models.CharField(max_length=255, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["kind", "position", "id"]

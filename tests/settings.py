@@ -13,14 +13,17 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 os.environ.setdefault("DEBUG", "true")
 
 from config.settings import *  # noqa: F403
-from config.settings import CACHES, REDIS_URL, STORAGES
+from config.settings import _BROKER_IS_AMQP, CACHES, REDIS_URL, STORAGES
 
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 _index = int(_worker.removeprefix("gw") or 0)
 _redis_base = REDIS_URL.rsplit("/", 1)[0] if REDIS_URL.count("/") > 2 else REDIS_URL
 REDIS_TEST_URL = f"{_redis_base}/{1 + _index}"
 CACHES["default"]["LOCATION"] = REDIS_TEST_URL
-CELERY_BROKER_URL = f"{_redis_base}/{8 + _index}"
+# A RabbitMQ broker named in CELERY_BROKER_URL is kept (the integration tests start workers on
+# one); otherwise each xdist worker has its own Redis database as its broker.
+if not _BROKER_IS_AMQP:
+    CELERY_BROKER_URL = f"{_redis_base}/{8 + _index}"
 # Unit tests run tasks in-process; the integration tests' real worker process sets this to 0.
 CELERY_TASK_ALWAYS_EAGER = os.environ.get("ATELIER_TEST_EAGER", "1") == "1"
 

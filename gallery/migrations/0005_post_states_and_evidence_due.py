@@ -5,40 +5,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('gallery', '0004_image_files_and_vocabularies'),
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
+        ("gallery", "0004_image_files_and_vocabularies"),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='artwork',
-            name='gallery_artwork_status_valid',
+            model_name="artwork",
+            name="gallery_artwork_status_valid",
         ),
         migrations.AddField(
-            model_name='artwork',
-            name='evidence_due',
+            model_name="artwork",
+            name="evidence_due",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='artwork',
-            name='handoff_pending',
+            model_name="artwork",
+            name="handoff_pending",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='artwork',
-            name='relabeled',
+            model_name="artwork",
+            name="relabeled",
             field=models.BooleanField(default=False),
         ),
         migrations.AlterField(
-            model_name='artwork',
-            name='status',
-            field=models.CharField(choices=[('processing', 'Processing'), ('awaiting-approval', 'Waiting for approval'), ('published', 'Published'), ('failed', 'Failed'), ('hidden', 'Hidden from feeds'), ('removed', 'Removed')], default='processing', max_length=20),
+            model_name="artwork",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("processing", "Processing"),
+                    ("awaiting-approval", "Waiting for approval"),
+                    ("published", "Published"),
+                    ("failed", "Failed"),
+                    ("hidden", "Hidden from feeds"),
+                    ("removed", "Removed"),
+                ],
+                default="processing",
+                max_length=20,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='artwork',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['processing', 'awaiting-approval', 'published', 'failed', 'hidden', 'removed'])), name='gallery_artwork_status_valid'),
+            model_name="artwork",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "processing",
+                            "awaiting-approval",
+                            "published",
+                            "failed",
+                            "hidden",
+                            "removed",
+                        ],
+                    )
+                ),
+                name="gallery_artwork_status_valid",
+            ),
         ),
     ]

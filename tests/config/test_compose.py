@@ -53,5 +53,26 @@ def test_compose_variables_are_ones_the_settings_know():
     read = set(re.findall(r'env_\w+\(\s*"([A-Z0-9_]+)"', settings_text))
     for name, service in _compose()["services"].items():
         for variable in service.get("environment") or {}:
-            if name != "db":
+            if name not in ("db", "rabbitmq"):  # the images' own variables
                 assert variable in read, f"{name} sets {variable}, which settings never read"
+
+
+def test_rabbitmq_is_an_opt_in_broker_behind_a_profile():
+    compose = _compose()
+    services = compose["services"]
+    rabbitmq = services["rabbitmq"]
+    assert rabbitmq["profiles"] == ["rabbitmq"]
+    assert "healthcheck" in rabbitmq and rabbitmq["hostname"]
+    assert any(v.startswith("rabbitmqdata:/var/lib/rabbitmq") for v in rabbitmq["volumes"])
+    assert "rabbitmqdata" in compose["volumes"]
+    for name in ("web", "worker", "beat"):
+        # Waits for RabbitMQ when the profile is on, and starts without it when it is off.
+        assert services[name]["depends_on"]["rabbitmq"] == {
+            "condition": "service_healthy",
+            "required": False,
+        }, name
+        # The broker is switched in .env alone, never pinned here.
+        assert "CELERY_BROKER_URL" not in services[name]["environment"], name
+    for name, service in services.items():
+        if name != "rabbitmq":
+            assert "profiles" not in service, f"{name} must start without a profile"
