@@ -308,6 +308,11 @@ if not DEBUG:
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies of ours append to X-Forwarded-For in front of gunicorn. Every per-IP limit
+# reads the client's address through config.client_ip, which trusts exactly this many entries.
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0, minimum=0, maximum=10)
+# allauth's own reading of the header, kept in step (our adapter answers through the helper).
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_HOPS
 
 _media_origin = [env_str("AWS_S3_CUSTOM_DOMAIN", "")] if STORAGE_BACKEND == "s3" else []
 if STORAGE_BACKEND == "s3" and not _media_origin[0]:
@@ -397,7 +402,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "api.schema.AtelierAutoSchema",
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
-    "NUM_PROXIES": 0,
+    "NUM_PROXIES": TRUSTED_PROXY_HOPS,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Atelier API",
