@@ -12,7 +12,7 @@ RUN uv sync --frozen --no-dev --no-install-project
 
 COPY . .
 # The manifest of hashed static files is built once, here, with throwaway values.
-RUN DEBUG=false SECRET_KEY=build-only-not-a-secret ALLOWED_HOSTS=build ATELIER_VAR_DIR=/tmp/build \
+RUN DEBUG=false SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" ALLOWED_HOSTS=build ATELIER_VAR_DIR=/tmp/build \
     python manage.py collectstatic --no-input \
  && mkdir -p /app/var && chown -R atelier:atelier /app/var
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
+from django.http import HttpRequest
 
 from accounts.models import RESERVED_HANDLES, handle_validator
+from config.client_ip import client_ip
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -15,3 +17,7 @@ class AccountAdapter(DefaultAccountAdapter):
         if username.lower() in RESERVED_HANDLES:
             raise forms.ValidationError("That handle is reserved; please choose another.")
         return super().clean_username(username, shallow=shallow)
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """The address allauth's rate limits count by: the same one as every other limit."""
+        return client_ip(request)

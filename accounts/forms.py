@@ -4,6 +4,7 @@ from django import forms
 from django.core.validators import URLValidator
 
 from accounts.models import FeedPreference, User
+from config.text import SingleLineCharField, validate_single_line
 
 MAX_LINKS = 5
 
@@ -32,6 +33,8 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["feed_preference"].choices = FeedPreference.choices
+        # The model field stays as it is (no migration); the form adds the one-line rule.
+        self.fields["display_name"].validators.append(validate_single_line)
         if self.instance.pk and not self.is_bound:
             self.fields["links_text"].initial = "\n".join(self.instance.links)
         if self.instance.pk and self.instance.is_suspended:
@@ -75,7 +78,7 @@ class ProfileForm(forms.ModelForm):
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(
+    name = SingleLineCharField(
         max_length=60,
         help_text="What will use it, e.g. “portfolio sync script”.",
     )

@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import ApiToken, FeedPreference, Notification, User
+from config.text import validate_single_line
 from gallery import state
 from gallery.forms import MAX_TAGS, ArtworkEditForm, ArtworkFieldsForm
 from gallery.models import AiStage, Artwork, ArtworkImage, Label, LabelChange, Medium, Verdict
@@ -25,6 +26,15 @@ EVIDENCE_KINDS = [
     ("human", "Human"),
     ("info", "Information"),
 ]
+
+
+class SingleLineField(serializers.CharField):
+    """A ``CharField`` for one line of text: control characters are a 400 with a field error
+    (the rule of ``config.text``, as on the site's forms)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(validate_single_line)
 
 
 def absolute(request, url: str) -> str | None:
@@ -425,9 +435,9 @@ class ArtworkUpdate(ArtworkFields):
 
 
 class TokenObtain(serializers.Serializer):
-    login = serializers.CharField(max_length=254, help_text="Handle or email address.")
+    login = SingleLineField(max_length=254, help_text="Handle or email address.")
     password = serializers.CharField(max_length=4096, style={"input_type": "password"})
-    name = serializers.CharField(
+    name = SingleLineField(
         max_length=60, required=False, default="API token", help_text="Shown on the token page."
     )
     scope = serializers.ChoiceField(

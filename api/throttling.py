@@ -1,5 +1,6 @@
 """Rate limits: per token (or session member), per IP for anonymous callers, and a separate,
-tighter limit on the token endpoint per IP and per login.
+tighter limit on the token endpoint per IP and per login. The IP is ``config.client_ip``'s, the
+same one allauth's limits count by.
 
 Fixed windows counted with ``cache.add`` + ``cache.incr``: both atomic in Redis, so concurrent
 requests from many web processes cannot lose an increment (DRF's own throttles read, append
@@ -18,6 +19,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from accounts.models import ApiToken
+from config.client_ip import client_ip_bucket
 
 PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -26,13 +28,6 @@ def parse_rate(rate: str) -> tuple[int, int]:
     """``"60/min"`` → (60, 60): requests allowed and the window in seconds."""
     number, period = rate.split("/")
     return int(number), PERIODS[period[0]]
-
-
-def client_ip(request) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is the client's to write and would let anyone pick a
-    # fresh identity per request. Behind a proxy, the proxy must set REMOTE_ADDR (gunicorn
-    # --forwarded-allow-ips does).
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 class WindowThrottle(BaseThrottle):
@@ -78,12 +73,12 @@ class ClientThrottle(WindowThrottle):
             return "client", f"token:{request.auth.pk}"
         if request.user.is_authenticated:
             return "client", f"user:{request.user.pk}"
-        return "anon", f"ip:{client_ip(request)}"
+        return "anon", f"ip:{client_ip_bucket(request)}"
 
 
 class TokenObtainIpThrottle(WindowThrottle):
     def identity(self, request):
-        return "token-obtain", f"ip:{client_ip(request)}"
+        return "token-obtain", f"ip:{client_ip_bucket(request)}"
 
 
 class TokenObtainLoginThrottle(WindowThrottle):

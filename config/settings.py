@@ -28,11 +28,25 @@ VAR_DIR = Path(env_str("ATELIER_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", True)
 
+DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-key-never-used-when-debug-is-off"  # noqa: S105
+# Keys published in this repository (now or before): anyone could sign sessions with them.
+KNOWN_SECRET_KEYS = {DEVELOPMENT_SECRET_KEY, "build-only-not-a-secret"}
 SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "django-insecure-development-only-key-never-used-when-debug-is-off"  # noqa: S105
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
+elif not DEBUG and (
+    SECRET_KEY in KNOWN_SECRET_KEYS
+    or SECRET_KEY.startswith("django-insecure")
+    # The thresholds of Django's own deploy check (security.W009).
+    or len(SECRET_KEY) < 50
+    or len(set(SECRET_KEY)) < 5
+):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is a published development key or too weak for DEBUG=false: use at least 50 "
+        "random characters (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -65,6 +79,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.RefuseNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -340,6 +355,11 @@ if not DEBUG:
     SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if env_bool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies of ours append to X-Forwarded-For in front of gunicorn. Every per-IP limit
+# reads the client's address through config.client_ip, which trusts exactly this many entries.
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0, minimum=0, maximum=10)
+# allauth's own reading of the header, kept in step (our adapter answers through the helper).
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_HOPS
 
 _media_origin = [env_str("AWS_S3_CUSTOM_DOMAIN", "")] if STORAGE_BACKEND == "s3" else []
 if STORAGE_BACKEND == "s3" and not _media_origin[0]:
@@ -411,7 +431,13 @@ LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        # Escapes control characters in messages: user text cannot forge a log line.
+        "plain": {
+            "class": "config.logformat.EscapingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
@@ -439,7 +465,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "api.schema.AtelierAutoSchema",
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
-    "NUM_PROXIES": 0,
+    "NUM_PROXIES": TRUSTED_PROXY_HOPS,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Atelier API",

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -6,6 +7,10 @@ from accounts.views import notifications
 from config import health
 from gallery.views.media import public_media
 from moderation.views.reports import transparency
+
+# The admin's own login form has no brute-force limit: send it through allauth's login, whose
+# rate limits (ACCOUNT_RATE_LIMITS, per client IP and per login) then cover staff too.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

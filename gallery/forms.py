@@ -4,12 +4,13 @@ from django import forms
 from django.conf import settings
 from taggit.utils import parse_tags
 
+from config.text import SINGLE_LINE_MESSAGE, SingleLineCharField, validate_single_line
 from gallery.models import LABEL_EXPLANATIONS, AiStage, Label, Medium
 
 MAX_TAGS = 20
 
 
-class TagsField(forms.CharField):
+class TagsField(SingleLineCharField):
     def clean(self, value) -> list[str]:
         value = super().clean(value)
         tags = [t.strip()[:50] for t in parse_tags(value or "") if t.strip()]
@@ -19,7 +20,7 @@ class TagsField(forms.CharField):
 
 
 class ArtworkFieldsForm(forms.Form):
-    title = forms.CharField(max_length=120)
+    title = SingleLineCharField(max_length=120)
     description = forms.CharField(
         max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
@@ -35,7 +36,7 @@ class ArtworkFieldsForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         label="Which steps used AI?",
     )
-    ai_note = forms.CharField(
+    ai_note = SingleLineCharField(
         max_length=300,
         required=False,
         label="Anything else about how AI was used",
@@ -74,6 +75,16 @@ class ArtworkFieldsForm(forms.Form):
         return data
 
 
+def alt_text_error(values: list[str]) -> str | None:
+    """The error for a list of submitted alt texts, or None: each is one line of text."""
+    for value in values:
+        try:
+            validate_single_line(value.strip())
+        except forms.ValidationError:
+            return f"Alt text: {SINGLE_LINE_MESSAGE}"
+    return None
+
+
 class UploadForm(ArtworkFieldsForm):
     """Text fields of an upload; the files are checked by gallery.services.upload.upload_probe."""
 
@@ -89,12 +100,25 @@ class UploadForm(ArtworkFieldsForm):
             raise forms.ValidationError(
                 f"At most {settings.ATELIER_MAX_IMAGES_PER_POST} images per post."
             )
+        # The alt texts arrive beside the form's fields (one per file); the view reads them
+        # after is_valid(), so refusing them here covers the site's upload.
+        getlist = getattr(self.data, "getlist", None)
+        if getlist is not None and (error := alt_text_error(getlist("alt_text"))):
+            raise forms.ValidationError(error)
         return data
 
 
 class ArtworkEditForm(ArtworkFieldsForm):
-    reason = forms.CharField(
+    reason = SingleLineCharField(
         max_length=300,
         required=False,
         label="Why did the label change? (shown in the label history)",
     )
+
+    def clean(self):
+        data = super().clean()
+        # Alt texts arrive as alt_<image id> beside the form's fields (artwork_edit reads them).
+        alts = [v for k, v in self.data.items() if k.startswith("alt_") and isinstance(v, str)]
+        if error := alt_text_error(alts):
+            raise forms.ValidationError(error)
+        return data

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +9,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from accounts.models import FeedPreference
+from config import cursors
 from gallery import state
 from gallery.models import PUBLIC_STATUSES, Artwork
 
@@ -150,29 +149,22 @@ class Page:
 
 
 def encode_cursor(artwork: Artwork) -> str:
-    raw = f"{artwork.published_at.isoformat()}|{artwork.pk}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode(artwork.published_at, artwork.pk)
 
 
 def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
-    """Return (published_at, id) from a cursor, or None for a missing or tampered one."""
+    """Return (published_at, id) from a cursor, None for no cursor; raise
+    ``config.cursors.BadCursor`` (a 400) for a tampered or out-of-range one."""
     if not cursor:
         return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        stamp, pk = raw.split("|")
-        when = datetime.fromisoformat(stamp)
-        if when.tzinfo is None:
-            return None
-        return when, int(pk)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        return None
+    return cursors.decode_time(cursor)
 
 
 def keyset_page(qs: QuerySet[Artwork], cursor: str | None, size: int = PAGE_SIZE) -> Page:
     """One page after ``cursor`` on (published_at, id) descending: no OFFSET, no COUNT.
 
     New artworks arriving between pages never shift later pages (no duplicates, no gaps).
+    A tampered cursor raises ``config.cursors.BadCursor``, which answers 400.
     """
     position = decode_cursor(cursor)
     if position is not None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from config.text import SingleLineCharField
 from gallery.models import Label
 from moderation.models import Decision, FlagReason, ReviewVote
 
@@ -78,4 +79,4 @@ class VoteForm(forms.Form):
 
 
 class UnsuspendForm(forms.Form):
-    reason = forms.CharField(max_length=500)
+    reason = SingleLineCharField(max_length=500)

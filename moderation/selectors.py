@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from config import cursors
 from gallery.models import ArtworkImage
 from moderation.models import Appeal, Case, Decision, Flag, FlagSource, ReviewVote, Strike
 
@@ -51,26 +50,18 @@ class QueuePage:
 
 
 def queue_page(qs: QuerySet[Case], cursor: str | None) -> QueuePage:
-    """Keyset page on (risk_score desc, id asc): no OFFSET, no COUNT, fixed queries."""
-    position = None
+    """Keyset page on (risk_score desc, id asc): no OFFSET, no COUNT, fixed queries.
+
+    A tampered cursor raises ``config.cursors.BadCursor``, which answers 400.
+    """
     if cursor:
-        try:
-            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-            score, pk = raw.split("|")
-            position = (float(score), int(pk))
-        except (ValueError, binascii.Error, UnicodeDecodeError):
-            position = None
-    if position:
-        score, pk = position
+        score, pk = cursors.decode_score(cursor)
         qs = qs.filter(Q(risk_score__lt=score) | Q(risk_score=score, id__gt=pk))
     rows = list(qs[: QUEUE_PAGE + 1])
     items = rows[:QUEUE_PAGE]
     next_cursor = None
     if len(rows) > QUEUE_PAGE:
-        last = items[-1]
-        next_cursor = (
-            base64.urlsafe_b64encode(f"{last.risk_score}|{last.pk}".encode()).decode().rstrip("=")
-        )
+        next_cursor = cursors.encode(items[-1].risk_score, items[-1].pk)
     return QueuePage(items=items, next_cursor=next_cursor)
 
 

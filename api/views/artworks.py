@@ -35,7 +35,7 @@ from api.serializers import (
 from api.views.common import form_data, query, tags_text
 from api.views.listing import artwork_listing, empty_listing
 from gallery import state
-from gallery.forms import ArtworkEditForm, UploadForm
+from gallery.forms import ArtworkEditForm, UploadForm, alt_text_error
 from gallery.models import Artwork, Like
 from gallery.services.artworks import artwork_delete, artwork_update, like_set
 from gallery.services.upload import artwork_create, incoming_images, upload_probe
@@ -67,6 +67,9 @@ def artwork_response(request: Request, artwork: Artwork, **kwargs) -> Response:
 def _texts(values: list, field: str) -> list[str]:
     if any(NULL_CHAR in v for v in values):
         raise exceptions.ValidationError({field: ["Null characters are not allowed."]})
+    # Alt texts are one line, as on the site (gallery.forms.alt_text_error).
+    if error := alt_text_error([v for v in values if isinstance(v, str)]):
+        raise exceptions.ValidationError({field: [error]})
     return [v.strip()[:500] for v in values]
 
 

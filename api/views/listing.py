@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
 
 from django.conf import settings
@@ -14,26 +13,20 @@ from rest_framework.response import Response
 from accounts.models import FeedPreference
 from api.serializers import ArtworkCardSerializer
 from api.views.common import next_url
+from config import cursors
 from gallery import selectors
 
 BAD_CURSOR = "This cursor is not valid: follow the `next` link of the previous page."
-MAX_ID = 2**63 - 1
 
 
 def valid_cursor(after: str | None) -> str | None:
-    """The cursor if ``gallery.selectors.decode_cursor`` reads it and the database can take it."""
+    """The cursor if ``config.cursors`` reads it (any listing's timestamp cursor), else 400."""
     if not after:
         return None
-    position = selectors.decode_cursor(after)
-    if position is None:
-        raise exceptions.ValidationError({"after": [BAD_CURSOR]})
-    when, pk = position
     try:
-        when.astimezone(UTC)
-    except (OverflowError, ValueError):
+        cursors.decode_time(after)
+    except cursors.BadCursor:
         raise exceptions.ValidationError({"after": [BAD_CURSOR]}) from None
-    if not 0 < pk <= MAX_ID:
-        raise exceptions.ValidationError({"after": [BAD_CURSOR]})
     return after
 
 

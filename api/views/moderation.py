@@ -12,8 +12,6 @@ else, already appealed or voted), a 429 for the reporter's hourly limit, a 400 o
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
 from datetime import timedelta
 
@@ -54,6 +52,7 @@ from api.permissions import ModeratorOnly, ReviewerOnly, member_check
 from api.schema import errors
 from api.serializers import ErrorSerializer
 from api.views.common import form_data, next_url, query
+from config import cursors
 from gallery.views.access import artwork_for_viewer
 from moderation import selectors
 from moderation.forms import AppealDecideForm, AppealForm, DecideForm, FlagForm, VoteForm
@@ -66,7 +65,6 @@ from moderation.services.flags import flag_create
 from moderation.services.review import vote_cast, vote_tally
 
 BAD_CURSOR = "This cursor is not valid: follow the `next` link of the previous page."
-MAX_ID = 2**63 - 1
 REVIEW_PAGE = 50
 APPEALS_PAGE = 100
 CONFLICT_DESCRIPTION = "The case or appeal is not in a state that allows this (see `detail`)."
@@ -164,18 +162,13 @@ class ArtworkFlagView(APIView):
 
 
 def valid_queue_cursor(after: str | None) -> str | None:
-    """The cursor if ``moderation.selectors.queue_page`` can read it and the database take it
-    (the selector itself ignores a bad one; the API says so)."""
+    """The cursor if ``config.cursors`` reads it as a queue cursor, else 400."""
     if not after:
         return None
     try:
-        raw = base64.urlsafe_b64decode(after + "=" * (-len(after) % 4)).decode()
-        score, pk = raw.split("|")
-        score, pk = float(score), int(pk)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+        cursors.decode_score(after)
+    except cursors.BadCursor:
         raise exceptions.ValidationError({"after": [BAD_CURSOR]}) from None
-    if not math.isfinite(score) or not 0 < pk <= MAX_ID:
-        raise exceptions.ValidationError({"after": [BAD_CURSOR]})
     return after
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
@@ -23,13 +21,12 @@ from api.serializers import (
 )
 from api.views.common import next_url, query
 from api.views.listing import valid_cursor
-from gallery.selectors import decode_cursor
+from config import cursors
 
 
 def encode_cursor(notification: Notification) -> str:
-    # The same shape as gallery.selectors.encode_cursor, on created_at instead of published_at.
-    raw = f"{notification.created_at.isoformat()}|{notification.pk}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    # The feeds' cursor shape (config.cursors), on created_at instead of published_at.
+    return cursors.encode(notification.created_at, notification.pk)
 
 
 class NotificationListView(APIView):
@@ -50,7 +47,7 @@ class NotificationListView(APIView):
         if params["unread"]:
             qs = qs.filter(read_at__isnull=True)
         if after:
-            when, pk = decode_cursor(after)
+            when, pk = cursors.decode_time(after)
             qs = qs.filter(
                 Q(created_at__lte=when), Q(created_at__lt=when) | Q(created_at=when, id__lt=pk)
             )

@@ -86,6 +86,47 @@ def test_no_secret_key_without_debug_refuses_to_start():
     assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "key",
+    [
+        "django-insecure-development-only-key-never-used-when-debug-is-off",  # settings.py's
+        "build-only-not-a-secret",  # the Dockerfile's build key, before it was random
+        "django-insecure-" + "q8w7e6r5t4y3u2i1o0p9" * 3,  # startproject's kind of key
+        "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P",  # 31 random-looking characters: too short
+        "abcd" * 20,  # long but four distinct characters
+    ],
+)
+def test_known_or_weak_secret_key_without_debug_refuses_to_start(key):
+    result = _run_django(
+        "import django; django.setup()", DEBUG="false", SECRET_KEY=key, ALLOWED_HOSTS="x"
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY is a published development key or too weak" in result.stderr
+
+
+def test_strong_secret_key_without_debug_starts():
+    result = _run_django(
+        "import django; django.setup(); from django.conf import settings as s; print(s.DEBUG)",
+        DEBUG="false",
+        SECRET_KEY="Zr4-kP9_wQ2xN7vB1mL8cT5yH3jD6fG0sA4eU9iO2pK7nM1bV5",
+        ALLOWED_HOSTS="x",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_development_key_still_serves_development():
+    result = _run_django(
+        "import django; django.setup(); from django.conf import settings as s;"
+        "print(s.SECRET_KEY.startswith('django-insecure'))",
+        DEBUG="true",
+        SECRET_KEY="",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+
+
 def test_bad_variable_refuses_to_start_with_its_name():
     result = _run_django("import django; django.setup()", CONN_MAX_AGE="forever")
     assert result.returncode != 0
