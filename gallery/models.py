@@ -120,10 +120,10 @@ class Artwork(models.Model):
     # Moderators asked the artist for process evidence by then (the post's notice and form).
     evidence_due = models.DateTimeField(null=True, blank=True)
     # The last label change was made by moderators (or the community review): the badge says so.
-    relabeled = models.BooleanField(default=False)
+    relabeled = models.BooleanField(default=False, db_default=False)
     # A cross-app hand-off not yet finished: set in the transaction that settles the post,
     # cleared by moderation's intake once it has run (gallery.services.handoff; a sweep retries).
-    handoff_pending = models.BooleanField(default=False)
+    handoff_pending = models.BooleanField(default=False, db_default=False)
     cover = models.ForeignKey(
         "ArtworkImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from gallery.services.pipeline import TRANSIENT_ERRORS
 from moderation.services import decisions, intake, maintenance, reports
 
+# Storage, database and broker hiccups are retried with backoff; anything else is a bug that
+# retrying would not fix (the durable hand-off marks let the sweeps finish the work later).
 RETRY = {
     "acks_late": True,
-    "autoretry_for": (OSError, ConnectionError),
+    "autoretry_for": TRANSIENT_ERRORS,
     "retry_backoff": 5,
     "retry_jitter": True,
     "max_retries": 5,

@@ -29,11 +29,11 @@ def test_nul_in_the_path_or_query_answers_400_on_the_site(url):
 
 
 @pytest.mark.parametrize("url", ["/api/v1/artists/mi%00ra/", "/api/v1/artists/mira%00/artworks/"])
-def test_nul_in_an_api_path_answers_400_in_the_api_shape(url):
+def test_nul_in_an_api_path_is_no_such_artist(url):
     ArtworkFactory(artist__handle="mira")
     response = Client(raise_request_exception=False).get(url)
-    assert response.status_code == 400
-    assert response.json() == {"detail": "The address contains a NUL byte.", "errors": {}}
+    assert response.status_code == 404
+    assert response.json()["detail"] == "No such artist."
 
 
 @pytest.mark.parametrize(

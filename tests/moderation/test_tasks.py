@@ -83,3 +83,14 @@ def test_build_reports_task_is_idempotent(flagged):
     tasks.build_reports.apply()
     assert Report.objects.filter(period="daily").count() == 1
     assert Report.objects.filter(period="weekly").count() == 1
+
+
+def test_moderation_tasks_retry_database_and_broker_errors():
+    from django.db import InterfaceError, OperationalError
+
+    from moderation import tasks
+
+    for task in (tasks.process_case, tasks.intake_artwork):
+        assert OperationalError in task.autoretry_for
+        assert InterfaceError in task.autoretry_for
+        assert OSError in task.autoretry_for
