@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('gallery', '0006_artworkimage_lease'),
+        ("gallery", "0006_artworkimage_lease"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='artwork',
-            name='handoff_pending',
+            model_name="artwork",
+            name="handoff_pending",
             field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.AlterField(
-            model_name='artwork',
-            name='relabeled',
+            model_name="artwork",
+            name="relabeled",
             field=models.BooleanField(db_default=False, default=False),
         ),
     ]
