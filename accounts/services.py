@@ -125,6 +125,35 @@ def avatar_fail(*, user_id: int, pending: str, reason: str) -> None:
             _delete_on_commit(public=None, private=pending)
 
 
+AVATAR_FAILED_LOST = "We lost your new avatar on the way. Please upload it again."
+
+
+def avatars_sweep_pending(*, older_than: timedelta = timedelta(minutes=5)) -> int:
+    """Re-enqueue avatars still waiting after ``older_than`` (their task was lost: broker
+    down, worker killed); the render is idempotent. A waiting file that is gone fails with a
+    reason. Returns how many were re-enqueued. Beat runs it (accounts.tasks)."""
+    from accounts.tasks import render_avatar
+
+    storage = private_storage()
+    cutoff = timezone.now() - older_than
+    requeued = 0
+    for user_id, pending in User.objects.exclude(avatar_pending="").values_list(
+        "pk", "avatar_pending"
+    )[:500]:
+        try:
+            waiting_since = storage.get_modified_time(pending)
+        except (FileNotFoundError, OSError):
+            avatar_fail(user_id=user_id, pending=pending, reason=AVATAR_FAILED_LOST)
+            continue
+        if waiting_since < cutoff:
+            try:
+                render_avatar.delay(user_id, pending)
+            except Exception:  # broker still down: the next sweep tries again
+                break
+            requeued += 1
+    return requeued
+
+
 def _avatar_enqueue_on_commit(user_id: int, pending: str) -> None:
     from accounts.tasks import render_avatar
 

@@ -27,3 +27,9 @@ def render_avatar(user_id: int, pending: str) -> None:
         services.avatar_fail(
             user_id=user_id, pending=pending, reason=services.AVATAR_FAILED_TIMEOUT
         )
+
+
+@shared_task(acks_late=True)
+def sweep_pending_avatars() -> int:
+    """Beat task: re-enqueue avatars whose render task was lost."""
+    return services.avatars_sweep_pending()

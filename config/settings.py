@@ -195,6 +195,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "gallery.tasks.sweep_stuck_images",
         "schedule": timedelta(seconds=ATELIER_SWEEP_SECONDS),
     },
+    "accounts-sweep-pending-avatars": {
+        "task": "accounts.tasks.sweep_pending_avatars",
+        "schedule": timedelta(minutes=5),
+    },
     "gallery-sweep-public-files": {
         "task": "gallery.tasks.sweep_public_files",
         "schedule": timedelta(minutes=5),
