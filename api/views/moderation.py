@@ -53,7 +53,7 @@ from api.schema import errors
 from api.serializers import ErrorSerializer
 from api.views.common import form_data, next_url, query
 from config import cursors
-from gallery.views.access import artwork_for_viewer
+from gallery.access import artwork_for_viewer
 from moderation import selectors
 from moderation.forms import AppealDecideForm, AppealForm, DecideForm, FlagForm, VoteForm
 from moderation.models import Appeal, Case, Decision, Flag
