@@ -13,7 +13,7 @@ from gallery.forms import UploadForm
 from gallery.models import Artwork
 from gallery.services.pipeline import artwork_retry
 from gallery.services.upload import artwork_create, incoming_images, upload_probe
-from gallery.views.access import artwork_for_owner
+from gallery.access import artwork_for_owner
 
 
 @require_http_methods(["GET", "POST"])
