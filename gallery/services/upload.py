@@ -7,8 +7,8 @@ the worker's (gallery.services.pipeline), under the task's time limit.
 from __future__ import annotations
 
 import hashlib
-import math
 import logging
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,6 +28,9 @@ from gallery.services.artworks import ai_minor_only, artwork_index_search, clean
 from gallery.storage import private_storage
 
 logger = logging.getLogger(__name__)
+
+# The code of the posts-per-hour refusal: the upload page shows it as a form error (400).
+POSTS_PER_HOUR = "posts_per_hour"
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,7 @@ def upload_check_allowance(*, artist: User, incoming_bytes: int) -> None:
             f"You have posted {count} times in the last hour; please wait a little before "
             "posting again.",
             retry_after=wait,
-            code="posts_per_hour",
+            code=POSTS_PER_HOUR,
         )
     used = ArtworkImage.objects.filter(artwork__artist=artist).aggregate(total=Sum("bytes"))
     if (used["total"] or 0) + incoming_bytes > settings.ATELIER_STORAGE_QUOTA_BYTES:
