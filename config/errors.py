@@ -109,14 +109,19 @@ class Invalid(DomainError):
 
 def form_error(form: Form, exc: DomainError) -> int:
     """Show ``exc`` on ``form`` (by field where the form has the field) and return the status
-    the re-rendered page answers with; the caller adds ``exc.headers`` to the response."""
+    the re-rendered page answers with; the caller adds ``exc.headers`` to the response.
+
+    A re-shown form answers 400 for input and state alike (the site's pages always have; the
+    409 is the API's distinction, for clients that branch on it), 403 for ``NotAllowed`` and
+    429 for ``RateLimited``, where ``Retry-After`` tells a browser or a script when to retry.
+    """
     fields = exc.field_errors if isinstance(exc, Invalid) else {}
     for field, messages in fields.items():
         for message in messages:
             form.add_error(field if field in form.fields else None, message)
     if not fields:
         form.add_error(None, exc.message)
-    return exc.status
+    return exc.status if isinstance(exc, NotAllowed | RateLimited) else 400
 
 
 def with_headers(response: HttpResponse, exc: DomainError) -> HttpResponse:

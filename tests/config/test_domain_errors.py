@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django import forms
 
-from config.errors import Conflict, Invalid, RateLimited, form_error
+from config.errors import Conflict, Invalid, NotAllowed, RateLimited, form_error
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,7 +64,11 @@ def test_form_error_puts_field_errors_on_their_fields_and_returns_the_status():
 
 @pytest.mark.parametrize(
     ("exc", "status"),
-    [(Conflict("Already appealed."), 409), (RateLimited("Wait.", retry_after=5), 429)],
+    [
+        (Conflict("Already appealed."), 400),
+        (NotAllowed("Only the artist can appeal."), 403),
+        (RateLimited("Wait.", retry_after=5), 429),
+    ],
 )
 def test_form_error_shows_other_refusals_above_the_form(exc, status):
     form = _Upload({})

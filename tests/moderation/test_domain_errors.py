@@ -73,8 +73,8 @@ def test_appeal_page_offers_the_form_exactly_when_the_service_would_take_it(
     refusal = appeal_refusal(appellant=artist, decision=decision)
     assert isinstance(refusal, Conflict)
     assert client.get(url).context["can_appeal"] is False
-    # The site answers a second appeal with the service's refusal: a 409, the form re-shown.
+    # The site answers a second appeal with the service's refusal, the form re-shown.
     again = client.post(url, {"statement": "Once more."})
-    assert again.status_code == 409
+    assert again.status_code == 400
     assert refusal.message in again.content.decode()
     assert Appeal.objects.count() == 1
