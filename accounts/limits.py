@@ -13,21 +13,14 @@ from django.conf import settings
 from django.core.cache import cache
 
 from accounts.models import User
+from config.errors import RateLimited
 
 ATTEMPT_WINDOW_SECONDS = 3600
 
 
-class RateLimitExceeded(Exception):
-    """Too many attempts; `message` says when to try again, `retry_after` in seconds."""
-
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
-        self.message = message
-        self.retry_after = retry_after
-
-
 def upload_attempt_record(*, user: User) -> None:
-    """Count one upload attempt by `user`; raise RateLimitExceeded once past the hourly limit.
+    """Count one upload attempt by `user`; raise ``config.errors.RateLimited`` (with the
+    seconds until the window turns) once past the hourly limit.
 
     Fixed one-hour windows counted with ``cache.add`` + ``cache.incr``, both atomic in Redis, so
     concurrent requests from many web processes cannot lose a count. While Redis is down the
@@ -48,8 +41,9 @@ def upload_attempt_record(*, user: User) -> None:
         return
     retry_after = max(1, math.ceil(ATTEMPT_WINDOW_SECONDS - now % ATTEMPT_WINDOW_SECONDS))
     minutes = math.ceil(retry_after / 60)
-    raise RateLimitExceeded(
+    raise RateLimited(
         f"You have tried to upload more than {allowed} times this hour. Please try again in "
         f"{minutes} minute{'s' if minutes != 1 else ''}.",
         retry_after=retry_after,
+        code="upload_attempts",
     )

@@ -34,7 +34,7 @@ def profile_update(
 
     Raises, before anything is written: ``AvatarRejected`` for a bad file or a suspended
     member (suspended members may remove their avatar, not upload one), and
-    ``RateLimitExceeded`` past the hourly upload attempts.
+    ``config.errors.RateLimited`` past the hourly upload attempts.
     """
     pending_name = None
     if avatar is not None:

@@ -9,7 +9,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import member_required
 from accounts.avatars import AvatarRejected
 from accounts.forms import ApiTokenForm, ProfileForm
-from accounts.limits import RateLimitExceeded
 from accounts.models import ApiToken
 from accounts.services import (
     notifications_mark_read,
@@ -17,6 +16,7 @@ from accounts.services import (
     token_create,
     token_revoke,
 )
+from config.errors import RateLimited
 
 
 @require_http_methods(["GET", "POST"])
@@ -42,7 +42,7 @@ def profile_edit(request):
             )
         except AvatarRejected as exc:
             form.add_error("avatar_file", str(exc))
-        except RateLimitExceeded as exc:
+        except RateLimited as exc:
             form.add_error("avatar_file", exc.message)
             status, retry_after = 429, exc.retry_after
         else:

@@ -2,6 +2,10 @@
 
 ``detail`` is one sentence a person can act on; ``errors`` lists every problem by field
 (``non_field_errors`` for the rest), with the site's own messages where the site has them.
+
+The services' typed refusals (``config.errors``) are mapped here and nowhere else, so a view
+calls a service and lets its refusal through: ``Invalid`` 400 (its field errors), ``NotAllowed``
+403, ``NotFound`` 404, ``Conflict`` 409, ``RateLimited`` 429 with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config import errors as domain
+
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
 
 
@@ -30,10 +36,17 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "too_large"
 
 
-class RateLimited(exceptions.Throttled):
-    """A limit of the site's own (uploads per hour) rather than of the API."""
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This cannot be done in the current state."
+    default_code = "conflict"
 
-    def __init__(self, detail: str, wait: float | None) -> None:
+
+class SiteLimit(exceptions.Throttled):
+    """A limit of the site's own (uploads, reports per hour) rather than of the API's
+    throttles: its message is the site's, not the generic "Too many requests"."""
+
+    def __init__(self, detail: str, wait: int) -> None:
         super().__init__(wait=wait, detail=detail)
         self.detail = exceptions.ErrorDetail(detail, code=self.default_code)
 
@@ -77,8 +90,28 @@ def _summary(errors: dict[str, list[str]]) -> str:
     return f"{first} (and {more} more: see errors)" if more > 0 else first
 
 
+def _from_domain(exc: domain.DomainError) -> exceptions.APIException:
+    """A service's typed refusal as the DRF exception that answers with its status."""
+    if isinstance(exc, domain.Invalid):
+        fields = {(NON_FIELD if k == "__all__" else k): v for k, v in exc.field_errors.items()}
+        return exceptions.ValidationError(fields or {NON_FIELD: [exc.message]}, code=exc.code)
+    if isinstance(exc, domain.NotAllowed):
+        return exceptions.PermissionDenied(exc.message, code=exc.code)
+    if isinstance(exc, domain.NotFound):
+        return exceptions.NotFound(exc.message, code=exc.code)
+    if isinstance(exc, domain.Conflict):
+        return Conflict(exc.message, code=exc.code)
+    if isinstance(exc, domain.RateLimited):
+        return SiteLimit(exc.message, wait=exc.retry_after)
+    # A DomainError of no known kind is still a refusal, never a 500.
+    return exceptions.ValidationError({NON_FIELD: [exc.message]}, code=exc.code)
+
+
 def _translate(exc: Exception) -> Exception:
-    """Django's own exceptions that a bad request can raise, as API exceptions."""
+    """Django's own exceptions that a bad request can raise, and the services' typed
+    refusals, as API exceptions."""
+    if isinstance(exc, domain.DomainError):
+        return _from_domain(exc)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             return exceptions.ValidationError(
@@ -105,7 +138,7 @@ def exception_handler(exc: Exception, context: dict) -> Any:
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail) or {NON_FIELD: ["The request is not valid."]}
         response.data = {"detail": _summary(errors), "errors": errors}
-    elif isinstance(exc, exceptions.Throttled) and not isinstance(exc, RateLimited):
+    elif isinstance(exc, exceptions.Throttled) and not isinstance(exc, SiteLimit):
         wait = f" in {int(exc.wait)} seconds" if exc.wait else " later"
         response.data = {"detail": f"Too many requests: try again{wait}.", "errors": {}}
     else:

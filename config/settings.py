@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "gallery.middleware.AiTrainingOptOutMiddleware",
+    # Innermost, so it sees a service's typed error before Django's 500 handling does.
+    "config.errors.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -1,28 +1,23 @@
 """Artworks: the listing, uploads, one artwork (read, edit, delete) and likes.
 
 Every rule is the site's: gallery.forms for the fields, gallery.services.upload for the files
-and allowances, gallery.views.access for who may see or change what.
+and allowances, gallery.access for who may see or change what.
 """
 
 from __future__ import annotations
 
-import math
-from datetime import timedelta
-
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from gallery.access import artwork_for_owner, artwork_for_viewer, can_manage
 from rest_framework import exceptions, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.limits import RateLimitExceeded
 from accounts.models import User
-from api.exceptions import RateLimited, form_errors
+from api.exceptions import form_errors
 from api.schema import errors
 from api.serializers import (
     ArtworkCreate,
@@ -39,7 +34,6 @@ from gallery.forms import ArtworkEditForm, UploadForm, alt_text_error
 from gallery.models import Artwork, Like
 from gallery.services.artworks import artwork_delete, artwork_update, like_set
 from gallery.services.upload import artwork_create, incoming_images, upload_probe
-from gallery.views.access import artwork_for_owner, artwork_for_viewer, can_manage
 
 TEXT_FIELDS = ("title", "description", "medium", "tags", "label", "ai_note")
 NULL_CHAR = "\x00"
@@ -71,20 +65,6 @@ def _texts(values: list, field: str) -> list[str]:
     if error := alt_text_error([v for v in values if isinstance(v, str)]):
         raise exceptions.ValidationError({field: [error]})
     return [v.strip()[:500] for v in values]
-
-
-def _upload_wait(artist: User) -> float:
-    """Seconds until the oldest upload of the last hour leaves the hourly window."""
-    since = timezone.now() - timedelta(hours=1)
-    oldest = (
-        Artwork.objects.filter(artist=artist, created_at__gte=since)
-        .order_by("created_at")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    if oldest is None:
-        return 60
-    return max(1, math.ceil((oldest - since).total_seconds()))
 
 
 class ArtworkListView(APIView):
@@ -137,25 +117,19 @@ class ArtworkListView(APIView):
             raise form_errors(form)
         alts = _texts(request.data.getlist("alt_text"), "alt_text") if finals else []
         cleaned = form.cleaned_data
-        try:
-            probes = upload_probe(finals + process, uploader=request.user)
-            artwork = artwork_create(
-                artist=request.user,
-                title=cleaned["title"],
-                description=cleaned["description"],
-                medium=cleaned["medium"],
-                tags=cleaned["tags"],
-                label=cleaned["label"],
-                ai_stages=cleaned["ai_stages"],
-                ai_note=cleaned["ai_note"],
-                images=incoming_images(finals=finals, process=process, probes=probes, alts=alts),
-            )
-        except RateLimitExceeded as exc:
-            raise RateLimited(exc.message, wait=exc.retry_after) from None
-        except DjangoValidationError as exc:
-            if getattr(exc, "code", None) == "rate_limited":
-                raise RateLimited(exc.messages[0], wait=_upload_wait(request.user)) from None
-            raise exceptions.ValidationError({"images": exc.messages}) from None
+        # Refusals (RateLimited, Invalid) are answered by api.exceptions.exception_handler.
+        probes = upload_probe(finals + process, uploader=request.user)
+        artwork = artwork_create(
+            artist=request.user,
+            title=cleaned["title"],
+            description=cleaned["description"],
+            medium=cleaned["medium"],
+            tags=cleaned["tags"],
+            label=cleaned["label"],
+            ai_stages=cleaned["ai_stages"],
+            ai_note=cleaned["ai_note"],
+            images=incoming_images(finals=finals, process=process, probes=probes, alts=alts),
+        )
         artwork = Artwork.objects.select_related("artist").get(pk=artwork.pk)
         location = request.build_absolute_uri(reverse("api:artwork", args=[artwork.pk]))
         return artwork_response(

@@ -4,21 +4,15 @@ community review.
 The same services and selectors as the site's moderation pages (moderation.services,
 moderation.selectors), the same forms for the input (moderation.forms) and the same rules for
 who may do what (``User.is_moderator``, ``User.is_trusted_reviewer``, the artist of a decision).
-A ``ModerationError`` is a 409 when the state stands in the way (decided, claimed by someone
-else, already appealed or voted), a 429 for the reporter's hourly limit, a 400 otherwise; a
-``ModerationForbidden`` (a moderator who is a party to the case or the appeal, see
-``moderation.services.access``) is a 403.
+The services' refusals are typed (``moderation.services``): the views let them through and
+``api.exceptions`` answers 400, 403, 404, 409 or 429 by their type.
 """
 
 from __future__ import annotations
 
-import math
-from datetime import timedelta
-
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions, status
 from rest_framework.request import Request
@@ -26,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from api.exceptions import NON_FIELD, RateLimited, form_errors
+from api.exceptions import form_errors
 from api.moderation_serializers import (
     AppealCreate,
     AppealDecideRequest,
@@ -53,12 +47,11 @@ from api.schema import errors
 from api.serializers import ErrorSerializer
 from api.views.common import form_data, next_url, query
 from config import cursors
-from gallery.views.access import artwork_for_viewer
+from gallery.access import artwork_for_viewer
 from moderation import selectors
 from moderation.forms import AppealDecideForm, AppealForm, DecideForm, FlagForm, VoteForm
-from moderation.models import Appeal, Case, Decision, Flag
-from moderation.services import ModerationError, ModerationForbidden
-from moderation.services.access import appeal_conflict, case_conflict
+from moderation.models import Appeal, Case, Decision
+from moderation.services.access import case_access_check
 from moderation.services.appeals import appeal_create, appeal_decide, appeal_subject
 from moderation.services.decisions import case_claim, case_decide
 from moderation.services.flags import flag_create
@@ -68,16 +61,6 @@ BAD_CURSOR = "This cursor is not valid: follow the `next` link of the previous p
 REVIEW_PAGE = 50
 APPEALS_PAGE = 100
 CONFLICT_DESCRIPTION = "The case or appeal is not in a state that allows this (see `detail`)."
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "This cannot be done in the current state."
-    default_code = "conflict"
-
-
-def bad_request(exc: ModerationError) -> exceptions.ValidationError:
-    return exceptions.ValidationError({NON_FIELD: [str(exc)]})
 
 
 def moderation_errors(*codes: int) -> dict:
@@ -107,20 +90,6 @@ class MemberWrites(permissions.BasePermission):
 # --- Flags --------------------------------------------------------------------------------------
 
 
-def _flag_wait(reporter: User) -> int:
-    """Seconds until the oldest flag of the last hour leaves the hourly window."""
-    since = timezone.now() - timedelta(hours=1)
-    oldest = (
-        Flag.objects.filter(reporter=reporter, created_at__gte=since)
-        .order_by("created_at")
-        .values_list("created_at", flat=True)
-        .first()
-    )
-    if oldest is None:
-        return 60
-    return max(1, math.ceil((oldest - since).total_seconds()))
-
-
 class ArtworkFlagView(APIView):
     permission_classes = [MemberWrites]
 
@@ -143,18 +112,13 @@ class ArtworkFlagView(APIView):
         if not form.is_valid():
             raise form_errors(form)
         cleaned = form.cleaned_data
-        try:
-            flag = flag_create(
-                reporter=request.user,
-                artwork=artwork,
-                reason=cleaned["reason"],
-                note=cleaned["note"],
-                original_url=cleaned["original_url"],
-            )
-        except ModerationError as exc:
-            if "many reports" in str(exc):
-                raise RateLimited(str(exc), wait=_flag_wait(request.user)) from None
-            raise bad_request(exc) from None
+        flag = flag_create(
+            reporter=request.user,
+            artwork=artwork,
+            reason=cleaned["reason"],
+            note=cleaned["note"],
+            original_url=cleaned["original_url"],
+        )
         return Response(FlagSerializer(flag).data, status=status.HTTP_201_CREATED)
 
 
@@ -179,22 +143,11 @@ def _case(pk: int) -> Case:
 
 
 def _case_to_act_on(pk: int, moderator: User) -> Case:
-    """The case (404 when unknown), refused with a 403 to a moderator who is a party to it."""
+    """The case (404 when unknown), refused to a moderator who is a party to it before their
+    input is read (the service checks again under its lock)."""
     case = _case(pk)
-    reason = case_conflict(moderator=moderator, case=case)
-    if reason:
-        raise exceptions.PermissionDenied(reason)
+    case_access_check(moderator=moderator, case=case)
     return case
-
-
-def _case_conflict(case_id: int, moderator: User) -> str | None:
-    """Why the case's state refuses a moderator's action, or None."""
-    case = Case.objects.filter(pk=case_id).first()
-    if case is None or not case.is_open:
-        return "This case has already been decided."
-    if case.claimed_by_other(moderator):
-        return "Another moderator has claimed this case."
-    return None
 
 
 CASE_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The case's id.")
@@ -258,12 +211,7 @@ class CaseClaimView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         _case_to_act_on(pk, request.user)
-        try:
-            case_claim(moderator=request.user, case_id=pk)
-        except ModerationForbidden as exc:
-            raise exceptions.PermissionDenied(str(exc)) from None
-        except ModerationError as exc:
-            raise Conflict(str(exc)) from None
+        case_claim(moderator=request.user, case_id=pk)
         return Response(CaseSerializer(_case(pk), context={"request": request}).data)
 
 
@@ -298,27 +246,18 @@ class CaseDecideView(APIView):
         form = DecideForm({**data, "strike": strike})
         if not form.is_valid():
             raise form_errors(form)
-        conflict = _case_conflict(pk, request.user)
-        if conflict:
-            raise Conflict(conflict)
         cleaned = form.cleaned_data
-        try:
-            decision = case_decide(
-                moderator=request.user,
-                case_id=pk,
-                action=cleaned["action"],
-                reason=cleaned["reason"],
-                new_label=cleaned["new_label"],
-                strike=cleaned["strike"],
-                suspend_days=cleaned["suspend_days"],
-            )
-        except ModerationForbidden as exc:
-            raise exceptions.PermissionDenied(str(exc)) from None
-        except ModerationError as exc:
-            # Another moderator may have got there between the check and the lock.
-            if _case_conflict(pk, request.user):
-                raise Conflict(str(exc)) from None
-            raise bad_request(exc) from None
+        # The case's state is checked under the service's row lock: a decided or claimed case
+        # is a ModerationConflict (409) even when another moderator got there a moment ago.
+        decision = case_decide(
+            moderator=request.user,
+            case_id=pk,
+            action=cleaned["action"],
+            reason=cleaned["reason"],
+            new_label=cleaned["new_label"],
+            strike=cleaned["strike"],
+            suspend_days=cleaned["suspend_days"],
+        )
         decision = Decision.objects.select_related("moderator").get(pk=decision.pk)
         return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
 
@@ -375,24 +314,13 @@ class AppealDecideView(APIView):
         form = AppealDecideForm(data)
         if not form.is_valid():
             raise form_errors(form)
-        conflict = appeal_conflict(moderator=request.user, appeal=appeal)
-        if conflict:
-            raise exceptions.PermissionDenied(conflict)
-        if appeal.status != Appeal.Status.OPEN:
-            raise Conflict("This appeal has already been decided.")
-        try:
-            appeal_decide(
-                moderator=request.user,
-                appeal_id=pk,
-                uphold=form.cleaned_data["outcome"] == "uphold",
-                response=form.cleaned_data["response"],
-            )
-        except ModerationForbidden as exc:
-            raise exceptions.PermissionDenied(str(exc)) from None
-        except ModerationError as exc:
-            if _appeal(pk).status != Appeal.Status.OPEN:
-                raise Conflict(str(exc)) from None
-            raise bad_request(exc) from None
+        # A party (403) and a decided appeal (409) are refused by the service, under its lock.
+        appeal_decide(
+            moderator=request.user,
+            appeal_id=appeal.pk,
+            uphold=form.cleaned_data["outcome"] == "uphold",
+            response=form.cleaned_data["response"],
+        )
         return Response(AppealSerializer(_appeal(pk)).data)
 
 
@@ -423,16 +351,9 @@ class DecisionAppealView(APIView):
         form = AppealForm(data)
         if not form.is_valid():
             raise form_errors(form)
-        if Appeal.objects.filter(decision=decision).exists():
-            raise Conflict("This decision has already been appealed.")
-        try:
-            appeal = appeal_create(
-                appellant=request.user, decision=decision, statement=form.cleaned_data["statement"]
-            )
-        except ModerationError as exc:
-            if Appeal.objects.filter(decision=decision).exists():
-                raise Conflict(str(exc)) from None
-            raise bad_request(exc) from None
+        appeal = appeal_create(
+            appellant=request.user, decision=decision, statement=form.cleaned_data["statement"]
+        )
         return Response(AppealSerializer(_appeal(appeal.pk)).data, status=status.HTTP_201_CREATED)
 
 
@@ -487,10 +408,7 @@ class ReviewVoteView(APIView):
         form = VoteForm(data)
         if not form.is_valid():
             raise form_errors(form)
-        try:
-            vote = vote_cast(reviewer=request.user, case_id=case.pk, vote=form.cleaned_data["vote"])
-        except ModerationError as exc:
-            raise Conflict(str(exc)) from None
+        vote = vote_cast(reviewer=request.user, case_id=case.pk, vote=form.cleaned_data["vote"])
         return Response(
             {
                 "case": case.pk,

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Sum
@@ -22,11 +22,15 @@ from django.utils import timezone
 import imaging
 from accounts.limits import upload_attempt_record
 from accounts.models import User
+from config.errors import Invalid, RateLimited
 from gallery.models import Artwork, ArtworkImage, Label, LabelChange
 from gallery.services.artworks import ai_minor_only, artwork_index_search, clean_stages
 from gallery.storage import private_storage
 
 logger = logging.getLogger(__name__)
+
+# The code of the posts-per-hour refusal: the upload page shows it as a form error (400).
+POSTS_PER_HOUR = "posts_per_hour"
 
 
 @dataclass(frozen=True)
@@ -46,9 +50,9 @@ def display_name(upload: UploadedFile) -> str:
 def upload_probe(files: list[UploadedFile], *, uploader: User) -> list[imaging.ProbeResult]:
     """Count the attempt, then check every file before anything is stored.
 
-    Raises ``accounts.limits.RateLimitExceeded`` past the member's hourly upload attempts
-    (refused attempts count too), else ``ValidationError`` whose messages each name a bad file
-    and the reason.
+    Raises ``config.errors.RateLimited`` past the member's hourly upload attempts (refused
+    attempts count too), else ``Invalid`` whose ``images`` errors each name a bad file and the
+    reason.
     """
     upload_attempt_record(user=uploader)
     probes, errors = [], []
@@ -67,7 +71,7 @@ def upload_probe(files: list[UploadedFile], *, uploader: User) -> list[imaging.P
         finally:
             upload.seek(0)
     if errors:
-        raise ValidationError(errors)
+        raise Invalid(errors[0], field_errors={"images": errors}, code="bad_file")
     return probes
 
 
@@ -85,24 +89,29 @@ def incoming_images(*, finals: list, process: list, probes: list, alts: list[str
 
 
 def upload_check_allowance(*, artist: User, incoming_bytes: int) -> None:
-    """Per-artist rate limit and storage quota; raises ``ValidationError`` with a plain reason.
+    """Per-artist rate limit and storage quota.
 
-    Only exact under the artist's row lock, which artwork_create holds when it calls this.
+    Raises ``RateLimited`` past ``ATELIER_UPLOADS_PER_HOUR`` posts (``retry_after``: until the
+    oldest post of the hour leaves the window), ``Invalid`` (code ``quota``) past the storage
+    quota. Only exact under the artist's row lock, which artwork_create holds when it calls this.
     """
     since = timezone.now() - timedelta(hours=1)
-    recent = Artwork.objects.filter(artist=artist, created_at__gte=since).count()
-    if recent >= settings.ATELIER_UPLOADS_PER_HOUR:
-        raise ValidationError(
-            f"You have posted {recent} times in the last hour; please wait a little before "
+    recent = Artwork.objects.filter(artist=artist, created_at__gte=since)
+    count = recent.count()
+    if count >= settings.ATELIER_UPLOADS_PER_HOUR:
+        oldest = recent.order_by("created_at").values_list("created_at", flat=True).first()
+        wait = math.ceil((oldest - since).total_seconds()) if oldest else 60
+        raise RateLimited(
+            f"You have posted {count} times in the last hour; please wait a little before "
             "posting again.",
-            code="rate_limited",
+            retry_after=wait,
+            code=POSTS_PER_HOUR,
         )
     used = ArtworkImage.objects.filter(artwork__artist=artist).aggregate(total=Sum("bytes"))
     if (used["total"] or 0) + incoming_bytes > settings.ATELIER_STORAGE_QUOTA_BYTES:
         quota_mb = settings.ATELIER_STORAGE_QUOTA_BYTES // (1024 * 1024)
-        raise ValidationError(
-            f"This upload would take you past your {quota_mb} MB storage quota.", code="quota"
-        )
+        message = f"This upload would take you past your {quota_mb} MB storage quota."
+        raise Invalid(message, field_errors={"images": [message]}, code="quota")
 
 
 def _store_original(incoming: IncomingImage) -> tuple[str, str]:
@@ -136,11 +145,13 @@ def artwork_create(
     checks the hourly post limit and the storage quota (``upload_check_allowance``) and
     creates the rows; the originals are deleted again if anything fails. After the commit one
     ``process_image`` task per image is enqueued (a broker outage is logged, not raised: the
-    sweeper re-enqueues). Raises ``ValidationError`` (code ``rate_limited`` or ``quota``) past
-    an allowance, or for a label the site does not accept.
+    sweeper re-enqueues). Raises ``RateLimited`` or ``Invalid`` (code ``quota``) past an
+    allowance (``upload_check_allowance``), ``Invalid`` for a label the site does not accept.
     """
     if label == Label.GENERATED and not settings.ATELIER_ALLOW_AI_GENERATED:
-        raise ValidationError("This site does not accept AI-generated images.")
+        # The form refuses it first; this is the rule for callers without the form.
+        message = "This site does not accept AI-generated images."
+        raise Invalid(message, field_errors={"label": [message]}, code="label")
     ai_stages, ai_note = clean_stages(label, ai_stages, ai_note)
     stored: list[tuple[str, str]] = []
     try:

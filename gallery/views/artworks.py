@@ -14,16 +14,16 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import member_required
 from accounts.models import Follow
 from gallery import selectors
-from gallery.forms import ArtworkEditForm
-from gallery.models import ArtworkImage, Like
-from gallery.services.artworks import artwork_delete, artwork_update, like_set
-from gallery.storage import private_storage
-from gallery.views.access import (
+from gallery.access import (
     artwork_for_owner,
     artwork_for_viewer,
     can_manage,
     can_see_private_files,
 )
+from gallery.forms import ArtworkEditForm
+from gallery.models import ArtworkImage, Like
+from gallery.services.artworks import artwork_delete, artwork_update, like_set
+from gallery.storage import private_storage
 
 
 def artwork_detail(request, pk: int, slug: str | None = None):

@@ -10,10 +10,10 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.views.static import serve
 
+from gallery.access import can_see_private_files
 from gallery.models import ArtworkImage
 from gallery.services.withdrawal import owned_derivative_names
 from gallery.storage import private_storage, withdrawn_name
-from gallery.views.access import can_see_private_files
 
 
 def public_media(request, path: str):

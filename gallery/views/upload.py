@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import member_required
-from accounts.limits import RateLimitExceeded
+from config.errors import DomainError, with_headers
+from gallery.access import artwork_for_owner
 from gallery.forms import UploadForm
 from gallery.models import Artwork
 from gallery.services.pipeline import artwork_retry
-from gallery.services.upload import artwork_create, incoming_images, upload_probe
-from gallery.views.access import artwork_for_owner
+from gallery.services.upload import (
+    POSTS_PER_HOUR,
+    artwork_create,
+    incoming_images,
+    upload_probe,
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -25,7 +29,7 @@ def upload(request):
     form = UploadForm(request.POST if request.method == "POST" else None, files_present=len(finals))
     file_errors: list[str] = []
     status = 400 if request.method == "POST" else 200
-    retry_after = None
+    refused: DomainError | None = None
     if request.method == "POST" and form.is_valid():
         alts = request.POST.getlist("alt_text")
         data = form.cleaned_data
@@ -42,10 +46,12 @@ def upload(request):
                 ai_note=data["ai_note"],
                 images=incoming_images(finals=finals, process=process, probes=probes, alts=alts),
             )
-        except RateLimitExceeded as exc:
-            file_errors, status, retry_after = [exc.message], 429, exc.retry_after
-        except ValidationError as exc:
-            file_errors = exc.messages
+        except DomainError as exc:
+            file_errors, status, refused = exc.messages, exc.status, exc
+            if exc.code == POSTS_PER_HOUR:
+                # The page has always shown the hourly post allowance as a form error (400)
+                # and the API as a 429; the attempt limit is a 429 on both.
+                status, refused = 400, None
         else:
             return redirect("gallery:artwork_status", pk=artwork.pk)
     response = render(
@@ -54,9 +60,7 @@ def upload(request):
         {"form": form, "file_errors": file_errors},
         status=status,
     )
-    if retry_after is not None:
-        response["Retry-After"] = str(retry_after)
-    return response
+    return with_headers(response, refused) if refused else response
 
 
 @member_required(allow_suspended=True)

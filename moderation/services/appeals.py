@@ -15,7 +15,13 @@ from gallery.services.pipeline import label_change
 from gallery.services.visibility import artwork_set_status
 from gallery.storage import private_storage
 from moderation.models import Appeal, AppealFile, AuditAction, AuditRole, Decision, Strike
-from moderation.services import ModerationError
+from moderation.services import (
+    ModerationConflict,
+    ModerationError,
+    ModerationForbidden,
+    ModerationInvalid,
+    ModerationNotFound,
+)
 from moderation.services.access import appeal_access_check
 from moderation.services.audit import audit_write
 from moderation.services.notify import tell_artist
@@ -30,22 +36,38 @@ def appeal_subject(decision: Decision) -> User | None:
     return artwork.artist if artwork is not None else None
 
 
-def appeal_create(*, appellant: User, decision: Decision, statement: str, files=()) -> Appeal:
-    """The artist appeals a decision once, with a statement and optional evidence images.
+def appeal_refusal(*, appellant: User, decision: Decision) -> ModerationError | None:
+    """Why ``appellant`` may not appeal ``decision`` now, or None when they may.
 
-    Files are checked like uploads (JPEG, PNG, WebP, GIF) and stored privately; raises
-    ``ModerationError`` with the reason otherwise.
+    The one home of the rule: ``appeal_create`` raises what this returns, and the decision
+    page shows the appeal form only when it returns None. Only the artist of the post may
+    appeal, once, a decision that did something and still stands.
     """
     subject = appeal_subject(decision)
     if subject is None or subject.pk != appellant.pk:
-        raise ModerationError("Only the artist can appeal this decision.")
+        return ModerationForbidden("Only the artist can appeal this decision.")
+    if Appeal.objects.filter(decision=decision).exists():
+        return ModerationConflict("This decision has already been appealed.")
     if decision.action == Action.DISMISS or decision.reversed_at:
-        raise ModerationError("There is nothing to appeal in this decision.")
+        return ModerationInvalid("There is nothing to appeal in this decision.")
+    return None
+
+
+def appeal_create(*, appellant: User, decision: Decision, statement: str, files=()) -> Appeal:
+    """The artist appeals a decision once, with a statement and optional evidence images.
+
+    Files are checked like uploads (JPEG, PNG, WebP, GIF) and stored privately. Raises what
+    ``appeal_refusal`` finds (``ModerationForbidden``, ``ModerationConflict``,
+    ``ModerationInvalid``), ``ModerationInvalid`` for an empty statement or a bad file, and
+    ``ModerationConflict`` when a concurrent appeal of the same decision won.
+    """
+    if refusal := appeal_refusal(appellant=appellant, decision=decision):
+        raise refusal
     if not statement.strip():
-        raise ModerationError("Tell the moderators why the decision should change.")
+        raise ModerationInvalid("Tell the moderators why the decision should change.")
     files = list(files)
     if len(files) > MAX_APPEAL_FILES:
-        raise ModerationError(f"At most {MAX_APPEAL_FILES} evidence files.")
+        raise ModerationInvalid(f"At most {MAX_APPEAL_FILES} evidence files.")
     probes = []
     for upload in files:
         try:
@@ -58,7 +80,7 @@ def appeal_create(*, appellant: User, decision: Decision, statement: str, files=
                 )
             )
         except imaging.ImageRejected as exc:
-            raise ModerationError(f"{(upload.name or 'file')[:80]}: {exc.reason}") from None
+            raise ModerationInvalid(f"{(upload.name or 'file')[:80]}: {exc.reason}") from None
     stored: list[str] = []
     try:
         with transaction.atomic():
@@ -79,7 +101,8 @@ def appeal_create(*, appellant: User, decision: Decision, statement: str, files=
     except IntegrityError:
         for name in stored:
             private_storage().delete(name)
-        raise ModerationError("This decision has already been appealed.") from None
+        # The unique constraint is the guarantee; appeal_refusal's check only answers early.
+        raise ModerationConflict("This decision has already been appealed.") from None
     return appeal
 
 
@@ -87,11 +110,12 @@ def appeal_decide(*, moderator: User, appeal_id: int, uphold: bool, response: st
     """Decide an appeal. Upholding reverses the decision's effects and its strike.
 
     Raises ``ModerationForbidden`` for a party to it (the appellant, the moderator who made
-    the decision, a party to the case: ``moderation.services.access.appeal_conflict``), and
-    ``ModerationError`` when it is missing, decided already or the response is empty.
+    the decision, a party to the case: ``moderation.services.access.appeal_conflict``),
+    ``ModerationNotFound`` when it is missing, ``ModerationConflict`` when it is decided
+    already, ``ModerationInvalid`` for an empty response.
     """
     if not response.strip():
-        raise ModerationError("Write a response: the artist will read it.")
+        raise ModerationInvalid("Write a response: the artist will read it.")
     with transaction.atomic():
         appeal = (
             Appeal.objects.select_for_update(of=("self",))
@@ -100,12 +124,12 @@ def appeal_decide(*, moderator: User, appeal_id: int, uphold: bool, response: st
             .first()
         )
         if appeal is None:
-            raise ModerationError("There is no such appeal.")
+            raise ModerationNotFound("There is no such appeal.")
         # Who appealed matters as much as who decided: a moderator appealing a decision
         # about their own post must not be the one to uphold it.
         appeal_access_check(moderator=moderator, appeal=appeal)
         if appeal.status != Appeal.Status.OPEN:
-            raise ModerationError("This appeal has already been decided.")
+            raise ModerationConflict("This appeal has already been decided.")
         decision = appeal.decision
         before, after = {}, {}
         if uphold:

@@ -24,7 +24,7 @@ from moderation.models import (
     ReviewVote,
     Strike,
 )
-from moderation.services import ModerationError
+from moderation.services import ModerationConflict, ModerationInvalid, ModerationNotFound
 from moderation.services.access import case_access_check
 from moderation.services.audit import audit_write
 from moderation.services.notify import tell_artist, tell_reporters
@@ -39,15 +39,15 @@ AI_OUTCOMES = {Action.RELABEL, Action.HIDE, Action.REMOVE}
 def _case_or_error(case_id: int) -> Case:
     case = Case.objects.select_related("artwork").filter(pk=case_id).first()
     if case is None:
-        raise ModerationError("There is no such case.")
+        raise ModerationNotFound("There is no such case.")
     return case
 
 
 def case_claim(*, moderator: User, case_id: int) -> Case:
     """Claim a case for ``MODERATION_CLAIM_MINUTES``; one conditional UPDATE decides races.
 
-    Raises ``ModerationForbidden`` for a party to the case, ``ModerationError`` when the case
-    is missing, closed or held by another moderator.
+    Raises ``ModerationForbidden`` for a party to the case, ``ModerationNotFound`` when the
+    case is missing, ``ModerationConflict`` when it is closed or held by another moderator.
     """
     case_access_check(moderator=moderator, case=_case_or_error(case_id))
     now = timezone.now()
@@ -59,7 +59,7 @@ def case_claim(*, moderator: User, case_id: int) -> Case:
         .update(claimed_by=moderator, claimed_until=until)
     )
     if not claimed:
-        raise ModerationError("Another moderator is working on this case, or it is closed.")
+        raise ModerationConflict("Another moderator is working on this case, or it is closed.")
     return Case.objects.get(pk=case_id)
 
 
@@ -87,14 +87,14 @@ def _lock_open_case(case_id: int, moderator: User | None) -> Case:
         .first()
     )
     if case is None:
-        raise ModerationError("There is no such case.")
+        raise ModerationNotFound("There is no such case.")
     if moderator is not None:
         # Checked under the lock: the last word whatever the views showed or checked.
         case_access_check(moderator=moderator, case=case)
     if not case.is_open:
-        raise ModerationError("This case has already been decided.")
+        raise ModerationConflict("This case has already been decided.")
     if moderator is not None and case.claimed_by_other(moderator):
-        raise ModerationError("Another moderator has claimed this case.")
+        raise ModerationConflict("Another moderator has claimed this case.")
     return case
 
 
@@ -104,7 +104,7 @@ def case_request_evidence(*, moderator: User, case_id: int, reason: str) -> Case
     with transaction.atomic():
         case = _lock_open_case(case_id, moderator)
         if case.artwork is None:
-            raise ModerationError("The artwork no longer exists.")
+            raise ModerationInvalid("The artwork no longer exists.")
         due = timezone.now() + timedelta(days=settings.MODERATION_EVIDENCE_DAYS)
         before, after = artwork_set_held(artwork_id=case.artwork_id, held=True, evidence_due=due)
         Case.objects.filter(pk=case.pk).update(
@@ -143,23 +143,24 @@ def case_decide(
     by_community: bool = False,
 ) -> Decision:
     """Decide a case once. Raises ``ModerationForbidden`` for a moderator who is a party to
-    the case, ``ModerationError`` when it is missing or closed, claimed by someone
-    else, or the action does not fit; two moderators deciding at once produce exactly one
+    the case, ``ModerationNotFound`` when it is missing, ``ModerationConflict`` when it is
+    closed or claimed by someone else, ``ModerationInvalid`` when the action does not fit
+    (or its post is gone); two moderators deciding at once produce exactly one
     decision (row lock, then the one-decision-per-case constraint).
     """
     if action not in Action.values or action in (Action.REQUEST_EVIDENCE, Action.UNSUSPEND):
-        raise ModerationError("Choose an action.")
+        raise ModerationInvalid("Choose an action.")
     if not reason.strip():
-        raise ModerationError("Write the reason: the artist will read it.")
+        raise ModerationInvalid("Write the reason: the artist will read it.")
     with transaction.atomic():
         case = _lock_open_case(case_id, moderator)
         artwork = case.artwork
         if action in ARTWORK_ACTIONS - {Action.DISMISS} and artwork is None:
-            raise ModerationError("The artwork no longer exists.")
+            raise ModerationInvalid("The artwork no longer exists.")
         if action == Action.RELABEL and (
             new_label not in Label.values or new_label == artwork.label
         ):
-            raise ModerationError("Choose the new label.")
+            raise ModerationInvalid("Choose the new label.")
         if action == Action.SUSPEND and not suspend_days:
             suspend_days = settings.MODERATION_SUSPEND_DAYS
         artist = artwork.artist if artwork is not None else None
@@ -171,7 +172,7 @@ def case_decide(
                     strike=strike or action == Action.STRIKE, suspend_days=suspend_days,
                 )  # fmt: skip
         except IntegrityError:
-            raise ModerationError("This case has already been decided.") from None
+            raise ModerationConflict("This case has already been decided.") from None
         before, after = _apply(decision, case, moderator)
         if decision.strike and artist is not None:
             after["strike"] = strike_add(user=artist, decision=decision)

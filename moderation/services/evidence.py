@@ -16,7 +16,7 @@ from accounts.models import User
 from gallery.models import Artwork
 from gallery.storage import private_storage
 from moderation.models import AuditAction, AuditRole, Case, CaseEvidence, EvidenceFormat
-from moderation.services import ModerationError
+from moderation.services import ModerationInvalid, ModerationNotFound
 from moderation.services.audit import audit_write
 
 MAX_EVIDENCE_FILES = 10
@@ -41,14 +41,14 @@ class _Checked:
 def evidence_case_for(*, artist: User, artwork_id: int) -> Case:
     """The open case on the artist's own post that waits for their process evidence.
 
-    Raises ``ModerationError`` when the post is not theirs or nothing was asked for.
+    Raises ``ModerationNotFound`` when the post is not theirs or nothing was asked for.
     """
     artwork = Artwork.objects.filter(pk=artwork_id).first()
     if artwork is None or artwork.artist_id != artist.pk:
-        raise ModerationError("Only the artist of this post can send evidence for it.")
+        raise ModerationNotFound("Only the artist of this post can send evidence for it.")
     case = Case.objects.open().filter(artwork_id=artwork_id, evidence_due__isnull=False).first()
     if case is None:
-        raise ModerationError("Moderators have not asked for process evidence on this post.")
+        raise ModerationNotFound("Moderators have not asked for process evidence on this post.")
     return case
 
 
@@ -58,13 +58,13 @@ def case_evidence_add(*, artist: User, artwork_id: int, files: list[UploadedFile
     Every file is checked before anything is stored: images like uploads (bounded header
     checks), layered files by their signature and ``MODERATION_EVIDENCE_MAX_BYTES``. Files are
     written first and the rows after, in one transaction; if that fails the files are deleted
-    again, so nothing is left half-stored. Raises ``ModerationError`` with a readable reason.
+    again, so nothing is left half-stored. Raises ``ModerationInvalid`` with a readable reason.
     """
     case = evidence_case_for(artist=artist, artwork_id=artwork_id)
     if not files:
-        raise ModerationError(f"Choose at least one file: {LAYERED_HELP}.")
+        raise ModerationInvalid(f"Choose at least one file: {LAYERED_HELP}.")
     if len(files) > MAX_EVIDENCE_FILES:
-        raise ModerationError(f"At most {MAX_EVIDENCE_FILES} files at once.")
+        raise ModerationInvalid(f"At most {MAX_EVIDENCE_FILES} files at once.")
     checked = [_check(upload) for upload in files]
     stored: list[str] = []
     try:
@@ -102,7 +102,7 @@ def _check(upload: UploadedFile) -> _Checked:
     if layered is not None:
         if size > settings.MODERATION_EVIDENCE_MAX_BYTES:
             limit = settings.MODERATION_EVIDENCE_MAX_BYTES // (1024 * 1024)
-            raise ModerationError(f"{name}: larger than the {limit} MB limit for layered files.")
+            raise ModerationInvalid(f"{name}: larger than the {limit} MB limit for layered files.")
         return _Checked(upload, layered, _EXTENSIONS[layered], size)
     try:
         probe = imaging.probe(
@@ -112,7 +112,7 @@ def _check(upload: UploadedFile) -> _Checked:
             max_frames=settings.ATELIER_MAX_FRAMES,
         )
     except imaging.ImageRejected as exc:
-        raise ModerationError(f"{name}: {exc.reason}. Send {LAYERED_HELP}.") from None
+        raise ModerationInvalid(f"{name}: {exc.reason}. Send {LAYERED_HELP}.") from None
     return _Checked(upload, probe.format, probe.extension, probe.size)
 
 

@@ -21,7 +21,7 @@ from moderation.models import (
     FlagSource,
     ReviewVote,
 )
-from moderation.services import ModerationError
+from moderation.services import ModerationInvalid, ModerationRateLimited
 from moderation.services.audit import audit_write
 from moderation.services.trust import record_for
 
@@ -50,15 +50,18 @@ def case_for_artwork(*, artwork: Artwork, reason: str) -> Case:
 def flag_create(
     *, reporter: User, artwork: Artwork, reason: str, note: str = "", original_url: str = ""
 ) -> Flag:
-    """A member flags a post. Raises ``ModerationError`` (own post, already flagged, too many
-    flags lately, post not public). The case's score is recomputed by a task after the commit.
+    """A member flags a post. The case's score is recomputed by a task after the commit.
+
+    Raises ``ModerationRateLimited`` past ``MODERATION_FLAGS_PER_HOUR`` (with the seconds until
+    the oldest flag of the hour leaves the window), ``ModerationInvalid`` for an own post, a
+    post that is not public, an unknown reason, or a post this member already reported.
     """
     if artwork.artist_id == reporter.pk:
-        raise ModerationError("You cannot report your own post.")
+        raise ModerationInvalid("You cannot report your own post.")
     if not artwork.is_public:
-        raise ModerationError("This post cannot be reported.")
+        raise ModerationInvalid("This post cannot be reported.")
     if reason not in FlagReason.values:
-        raise ModerationError("Choose a reason.")
+        raise ModerationInvalid("Choose a reason.", field_errors={"reason": ["Choose a reason."]})
     if reason != FlagReason.STOLEN:
         original_url = ""
     try:
@@ -67,11 +70,12 @@ def flag_create(
             # one after the other, so the hourly limit cannot be overshot by a burst.
             User.objects.select_for_update().filter(pk=reporter.pk).exists()
             since = timezone.now() - timedelta(hours=1)
-            recent = Flag.objects.filter(reporter=reporter, created_at__gte=since).count()
-            if recent >= settings.MODERATION_FLAGS_PER_HOUR:
-                raise ModerationError(
+            recent = Flag.objects.filter(reporter=reporter, created_at__gte=since)
+            if recent.count() >= settings.MODERATION_FLAGS_PER_HOUR:
+                raise ModerationRateLimited(
                     "You have sent many reports in the last hour. "
-                    "Please wait a little before sending more."
+                    "Please wait a little before sending more.",
+                    retry_after=_window_wait(recent, since),
                 )
             case = case_for_artwork(artwork=artwork, reason=reason)
             flag = Flag.objects.create(
@@ -90,11 +94,20 @@ def flag_create(
                 reason=reason,
             )  # fmt: skip
     except IntegrityError:
-        raise ModerationError(
-            "You have already reported this post; we are looking at it."
+        raise ModerationInvalid(
+            "You have already reported this post; we are looking at it.", code="duplicate"
         ) from None
     _enqueue_processing(case.pk)
     return flag
+
+
+def _window_wait(recent, since) -> int:
+    """Seconds until the oldest of ``recent`` (the flags since ``since``) leaves the hourly
+    window: the earliest moment another flag is accepted."""
+    oldest = recent.order_by("created_at").values_list("created_at", flat=True).first()
+    if oldest is None:
+        return 60
+    return max(1, math.ceil((oldest - since).total_seconds()))
 
 
 def system_flag(

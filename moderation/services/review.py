@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 from moderation.models import AuditAction, AuditRole, Case, DecisionAction, FlagSource, ReviewVote
-from moderation.services import ModerationError
+from moderation.services import ModerationConflict, ModerationForbidden, ModerationInvalid
 from moderation.services.audit import audit_write
 from moderation.services.decisions import case_decide
 from moderation.services.flags import case_rescore
@@ -29,20 +29,23 @@ def vote_tally(case: Case) -> dict[str, float]:
 def vote_cast(*, reviewer: User, case_id: int, vote: str) -> ReviewVote:
     """Record one vote; at quorum, resolve a clear "looks human" case or escalate the rest.
 
-    A vote's weight is twice the reviewer's smoothed accuracy (a newcomer weighs 1).
+    A vote's weight is twice the reviewer's smoothed accuracy (a newcomer weighs 1). Raises
+    ``ModerationForbidden`` for a member who may not review or whose post it is,
+    ``ModerationConflict`` when the case left review or this reviewer voted already,
+    ``ModerationInvalid`` for an unknown answer.
     """
     if not can_review(reviewer):
-        raise ModerationError("Community review is open to trusted members.")
+        raise ModerationForbidden("Community review is open to trusted members.")
     if vote not in ReviewVote.Vote.values:
-        raise ModerationError("Choose one of the three answers.")
+        raise ModerationInvalid("Choose one of the three answers.")
     with transaction.atomic():
         case = (
             Case.objects.select_for_update(of=("self",)).select_related("artwork").get(pk=case_id)
         )
         if not case.is_open or not case.ai_question or case.escalated:
-            raise ModerationError("This case is no longer open for review.")
+            raise ModerationConflict("This case is no longer open for review.")
         if case.artwork is not None and case.artwork.artist_id == reviewer.pk:
-            raise ModerationError("You cannot review your own post.")
+            raise ModerationForbidden("You cannot review your own post.")
         weight = round(2 * record_for(reviewer.pk).vote_accuracy, 3)
         try:
             with transaction.atomic():
@@ -50,7 +53,7 @@ def vote_cast(*, reviewer: User, case_id: int, vote: str) -> ReviewVote:
                     case=case, reviewer=reviewer, vote=vote, weight=weight
                 )
         except IntegrityError:
-            raise ModerationError("You have already voted on this case.") from None
+            raise ModerationConflict("You have already voted on this case.") from None
         _maybe_resolve(case)
     return cast
 

@@ -8,13 +8,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import member_required, moderator_required
+from config.errors import form_error
 from moderation import selectors
 from moderation.forms import AppealDecideForm, AppealForm
 from moderation.models import Appeal, Decision
 from moderation.services import ModerationError
 from moderation.services.access import appeal_conflict
-from moderation.services.appeals import appeal_create, appeal_decide, appeal_subject
-from moderation.views.common import appeal_to_decide, forbidden_is_403
+from moderation.services.appeals import (
+    appeal_create,
+    appeal_decide,
+    appeal_refusal,
+    appeal_subject,
+)
+from moderation.views.common import SHOWN_ON_PAGE, appeal_to_decide
 
 
 @require_http_methods(["GET", "POST"])
@@ -28,7 +34,9 @@ def decision_detail(request, pk: int):
         raise Http404("No such decision.")
     appeal = Appeal.objects.filter(decision=decision).first()
     form = AppealForm(request.POST if request.method == "POST" else None)
+    status = 200
     if request.method == "POST":
+        status = 400
         if not is_subject:
             raise Http404("No such decision.")
         if form.is_valid():
@@ -40,7 +48,7 @@ def decision_detail(request, pk: int):
                     files=request.FILES.getlist("files"),
                 )
             except ModerationError as exc:
-                form.add_error(None, str(exc))
+                status = form_error(form, exc)
             else:
                 messages.success(request, "Your appeal is with the moderators.")
                 return redirect("moderation:decision", pk=pk)
@@ -59,12 +67,11 @@ def decision_detail(request, pk: int):
             "form": form,
             "is_subject": is_subject,
             "evidence": evidence,
+            # The service's own rule, so the form shows exactly when an appeal would be taken.
             "can_appeal": is_subject
-            and appeal is None
-            and decision.action != "dismiss"
-            and decision.reversed_at is None,
+            and appeal_refusal(appellant=request.user, decision=decision) is None,
         },
-        status=400 if form.errors else 200,
+        status=status,
     )
 
 
@@ -96,7 +103,6 @@ def appeal_detail(request, pk: int):
 
 @require_POST
 @moderator_required
-@forbidden_is_403
 def appeal_decide_view(request, pk: int):
     appeal_to_decide(request, pk)
     form = AppealDecideForm(request.POST)
@@ -110,8 +116,8 @@ def appeal_decide_view(request, pk: int):
             uphold=form.cleaned_data["outcome"] == "uphold",
             response=form.cleaned_data["response"],
         )
-    except ModerationError as exc:
-        messages.error(request, str(exc))
+    except SHOWN_ON_PAGE as exc:
+        messages.error(request, exc.message)
         return redirect("moderation:appeal", pk=pk)
     messages.success(request, "The appeal is decided and the artist has been told.")
     return redirect("moderation:appeals")

@@ -14,10 +14,9 @@ from gallery.storage import private_storage
 from moderation import selectors
 from moderation.forms import DecideForm, EvidenceRequestForm, UnsuspendForm
 from moderation.models import AppealFile, AuditEntry, Case, FlagReason
-from moderation.services import ModerationError
 from moderation.services import decisions as decision_services
 from moderation.services.access import case_conflict
-from moderation.views.common import case_to_act_on, forbidden_is_403
+from moderation.views.common import SHOWN_ON_PAGE, case_to_act_on
 
 
 @moderator_required
@@ -64,19 +63,17 @@ def case_detail(request, pk: int):
 
 @require_POST
 @moderator_required
-@forbidden_is_403
 def case_claim(request, pk: int):
     case_to_act_on(request, pk)
     try:
         decision_services.case_claim(moderator=request.user, case_id=pk)
-    except ModerationError as exc:
-        messages.error(request, str(exc))
+    except SHOWN_ON_PAGE as exc:
+        messages.error(request, exc.message)
     return redirect("moderation:case", pk=pk)
 
 
 @require_POST
 @moderator_required
-@forbidden_is_403
 def case_release(request, pk: int):
     case_to_act_on(request, pk)
     decision_services.case_release(moderator=request.user, case_id=pk)
@@ -85,7 +82,6 @@ def case_release(request, pk: int):
 
 @require_POST
 @moderator_required
-@forbidden_is_403
 def case_decide(request, pk: int):
     case = case_to_act_on(request, pk)
     form = DecideForm(request.POST)
@@ -101,8 +97,8 @@ def case_decide(request, pk: int):
                 strike=data["strike"],
                 suspend_days=data["suspend_days"],
             )
-        except ModerationError as exc:
-            messages.error(request, str(exc))
+        except SHOWN_ON_PAGE as exc:
+            messages.error(request, exc.message)
             return redirect("moderation:case", pk=pk)
         messages.success(request, "Decided. The artist and reporters have been told.")
         return redirect("moderation:queue")
@@ -121,7 +117,6 @@ def case_decide(request, pk: int):
 
 @require_POST
 @moderator_required
-@forbidden_is_403
 def case_request_evidence(request, pk: int):
     case_to_act_on(request, pk)
     form = EvidenceRequestForm(request.POST)
@@ -132,8 +127,8 @@ def case_request_evidence(request, pk: int):
         decision_services.case_request_evidence(
             moderator=request.user, case_id=pk, reason=form.cleaned_data["reason"]
         )
-    except ModerationError as exc:
-        messages.error(request, str(exc))
+    except SHOWN_ON_PAGE as exc:
+        messages.error(request, exc.message)
     else:
         messages.success(request, "The artist has been asked for process evidence.")
     return redirect("moderation:case", pk=pk)

@@ -1,37 +1,27 @@
-"""What the moderation pages share: a case or an appeal to act on, and the 403 for a party."""
+"""What the moderation pages share: a case or an appeal to act on, refused to a party.
+
+A refusal is the service's typed error (``ModerationForbidden``); ``config.errors``'s
+middleware turns it into the 403 page with its message, so the views and the services (which
+check again under their row lock) answer alike.
+"""
 
 from __future__ import annotations
 
-from functools import wraps
-
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from moderation.models import Appeal, Case
-from moderation.services import ModerationForbidden
-from moderation.services.access import appeal_conflict, case_conflict
+from moderation.services import ModerationConflict, ModerationInvalid
+from moderation.services.access import appeal_access_check, case_access_check
 
-
-def forbidden_is_403(view):
-    """A service's ``ModerationForbidden`` becomes the site's 403 page with its message (the
-    views ask first, but the service has the last word under its row lock)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except ModerationForbidden as exc:
-            raise PermissionDenied(str(exc)) from None
-
-    return wrapper
+# What a moderation page shows as a message or a form error and stays on the page; a
+# ModerationForbidden or ModerationNotFound is a 403 or 404 page instead (config.errors).
+SHOWN_ON_PAGE = (ModerationConflict, ModerationInvalid)
 
 
 def case_to_act_on(request, pk: int) -> Case:
     """The case (404 when unknown), refused with a 403 to a moderator who is a party to it."""
     case = get_object_or_404(Case.objects.select_related("artwork"), pk=pk)
-    reason = case_conflict(moderator=request.user, case=case)
-    if reason:
-        raise PermissionDenied(reason)
+    case_access_check(moderator=request.user, case=case)
     return case
 
 
@@ -41,7 +31,5 @@ def appeal_to_decide(request, pk: int) -> Appeal:
         Appeal.objects.select_related("decision", "decision__case", "decision__case__artwork"),
         pk=pk,
     )
-    reason = appeal_conflict(moderator=request.user, appeal=appeal)
-    if reason:
-        raise PermissionDenied(reason)
+    appeal_access_check(moderator=request.user, appeal=appeal)
     return appeal

@@ -11,7 +11,7 @@ from accounts.access import member_required
 from gallery.models import Artwork
 from gallery.storage import private_storage
 from moderation.models import CaseEvidence
-from moderation.services import ModerationError
+from moderation.services import ModerationInvalid
 from moderation.services.evidence import LAYERED_HELP, case_evidence_add, evidence_case_for
 
 
@@ -19,10 +19,8 @@ from moderation.services.evidence import LAYERED_HELP, case_evidence_add, eviden
 @member_required(allow_suspended=True)  # a suspended artist can still defend their work
 def evidence_add(request, artwork_id: int):
     """The form an artist reaches from the post's "evidence due" notice or the notification."""
-    try:
-        case = evidence_case_for(artist=request.user, artwork_id=artwork_id)
-    except ModerationError:
-        raise Http404("Nothing to send evidence for.") from None
+    # Not theirs, or nothing asked for: ModerationNotFound, the 404 page (config.errors).
+    case = evidence_case_for(artist=request.user, artwork_id=artwork_id)
     error = ""
     if request.method == "POST":
         try:
@@ -31,8 +29,8 @@ def evidence_add(request, artwork_id: int):
                 artwork_id=artwork_id,
                 files=request.FILES.getlist("files"),
             )
-        except ModerationError as exc:
-            error = str(exc)
+        except ModerationInvalid as exc:
+            error = exc.message
         else:
             messages.success(request, "Thank you: the moderators can see your files now.")
             return redirect(Artwork.objects.get(pk=artwork_id))

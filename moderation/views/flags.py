@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import member_required
+from config.errors import form_error, with_headers
 from gallery.models import Artwork
 from moderation.forms import FlagForm
 from moderation.services import ModerationError
@@ -21,7 +22,7 @@ def report(request, artwork_id: int):
     if not artwork.is_public:
         raise Http404("No such artwork.")
     form = FlagForm(request.POST if request.method == "POST" else None)
-    status = 200
+    status, refused = 200, None
     if request.method == "POST":
         status = 400
         if form.is_valid():
@@ -34,12 +35,13 @@ def report(request, artwork_id: int):
                     original_url=form.cleaned_data["original_url"],
                 )
             except ModerationError as exc:
-                form.add_error(None, str(exc))
+                status, refused = form_error(form, exc), exc
             else:
                 messages.success(
                     request, "Thank you. Moderators will look at it; we'll tell you the outcome."
                 )
                 return redirect(artwork)
-    return render(
+    response = render(
         request, "moderation/flag_form.html", {"artwork": artwork, "form": form}, status=status
     )
+    return with_headers(response, refused) if refused else response

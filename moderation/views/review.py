@@ -11,8 +11,8 @@ from accounts.access import member_required
 from moderation import selectors
 from moderation.forms import VoteForm
 from moderation.models import Case, FlagSource, ReviewVote
-from moderation.services import ModerationError
 from moderation.services.review import can_review, vote_cast, vote_tally
+from moderation.views.common import SHOWN_ON_PAGE
 
 
 def _require_reviewer(user) -> None:
@@ -45,8 +45,8 @@ def review_case(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             vote_cast(reviewer=request.user, case_id=case.pk, vote=form.cleaned_data["vote"])
-        except ModerationError as exc:
-            messages.error(request, str(exc))
+        except SHOWN_ON_PAGE as exc:
+            messages.error(request, exc.message)
         else:
             messages.success(request, "Thank you: your vote is counted.")
         return redirect("moderation:review_case", pk=pk)

@@ -1,4 +1,7 @@
-"""Who may see or change an artwork; every view goes through these."""
+"""Who may see or change an artwork: the site's views and the API both go through these.
+
+A policy, not a view: it lives outside `views/` so that `api/` need not import a views module.
+"""
 
 from __future__ import annotations
 
