@@ -50,7 +50,10 @@ elif not DEBUG and (
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Unset, absolute links follow the address each request was served on (config.urls_abs); tasks
+# outside a request need it set, so `make run` sets it from PORT.
+SITE_URL = env_str("SITE_URL", "").rstrip("/")
+SITE_NAME = env_str("SITE_NAME", "Atelier")
 SITE_ID = 1
 
 INSTALLED_APPS = [
@@ -79,6 +82,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.urls_abs.CurrentRequestMiddleware",
     "config.middleware.RefuseNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import cache_control
+
+from config.urls_abs import absolute_url
 
 AI_CRAWLERS = (
     "GPTBot", "ChatGPT-User", "OAI-SearchBot", "CCBot", "Google-Extended", "ClaudeBot",
@@ -47,5 +48,5 @@ def ai_txt(request) -> HttpResponse:
 @cache_control(max_age=3600, public=True)
 def tdmrep_json(request) -> JsonResponse:
     """W3C TDMRep: text-and-data-mining rights reserved for every path, with our policy."""
-    policy = f"{settings.SITE_URL}/about/labels/#ai-training"
+    policy = absolute_url(request, "/about/labels/#ai-training")
     return JsonResponse([{"location": "/", "tdm-reservation": 1, "tdm-policy": policy}], safe=False)
