@@ -442,9 +442,21 @@ LOGGING = {
             "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
         }
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"refusals": {"()": "config.logformat.ExpectedRefusalFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["refusals"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Django's default config gives "django" its own console handler as well as the root's:
+        # every django.request line (and traceback) was printed twice.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }
 
 # --- API (the api app: Django REST framework + drf-spectacular) --------------------------------
