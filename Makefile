@@ -52,6 +52,9 @@ migrate: venv
 demo: migrate
 	$(MANAGE) seed_demo
 
+# Emails sent by tasks have no request to take the address from: the run target (and the demo
+# and migrate it runs first, which name the sites framework's row) use this server's address.
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: demo
 	@echo "Atelier on http://127.0.0.1:$(PORT)  (demo logins in README.md)"
 	$(MANAGE) runserver 127.0.0.1:$(PORT)

@@ -1,5 +1,7 @@
 from django.conf import settings
 
+from config.urls_abs import site_base
+
 
 def site(request) -> dict:
     """Site-wide values; the unread count is one indexed query, and only for members."""
@@ -10,7 +12,8 @@ def site(request) -> dict:
 
         unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
     return {
-        "SITE_URL": settings.SITE_URL,
+        # The served address when SITE_URL is unset: templates write {{ SITE_URL }}{{ path }}.
+        "SITE_URL": site_base(request),
         "ALLOW_AI_GENERATED": settings.ATELIER_ALLOW_AI_GENERATED,
         "unread_notifications": unread,
     }

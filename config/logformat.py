@@ -42,3 +42,17 @@ class EscapingFormatter(logging.Formatter):
             return super().formatMessage(record)
         finally:
             record.message = original
+
+
+class ExpectedRefusalFilter(logging.Filter):
+    """A 403 is an answer, not a fault: log its one line without the traceback.
+
+    Django's ``log_response`` attaches the ``PermissionDenied`` traceback to its "Forbidden"
+    warning; under ``make run`` that was a screenful for every refused click.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "status_code", None) == 403:
+            record.exc_info = None
+            record.exc_text = None
+        return True

@@ -50,7 +50,10 @@ elif not DEBUG and (
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Unset, absolute links follow the address each request was served on (config.urls_abs); tasks
+# outside a request need it set, so `make run` sets it from PORT.
+SITE_URL = env_str("SITE_URL", "").rstrip("/")
+SITE_NAME = env_str("SITE_NAME", "Atelier")
 SITE_ID = 1
 
 INSTALLED_APPS = [
@@ -79,6 +82,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.urls_abs.CurrentRequestMiddleware",
     "config.middleware.RefuseNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -444,9 +448,21 @@ LOGGING = {
             "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
         }
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"refusals": {"()": "config.logformat.ExpectedRefusalFilter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["refusals"],
+        }
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # Django's default config gives "django" its own console handler as well as the root's:
+        # every django.request line (and traceback) was printed twice.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }
 
 # --- API (the api app: Django REST framework + drf-spectacular) --------------------------------

@@ -10,10 +10,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from taggit.models import Tag
 
 from accounts.models import FeedPreference
+from config.urls_abs import absolute_url
 from gallery import selectors, state
 
 FEED_SIZE = 30
@@ -29,7 +31,14 @@ def _preference(request) -> str:
 
 
 class _ArtworkFeed(Feed):
+    """Every link is made absolute here: Django's ``add_domain`` would otherwise prefix the
+    sites framework's single domain, wrong whenever the site is served on another host or port.
+    """
+
     feed_type = Atom1Feed
+
+    def item_link(self, item) -> str:
+        return absolute_url(None, item.get_absolute_url())
 
     def items(self, obj):
         return list(self._queryset(obj)[:FEED_SIZE])
@@ -61,7 +70,10 @@ class ArtistFeed(_ArtworkFeed):
         return f"{obj.name} on Atelier"
 
     def link(self, obj) -> str:
-        return obj.get_absolute_url()
+        return absolute_url(None, obj.get_absolute_url())
+
+    def feed_url(self, obj) -> str:
+        return absolute_url(None, reverse("gallery:artist_feed", kwargs={"handle": obj.handle}))
 
     def subtitle(self, obj) -> str:
         return f"New artworks by @{obj.handle} ({FeedPreference(self.preference).label})"
@@ -79,7 +91,10 @@ class TagFeed(_ArtworkFeed):
         return f"#{obj.name} on Atelier"
 
     def link(self, obj) -> str:
-        return f"/tags/{obj.slug}/"
+        return absolute_url(None, f"/tags/{obj.slug}/")
+
+    def feed_url(self, obj) -> str:
+        return absolute_url(None, reverse("gallery:tag_feed", kwargs={"slug": obj.slug}))
 
     def subtitle(self, obj) -> str:
         return f"Artworks tagged {obj.name} ({FeedPreference(self.preference).label})"

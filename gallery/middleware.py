@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+
+from config.urls_abs import absolute_url
 
 X_ROBOTS = "noai, noimageai"
 
@@ -17,12 +18,13 @@ class AiTrainingOptOutMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.policy = f"{settings.SITE_URL}/about/labels/#ai-training"
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if not getattr(response, "ai_training_allowed", False):
             response.headers.setdefault("X-Robots-Tag", X_ROBOTS)
             response.headers.setdefault("tdm-reservation", "1")
-            response.headers.setdefault("tdm-policy", self.policy)
+            # Per request: with SITE_URL unset the policy lives on the host that was asked.
+            policy = absolute_url(request, "/about/labels/#ai-training")
+            response.headers.setdefault("tdm-policy", policy)
         return response

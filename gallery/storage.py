@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.files.storage import Storage, default_storage, storages
+
+from config.urls_abs import absolute_url
 
 # Derivatives of a removed post wait under this prefix of private storage until an appeal
 # restores the post or its artist deletes it (gallery.services.withdrawal).
@@ -22,7 +23,7 @@ def public_url(name: str) -> str:
 def absolute_public_url(name: str) -> str:
     """The public URL a browser or a CDN knows this file by (filesystem URLs are relative)."""
     url = public_url(name)
-    return url if "://" in url else settings.SITE_URL + url
+    return absolute_url(None, url)
 
 
 def withdrawn_name(name: str) -> str:

@@ -33,6 +33,7 @@ urlpatterns = [
         name="about_labels",
     ),
     path("robots.txt", meta.robots_txt, name="robots"),
+    path("favicon.ico", meta.favicon, name="favicon"),
     path("ai.txt", meta.ai_txt, name="ai_txt"),
     path(".well-known/tdmrep.json", meta.tdmrep_json, name="tdmrep"),
     path("@<str:handle>/", feeds.artist, name="artist"),

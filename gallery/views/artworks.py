@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import member_required
 from accounts.models import Follow
+from config.urls_abs import absolute_url
 from gallery import selectors
 from gallery.access import (
     artwork_for_owner,
@@ -58,7 +59,7 @@ def artwork_detail(request, pk: int, slug: str | None = None):
         "gallery/artwork_detail.html",
         {
             "artwork": artwork,
-            "json_ld": json_ld(artwork, finals, tags),
+            "json_ld": json_ld(request, artwork, finals, tags),
             "is_following": is_following,
             "finals": finals,
             "process_images": process,
@@ -78,19 +79,17 @@ def artwork_detail(request, pk: int, slug: str | None = None):
     return response
 
 
-def json_ld(artwork, finals, tags) -> str:
+def json_ld(request, artwork, finals, tags) -> str:
     """schema.org VisualArtwork stating the label as its IPTC digital source type."""
-    from django.conf import settings
-
     data = {
         "@context": "https://schema.org",
         "@type": "VisualArtwork",
         "name": artwork.title,
-        "url": settings.SITE_URL + artwork.get_absolute_url(),
+        "url": absolute_url(request, artwork.get_absolute_url()),
         "creator": {
             "@type": "Person",
             "name": artwork.artist.name,
-            "url": settings.SITE_URL + artwork.artist.get_absolute_url(),
+            "url": absolute_url(request, artwork.artist.get_absolute_url()),
         },
         "artMedium": artwork.get_medium_display(),
         "digitalSourceType": artwork.iptc_source_type,
@@ -100,7 +99,7 @@ def json_ld(artwork, finals, tags) -> str:
         data["datePublished"] = artwork.published_at.isoformat()
     images = [i.best_url() for i in finals if i.derivatives]
     if images:
-        data["image"] = [u if u.startswith("http") else settings.SITE_URL + u for u in images]
+        data["image"] = [absolute_url(request, u) for u in images]
     text = json.dumps(data, ensure_ascii=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.contrib.staticfiles import finders
+from django.http import Http404, HttpResponse, JsonResponse
 from django.views.decorators.cache import cache_control
+
+from config.urls_abs import absolute_url
 
 AI_CRAWLERS = (
     "GPTBot", "ChatGPT-User", "OAI-SearchBot", "CCBot", "Google-Extended", "ClaudeBot",
@@ -47,5 +49,16 @@ def ai_txt(request) -> HttpResponse:
 @cache_control(max_age=3600, public=True)
 def tdmrep_json(request) -> JsonResponse:
     """W3C TDMRep: text-and-data-mining rights reserved for every path, with our policy."""
-    policy = f"{settings.SITE_URL}/about/labels/#ai-training"
+    policy = absolute_url(request, "/about/labels/#ai-training")
     return JsonResponse([{"location": "/", "tdm-reservation": 1, "tdm-policy": policy}], safe=False)
+
+
+# Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says; a year's cache
+# because the icon changes about never (the <link> in base.html goes through hashed static).
+@cache_control(max_age=365 * 24 * 3600, public=True, immutable=True)
+def favicon(request) -> HttpResponse:
+    path = finders.find("favicon.svg")
+    if not path:
+        raise Http404("no favicon")
+    with open(path, "rb") as f:
+        return HttpResponse(f.read(), content_type="image/svg+xml")

@@ -163,9 +163,10 @@ def case_rescore(*, case_id: int) -> Case:
     reporters = {f.reporter_id: f.reporter for f in flags if f.reporter_id}
     flagger_weight = sum(2 * record_for(uid).flag_accuracy for uid in reporters)
     if reporters:
-        parts[f"{len(reporters)} independent reporter(s), weighted by accuracy"] = round(
-            min(10 * flagger_weight, 40), 1
-        )
+        n = len(reporters)
+        # The key is shown on the case page as written ("1 independent reporter").
+        who = f"{n} independent reporter{'' if n == 1 else 's'}"
+        parts[f"{who}, weighted by accuracy"] = round(min(10 * flagger_weight, 40), 1)
     votes = list(case.votes.all())
     if votes:
         ai = sum(v.weight for v in votes if v.vote == ReviewVote.Vote.AI)

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 
 from accounts.models import NotificationKind
 from accounts.services import notify
+from config.urls_abs import site_base
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +19,7 @@ logger = logging.getLogger(__name__)
 def _email(user, subject: str, template: str, context: dict) -> None:
     if not user.email:
         return
-    context = {**context, "user": user, "SITE_URL": settings.SITE_URL}
+    context = {**context, "user": user, "SITE_URL": site_base()}
     text = render_to_string(f"moderation/email/{template}.txt", context)
     html = render_to_string(f"moderation/email/{template}.html", context)
 

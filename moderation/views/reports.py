@@ -10,6 +10,7 @@ from django.shortcuts import render
 from accounts.access import moderator_required
 from gallery.models import Label
 from moderation.models import FlagReason, Report
+from moderation.templatetags.moderation_format import hours_duration
 
 COLUMNS = [
     ("start", "Period start"),
@@ -26,12 +27,13 @@ COLUMNS = [
 ]
 
 
-def _bars(reports: list[Report], key: str) -> list[dict]:
-    """Bar-chart rows (value and width in percent of the largest) for an SVG chart."""
+def _bars(reports: list[Report], key: str, fmt=str) -> list[dict]:
+    """Bar-chart rows (value, its text, width in percent of the largest) for an SVG chart."""
     values = [(r.start, r.data.get(key) or 0) for r in reversed(reports)]
     top = max((v for _, v in values), default=0) or 1
     return [
-        {"label": f"{s:%d %b}", "value": v, "width": round(100 * v / top, 1)} for s, v in values
+        {"label": f"{s:%d %b}", "value": v, "text": fmt(v), "width": round(100 * v / top, 1)}
+        for s, v in values
     ]
 
 
@@ -56,7 +58,7 @@ def dashboard(request):
             "latest": latest,
             "opened_chart": _bars(reports, "cases_opened_total"),
             "closed_chart": _bars(reports, "cases_closed_total"),
-            "hours_chart": _bars(reports, "hours_to_decision_median"),
+            "hours_chart": _bars(reports, "hours_to_decision_median", hours_duration),
             "reason_rows": [
                 (reasons.get(k, k), v)
                 for k, v in sorted((latest.data.get("cases_opened") or {}).items())

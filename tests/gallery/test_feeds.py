@@ -286,7 +286,7 @@ def test_cached_cards_follow_label_changes_and_likes(client, artist, viewer):
     html = client.get("/").content.decode()
     assert "badge badge-ai-assisted" in html and "badge badge-human-made" not in html
     like_set(user=viewer, artwork=artwork, liked=True)
-    assert 'aria-label="1 likes"' in client.get("/").content.decode()
+    assert 'aria-label="1 like"' in client.get("/").content.decode()
 
 
 def test_unknown_preference_value_fails_closed_to_human_only(catalogue):

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import reverse
 
+from config.urls_abs import site_base
 from gallery.models import Artwork, ArtworkImage, FileDeletion
 from gallery.services.artworks import artwork_delete
 from gallery.services.visibility import artwork_set_status
@@ -98,7 +99,7 @@ def test_removal_takes_derivatives_out_of_public_storage(
         assert "withdrawn/" + url.removeprefix("/media/") in private
     assert set(ArtworkImage.objects.values_list("public_files", flat=True)) == {"withdrawn"}
     # The CDN hook got every withdrawn URL, absolute, once.
-    assert purge_calls == [[settings.SITE_URL + u for u in urls]]
+    assert purge_calls == [[site_base() + u for u in urls]]
     # Settling again (the sweep, a redelivered callback) finds nothing to do.
     assert public_files_settle(artwork_id=post.pk) == 0
     assert public_files_sweep() == {"settled": 0, "deleted": 0, "failed": 0}
@@ -207,7 +208,7 @@ def test_artist_deletion_leaves_nothing_in_either_storage(
     assert _files(settings.MEDIA_ROOT) == set()
     assert _files(settings.PRIVATE_MEDIA_ROOT) == set()
     assert all(client.get(u).status_code == 404 for u in urls)
-    assert purge_calls == [[settings.SITE_URL + u for u in urls]]
+    assert purge_calls == [[site_base() + u for u in urls]]
 
 
 def test_deleting_a_removed_post_deletes_its_withdrawn_copies(
@@ -264,5 +265,5 @@ def test_failed_cdn_purge_is_retried_by_the_sweep(
     assert sweep_public_files() == {"settled": 0, "deleted": 0, "failed": 0}
     assert not FileDeletion.objects.exists()
     assert len(purge_calls) == 1 and all(
-        u.startswith(settings.SITE_URL + "/media/") for u in purge_calls[0]
+        u.startswith(site_base() + "/media/") for u in purge_calls[0]
     )

@@ -1,0 +1,42 @@
+"""Numbers on the moderation pages in words people read: 67%, 1 min, "Human-made"."""
+
+from __future__ import annotations
+
+from django import template
+
+from gallery.models import Label
+
+register = template.Library()
+
+MISSING = "—"
+
+
+@register.filter
+def percent(share: float | None) -> str:
+    """A share in 0..1 as a whole percentage ("67%"); a missing share as a dash."""
+    if share is None or share == "":
+        return MISSING
+    return f"{round(float(share) * 100)}%"
+
+
+@register.filter
+def hours_duration(hours: float | None) -> str:
+    """Hours as a duration: "under a minute", "12 min", "3 h 5 min", "2 d 4 h"."""
+    if hours is None or hours == "":
+        return MISSING
+    minutes = round(float(hours) * 60)
+    if minutes < 1:
+        return "under a minute"
+    if minutes < 60:
+        return f"{minutes} min"
+    h, m = divmod(minutes, 60)
+    if h < 48:
+        return f"{h} h {m} min" if m else f"{h} h"
+    d, h = divmod(h, 24)
+    return f"{d} d {h} h" if h else f"{d} d"
+
+
+@register.filter
+def label_name(key: str) -> str:
+    """A label's stored key ("human-made") as its name on the site ("Human-made")."""
+    return dict(Label.choices).get(key, key)
