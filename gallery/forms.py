@@ -6,6 +6,7 @@ from taggit.utils import parse_tags
 
 from config.text import SINGLE_LINE_MESSAGE, SingleLineCharField, validate_single_line
 from gallery.models import LABEL_EXPLANATIONS, AiStage, Label, Medium
+from gallery.services.upload_keys import upload_key_verify
 
 MAX_TAGS = 20
 
@@ -88,9 +89,18 @@ def alt_text_error(values: list[str]) -> str | None:
 class UploadForm(ArtworkFieldsForm):
     """Text fields of an upload; the files are checked by gallery.services.upload.upload_probe."""
 
+    # One per form render (the view fills it in): a second POST of the same render answers
+    # with the post already made. Optional, so a client without it still posts (without the
+    # guarantee); the API takes the Idempotency-Key header instead.
+    idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, files_present: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
         self.files_present = files_present
+
+    def clean_idempotency_key(self) -> str:
+        key = self.cleaned_data.get("idempotency_key") or ""
+        return upload_key_verify(key) if key else ""
 
     def clean(self):
         data = super().clean()

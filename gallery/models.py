@@ -509,3 +509,32 @@ class FileDeletion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.store}:{self.name}"
+
+
+class UploadKey(models.Model):
+    """An idempotency key a member spent on a post: the same key again answers with that post.
+
+    Each upload form render carries one (``gallery.services.upload_keys``); API clients send
+    their own as the ``Idempotency-Key`` header. Kept for a day
+    (``UPLOAD_KEY_TTL``), purged per member when that member posts again.
+    """
+
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # Deleting the post frees its key: a replay afterwards posts again, as a fresh form would.
+    artwork = models.ForeignKey(Artwork, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # gallery.services.upload.artwork_create relies on it: two requests with one key
+            # make one post even if the artist's row lock were ever taken away.
+            models.UniqueConstraint(fields=["member", "key"], name="gallery_uploadkey_unique"),
+        ]
+        indexes = [
+            # The per-member purge of expired keys (upload_keys.upload_key_check).
+            models.Index(fields=["member", "created_at"], name="gallery_uploadkey_age"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}:{self.key[:12]}… → {self.artwork_id}"

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from gallery.access import artwork_for_owner, artwork_for_viewer, can_manage
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -30,10 +29,16 @@ from api.serializers import (
 from api.views.common import form_data, query, tags_text
 from api.views.listing import artwork_listing, empty_listing
 from gallery import state
+from gallery.access import artwork_for_owner, artwork_for_viewer, can_manage
 from gallery.forms import ArtworkEditForm, UploadForm, alt_text_error
 from gallery.models import Artwork, Like
 from gallery.services.artworks import artwork_delete, artwork_update, like_set
 from gallery.services.upload import artwork_create, incoming_images, upload_probe
+from gallery.services.upload_keys import (
+    MAX_KEY_LENGTH,
+    UploadReplayed,
+    upload_key_replayed,
+)
 
 TEXT_FIELDS = ("title", "description", "medium", "tags", "label", "ai_note")
 NULL_CHAR = "\x00"
@@ -65,6 +70,22 @@ def _texts(values: list, field: str) -> list[str]:
     if error := alt_text_error([v for v in values if isinstance(v, str)]):
         raise exceptions.ValidationError({field: [error]})
     return [v.strip()[:500] for v in values]
+
+
+def _idempotency_key(request: Request) -> str:
+    """The ``Idempotency-Key`` header: optional, printable ASCII, at most 255 characters."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > MAX_KEY_LENGTH or not all(" " <= c <= "~" for c in key):
+        raise exceptions.ValidationError(
+            {"idempotency_key": [f"Send at most {MAX_KEY_LENGTH} printable ASCII characters."]}
+        )
+    return key
+
+
+def _already_posted(request: Request, artwork_id: int) -> Response:
+    """A replayed key answers 200 with the post it made, not a second post."""
+    artwork = Artwork.objects.select_related("artist").get(pk=artwork_id)
+    return artwork_response(request, artwork, status=status.HTTP_200_OK)
 
 
 class ArtworkListView(APIView):
@@ -103,9 +124,20 @@ class ArtworkListView(APIView):
         description="Multipart form data, as the site's upload form: the fields, one or more "
         "`images` and optional `process_images`. Every file is checked (real format, size, "
         "pixels) before anything is stored. The artwork starts in `processing`; its "
-        "`processing` block shows the progress.",
+        "`processing` block shows the progress. With an `Idempotency-Key` header (any "
+        "printable string up to 255 characters, kept for a day per member) a repeated "
+        "request answers 200 with the artwork the first one made instead of posting again.",
+        parameters=[
+            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)
+        ],
         request={"multipart/form-data": ArtworkCreate},
-        responses={201: ArtworkDetailSerializer, **errors(400, 403, 413, 415)},
+        responses={
+            201: ArtworkDetailSerializer,
+            200: OpenApiResponse(
+                ArtworkDetailSerializer, description="Already posted with this key."
+            ),
+            **errors(400, 403, 413, 415),
+        },
         tags=["artworks"],
     )
     def post(self, request: Request) -> Response:
@@ -117,19 +149,26 @@ class ArtworkListView(APIView):
             raise form_errors(form)
         alts = _texts(request.data.getlist("alt_text"), "alt_text") if finals else []
         cleaned = form.cleaned_data
+        key = _idempotency_key(request)
+        if (earlier := upload_key_replayed(member=request.user, key=key)) is not None:
+            return _already_posted(request, earlier)
         # Refusals (RateLimited, Invalid) are answered by api.exceptions.exception_handler.
-        probes = upload_probe(finals + process, uploader=request.user)
-        artwork = artwork_create(
-            artist=request.user,
-            title=cleaned["title"],
-            description=cleaned["description"],
-            medium=cleaned["medium"],
-            tags=cleaned["tags"],
-            label=cleaned["label"],
-            ai_stages=cleaned["ai_stages"],
-            ai_note=cleaned["ai_note"],
-            images=incoming_images(finals=finals, process=process, probes=probes, alts=alts),
-        )
+        try:
+            probes = upload_probe(finals + process, uploader=request.user)
+            artwork = artwork_create(
+                artist=request.user,
+                title=cleaned["title"],
+                description=cleaned["description"],
+                medium=cleaned["medium"],
+                tags=cleaned["tags"],
+                label=cleaned["label"],
+                ai_stages=cleaned["ai_stages"],
+                ai_note=cleaned["ai_note"],
+                images=incoming_images(finals=finals, process=process, probes=probes, alts=alts),
+                idempotency_key=key,
+            )
+        except UploadReplayed as exc:
+            return _already_posted(request, exc.artwork_id)
         artwork = Artwork.objects.select_related("artist").get(pk=artwork.pk)
         location = request.build_absolute_uri(reverse("api:artwork", args=[artwork.pk]))
         return artwork_response(

@@ -25,6 +25,7 @@ from accounts.models import User
 from config.errors import Invalid, RateLimited
 from gallery.models import Artwork, ArtworkImage, Label, LabelChange
 from gallery.services.artworks import ai_minor_only, artwork_index_search, clean_stages
+from gallery.services.upload_keys import upload_key_check, upload_key_claim
 from gallery.storage import private_storage
 
 logger = logging.getLogger(__name__)
@@ -138,6 +139,7 @@ def artwork_create(
     ai_stages: list[str],
     ai_note: str,
     images: list[IncomingImage],
+    idempotency_key: str = "",
 ) -> Artwork:
     """Store a new artwork in ``processing`` with its originals, label and history.
 
@@ -147,6 +149,8 @@ def artwork_create(
     ``process_image`` task per image is enqueued (a broker outage is logged, not raised: the
     sweeper re-enqueues). Raises ``RateLimited`` or ``Invalid`` (code ``quota``) past an
     allowance (``upload_check_allowance``), ``Invalid`` for a label the site does not accept.
+    With an ``idempotency_key`` the member already spent, raises
+    ``gallery.services.upload_keys.UploadReplayed`` (naming that post) and stores nothing.
     """
     if label == Label.GENERATED and not settings.ATELIER_ALLOW_AI_GENERATED:
         # The form refuses it first; this is the rule for callers without the form.
@@ -163,6 +167,10 @@ def artwork_create(
             # Count and create under the artist's row lock: two uploads at once otherwise both
             # pass the hourly count and both post (issue 10: 40 at once made 32 posts of 30).
             User.objects.select_for_update().filter(pk=artist.pk).values_list("pk").get()
+            # The same lock makes a double click's second request wait for the first's commit,
+            # then find its key spent.
+            if idempotency_key:
+                upload_key_check(member=artist, key=idempotency_key)
             upload_check_allowance(artist=artist, incoming_bytes=sum(i.probe.size for i in images))
             artwork = _artwork_insert(
                 artist=artist,
@@ -176,6 +184,8 @@ def artwork_create(
                 images=images,
                 stored=stored,
             )
+            if idempotency_key:
+                upload_key_claim(member=artist, key=idempotency_key, artwork=artwork)
     except BaseException:
         storage = private_storage()
         for name, _sha in stored:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,6 +19,25 @@ from gallery.services.upload import (
     incoming_images,
     upload_probe,
 )
+from gallery.services.upload_keys import UploadReplayed, upload_key_issue, upload_key_replayed
+
+# What imaging.probe accepts, as the browser names the types (the page's script checks them).
+UPLOAD_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
+
+
+def _already_posted(request, artwork_id: int):
+    """A replayed form (double click, Back then Post) goes to the post it already made."""
+    messages.info(request, "You already posted this form; here is that post.")
+    return redirect("gallery:artwork_status", pk=artwork_id)
+
+
+def upload_limits() -> dict:
+    """The limits the page states and its script checks before sending anything."""
+    return {
+        "max_bytes": settings.ATELIER_MAX_UPLOAD_BYTES,
+        "max_files": settings.ATELIER_MAX_IMAGES_PER_POST,
+        "types": ",".join(UPLOAD_TYPES),
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -26,10 +46,21 @@ def upload(request):
     """Validate every file and field in the request; store nothing unless all of it is good."""
     finals = request.FILES.getlist("images")
     process = request.FILES.getlist("process_images")
-    form = UploadForm(request.POST if request.method == "POST" else None, files_present=len(finals))
+    if request.method == "POST":
+        form = UploadForm(request.POST, files_present=len(finals))
+    else:
+        form = UploadForm(initial={"idempotency_key": upload_key_issue()})
     file_errors: list[str] = []
     status = 400 if request.method == "POST" else 200
     refused: DomainError | None = None
+    if request.method == "POST":
+        # A spent key answers before anything is checked (or counted) again: a form the
+        # browser restored on Back may have lost its files, but it has been posted all the same.
+        spent = upload_key_replayed(
+            member=request.user, key=request.POST.get("idempotency_key", "")
+        )
+        if spent is not None:
+            return _already_posted(request, spent)
     if request.method == "POST" and form.is_valid():
         alts = request.POST.getlist("alt_text")
         data = form.cleaned_data
@@ -45,7 +76,10 @@ def upload(request):
                 ai_stages=data["ai_stages"],
                 ai_note=data["ai_note"],
                 images=incoming_images(finals=finals, process=process, probes=probes, alts=alts),
+                idempotency_key=data["idempotency_key"],
             )
+        except UploadReplayed as exc:
+            return _already_posted(request, exc.artwork_id)
         except DomainError as exc:
             file_errors, status, refused = exc.messages, exc.status, exc
             if exc.code == POSTS_PER_HOUR:
@@ -57,7 +91,7 @@ def upload(request):
     response = render(
         request,
         "gallery/artwork_upload.html",
-        {"form": form, "file_errors": file_errors},
+        {"form": form, "file_errors": file_errors, "limits": upload_limits()},
         status=status,
     )
     return with_headers(response, refused) if refused else response

@@ -80,8 +80,107 @@
     var form = root.querySelector("form[data-upload]");
     if (!form || !window.DataTransfer) return;
     var input = form.querySelector("#images"), list = form.querySelector("[data-file-list]");
-    var zone = form.querySelector("[data-dropzone]");
-    var items = [];  // {file, alt}
+    var zone = form.querySelector("[data-dropzone]"), process = form.querySelector("#process_images");
+    var button = form.querySelector("button[type=submit]");
+    var notice = form.querySelector("[data-already-posted]");
+    var maxBytes = parseInt(form.getAttribute("data-max-bytes"), 10) || 0;
+    var maxFiles = parseInt(form.getAttribute("data-max-files"), 10) || 0;
+    var types = (form.getAttribute("data-types") || "").split(",").filter(Boolean);
+    var items = [];  // {file, alt}: the one list of chosen images; the input's FileList mirrors it
+    var busy = false;
+    var SPENT = "atelierUploadPosted";
+
+    function toArray(x) { return Array.prototype.slice.call(x || []); }
+    function size(n) { return n >= 1048576 ? (n / 1048576).toFixed(1) + " MB" : Math.ceil(n / 1024) + " KB"; }
+    // The server checks again (bytes sniffed, pixels counted); this only spares a long upload
+    // that would be refused anyway.
+    function problem(file) {
+      if (types.length && types.indexOf(file.type) < 0) return file.name + ": is not a JPEG, PNG, WebP or GIF image";
+      if (maxBytes && file.size > maxBytes) return file.name + ": is " + size(file.size) + ", over the " + size(maxBytes) + " limit";
+      return null;
+    }
+
+    function setFieldErrors(name, messages) {
+      var box = form.querySelector('[data-field="' + name + '"]');
+      if (!box) return false;
+      toArray(box.children).forEach(function (c) { if (c.classList.contains("errors")) c.remove(); });
+      box.classList.toggle("field-invalid", messages.length > 0);
+      if (!messages.length) return true;
+      var wrap = document.createElement("div"); wrap.className = "errors";
+      var ul = document.createElement("ul"); ul.className = "errorlist";
+      messages.forEach(function (m) { var li = document.createElement("li"); li.textContent = m; ul.append(li); });
+      wrap.append(ul); box.append(wrap);
+      return true;
+    }
+    function setTopErrors(messages) {
+      var old = form.querySelector("#upload-errors");
+      if (old) old.remove();
+      if (!messages.length) return;
+      var top = document.createElement("div");
+      top.className = "form-errors"; top.id = "upload-errors"; top.tabIndex = -1; top.setAttribute("role", "alert");
+      var strong = document.createElement("strong"); strong.textContent = "Nothing was uploaded:";
+      var ul = document.createElement("ul");
+      messages.forEach(function (m) { var li = document.createElement("li"); li.textContent = m; ul.append(li); });
+      top.append(strong, ul);
+      notice.after(top);
+    }
+    function clearErrors() {
+      setTopErrors([]);
+      form.querySelectorAll("[data-field]").forEach(function (box) { setFieldErrors(box.getAttribute("data-field"), []); });
+    }
+    function focusFirstError() {
+      var first = form.querySelector("#upload-errors, .field-invalid");
+      if (!first) return;
+      first.scrollIntoView({ block: "start" });  // CSS scroll-margin-top keeps it below the header
+      var target = first.id === "upload-errors" ? first
+        : first.querySelector("input:not([type=hidden]), select, textarea") || first;
+      if (target === first && !first.hasAttribute("tabindex")) first.tabIndex = -1;
+      target.focus({ preventScroll: true });
+    }
+
+    // Every error of a refused upload gets shown: beside its field when the page has that field,
+    // at the top of the form otherwise (and a plain message when the answer is not our page).
+    function showServerErrors(html, status) {
+      clearErrors();
+      var loose = [];
+      var fresh = new DOMParser().parseFromString(html || "", "text/html").querySelector("#upload-form");
+      if (fresh) {
+        fresh.querySelectorAll("#upload-errors li").forEach(function (li) { loose.push(li.textContent.trim()); });
+        fresh.querySelectorAll(".errors").forEach(function (n) {
+          var messages = toArray(n.querySelectorAll("li")).map(function (li) { return li.textContent.trim(); });
+          if (!messages.length && n.textContent.trim()) messages = [n.textContent.trim()];
+          var box = n.closest("[data-field]");
+          var name = box && box.getAttribute("data-field");
+          var mine = name && form.querySelector('[data-field="' + name + '"]');
+          if (mine) setFieldErrors(name, messages);
+          else loose = loose.concat(messages);
+        });
+      }
+      if (!form.querySelector(".field-invalid") && !loose.length) {
+        loose.push(status === 413 ? "The upload is too large for the server; send fewer or smaller files."
+          : status === 403 ? "You were signed out or the page is out of date: reload it and try again."
+          : status === 429 ? "Too many uploads just now; please wait a little and try again."
+          : "Something went wrong on our side; please try again.");
+      }
+      setTopErrors(loose);
+      focusFirstError();
+    }
+
+    // Kept in this history entry's state, which Back restores even when the page is fetched
+    // anew with a fresh key (the POST to this URL evicted it from the HTTP cache).
+    function spentUrl() {
+      var state = window.history.state;
+      return (state && state[SPENT]) || null;
+    }
+    // Back after posting brings this form back with its key spent: say so instead of posting.
+    function showSpent() {
+      var url = spentUrl();
+      if (!url) return false;
+      notice.querySelector("[data-already-posted-link]").href = url;
+      notice.hidden = false; button.disabled = true;
+      notice.scrollIntoView({ block: "start" }); notice.focus({ preventScroll: true });
+      return true;
+    }
 
     function render() {
       list.querySelectorAll("img").forEach(function (im) { URL.revokeObjectURL(im.src); });
@@ -116,23 +215,49 @@
       items.forEach(function (item) { dt.items.add(item.file); });
       input.files = dt.files;
     }
+    function same(a, b) { return a === b || (a.name === b.name && a.size === b.size && a.lastModified === b.lastModified); }
+    // Each pick or drop adds to the list (a second batch never replaces the first); files the
+    // server would refuse are named beside the picker and left out.
     function add(files) {
-      Array.prototype.forEach.call(files, function (f) { items.push({ file: f, alt: "" }); });
-      sync(); render();
-    }
-    input.addEventListener("change", function () {
-      var fresh = Array.prototype.slice.call(input.files).filter(function (f) {
-        return !items.some(function (it) { return it.file === f; });
+      var refused = [];
+      toArray(files).forEach(function (f) {
+        if (items.some(function (it) { return same(it.file, f); })) return;
+        var why = problem(f);
+        if (why) refused.push(why);
+        else if (maxFiles && items.length >= maxFiles) refused.push(f.name + ": at most " + maxFiles + " images per post");
+        else items.push({ file: f, alt: "" });
       });
-      items = items.filter(function (it) { return Array.prototype.indexOf.call(input.files, it.file) >= 0; });
-      add(fresh);
-    });
+      setFieldErrors("images", refused);
+      sync(); render();
+      if (refused.length) focusFirstError();
+    }
+    input.addEventListener("change", function () { add(input.files); });
     ["dragenter", "dragover"].forEach(function (ev) { zone.addEventListener(ev, function (e) { e.preventDefault(); zone.classList.add("dragover"); }); });
     ["dragleave", "drop"].forEach(function (ev) { zone.addEventListener(ev, function (e) { e.preventDefault(); zone.classList.remove("dragover"); }); });
     zone.addEventListener("drop", function (e) { add(e.dataTransfer.files); });
+    function checkProcess() {
+      var refused = toArray(process && process.files).map(problem).filter(Boolean);
+      setFieldErrors("process_images", refused);
+      if (refused.length) { process.value = ""; focusFirstError(); }
+      return !refused.length;
+    }
+    if (process) process.addEventListener("change", checkProcess);
+
+    // A form the browser restored (Back) may hold files that the list does not show yet.
+    function restore() {
+      if (!items.length && input.files.length) add(input.files);
+      if (!showSpent() && !busy) button.disabled = false;
+    }
+    window.addEventListener("pageshow", function (e) { if (e.persisted) busy = false; restore(); });
 
     form.addEventListener("submit", function (e) {
       e.preventDefault();
+      // One upload at a time: a double click's second submit finds the button disabled.
+      if (busy || showSpent()) return;
+      var refused = items.map(function (it) { return problem(it.file); }).filter(Boolean);
+      if (refused.length || !checkProcess()) { setFieldErrors("images", refused); focusFirstError(); return; }
+      busy = true; button.disabled = true; button.setAttribute("aria-busy", "true");
+      function done() { busy = false; button.disabled = false; button.removeAttribute("aria-busy"); }
       var bar = form.querySelector("[data-progress]"), text = form.querySelector("[data-progress-text]");
       var xhr = new XMLHttpRequest();
       xhr.open("POST", form.action || window.location.href);
@@ -142,26 +267,23 @@
         text.textContent = bar.value < 100 ? "Uploading… " + bar.value + "%" : "Checking your files…";
       });
       xhr.addEventListener("load", function () {
-        if (xhr.responseURL && xhr.responseURL.indexOf(window.location.pathname) === -1) { window.location = xhr.responseURL; return; }
-        var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
-        var fresh = doc.querySelector("#main");
-        if (fresh) {
-          var errors = fresh.querySelector("#upload-errors");
-          var old = form.querySelector("#upload-errors");
-          if (old) old.remove();
-          form.querySelectorAll(".errors").forEach(function (n) { n.remove(); });
-          fresh.querySelectorAll(".field .errors, fieldset .errors").forEach(function (n) {
-            var field = n.closest(".field, fieldset"); var label = field && field.querySelector("label, legend");
-            var target = label && form.querySelector("[for='" + label.getAttribute("for") + "']");
-            if (target) target.closest(".field, fieldset").append(n);
-          });
-          if (errors) { form.prepend(errors); errors.scrollIntoView(); errors.focus && errors.focus(); }
+        if (xhr.status < 400 && xhr.responseURL && xhr.responseURL.indexOf(window.location.pathname) === -1) {
+          var state = Object.assign({}, window.history.state);
+          state[SPENT] = xhr.responseURL;
+          window.history.replaceState(state, "");
+          window.location = xhr.responseURL;
+          return;
         }
-        bar.hidden = true; text.textContent = xhr.status >= 500 ? "Something went wrong; please try again." : "";
+        done(); bar.hidden = true; text.textContent = "";
+        showServerErrors(xhr.responseText, xhr.status);
       });
-      xhr.addEventListener("error", function () { text.textContent = "The upload was interrupted. Check your connection and try again."; });
+      xhr.addEventListener("error", function () {
+        done(); bar.hidden = true; text.textContent = "";
+        clearErrors(); setTopErrors(["The upload was interrupted. Check your connection and try again."]); focusFirstError();
+      });
       xhr.send(new FormData(form));
     });
+    restore();
   }
 
   function init(root) { paintPlaceholders(root); }

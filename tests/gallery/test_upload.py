@@ -6,11 +6,13 @@ import io
 import os
 import re
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -18,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image, ImageFile
 
-from gallery.models import Artwork, ArtworkImage, LabelChange
+from gallery.models import Artwork, ArtworkImage, LabelChange, UploadKey
 from gallery.services import pipeline
 from gallery.tasks import process_image
 from tests.api.clients import token_client
@@ -590,3 +592,200 @@ def test_concurrent_uploads_make_exactly_the_hourly_limit_of_posts(artist, setti
     assert Artwork.objects.filter(artist=artist).count() == 3
     # The refused uploads' originals were removed again: one original per stored image.
     assert len(_files_under(settings.PRIVATE_MEDIA_ROOT)) == ArtworkImage.objects.count() == 3
+
+
+# Idempotency keys (issue 13, point 2): one post per form render or Idempotency-Key header.
+
+
+def _form_key(client) -> str:
+    """The key the upload page rendered into its form, as a browser would send it back."""
+    html = client.get(reverse("gallery:upload")).content.decode()
+    match = re.search(r'name="idempotency_key" value="([^"]+)"', html)
+    assert match, "the upload form carries no idempotency key"
+    return match.group(1)
+
+
+def test_each_render_of_the_upload_form_carries_a_fresh_key(client, artist):
+    client.force_login(artist)
+    assert _form_key(client) != _form_key(client)
+
+
+def test_the_same_form_posted_twice_makes_one_post_and_leads_back_to_it(client, artist):
+    client.force_login(artist)
+    key = _form_key(client)
+    first = _post(client, [_jpeg()], idempotency_key=key)
+    artwork = Artwork.objects.get()
+    assert first.status_code == 302
+    assert first["Location"] == reverse("gallery:artwork_status", args=[artwork.pk])
+
+    again = _post(client, [_jpeg()], idempotency_key=key, title="Harbour, once more")
+    assert again.status_code == 302
+    assert again["Location"] == first["Location"]
+    assert Artwork.objects.count() == 1 and ArtworkImage.objects.count() == 1
+    # The replay stored no second original either.
+    assert len(_files_under(settings.PRIVATE_MEDIA_ROOT)) == 1
+    page = client.get(again["Location"]).content.decode()
+    assert "You already posted this form" in page
+
+    # A fresh render is a fresh post.
+    assert _post(client, [_jpeg()], idempotency_key=_form_key(client)).status_code == 302
+    assert Artwork.objects.count() == 2
+
+
+def test_a_key_spent_by_one_member_is_not_spent_for_another(client, artist, other_artist):
+    client.force_login(artist)
+    key = _form_key(client)
+    assert _post(client, [_jpeg()], idempotency_key=key).status_code == 302
+    client.force_login(other_artist)
+    assert _post(client, [_jpeg()], idempotency_key=key).status_code == 302
+    assert Artwork.objects.filter(artist=other_artist).count() == 1
+
+
+def test_a_refused_upload_does_not_spend_its_key(client, artist):
+    client.force_login(artist)
+    key = _form_key(client)
+    refused = _post(client, [SimpleUploadedFile("notes.jpg", b"not an image")], idempotency_key=key)
+    assert refused.status_code == 400
+    # The re-rendered form keeps the same key, so fixing the file and posting still works once.
+    assert f'value="{key}"' in refused.content.decode()
+    assert _post(client, [_jpeg()], idempotency_key=key).status_code == 302
+    assert Artwork.objects.count() == 1
+
+
+@pytest.mark.parametrize("key", ["made-up", "a:b:c"])
+def test_a_key_the_site_did_not_issue_is_refused(client, artist, key):
+    client.force_login(artist)
+    response = _post(client, [_jpeg()], idempotency_key=key)
+    assert response.status_code == 400
+    assert "This form is damaged" in response.content.decode()
+    assert not Artwork.objects.exists()
+
+
+def test_a_form_older_than_a_day_asks_for_a_reload(client, artist, monkeypatch):
+    client.force_login(artist)
+    # Render the form as if 25 hours ago: Django's signer stamps that time into the key.
+    stamp = signing.b62_encode(int(time.time()) - 25 * 3600)
+    with monkeypatch.context() as patch:
+        patch.setattr(signing.TimestampSigner, "timestamp", lambda self: stamp)
+        key = _form_key(client)
+    response = _post(client, [_jpeg()], idempotency_key=key)
+    assert response.status_code == 400
+    assert "more than a day old" in response.content.decode()
+    assert not Artwork.objects.exists()
+
+
+def test_api_idempotency_key_header_answers_a_replay_with_the_first_post(artist):
+    api = token_client(artist)
+    fields = {"title": "Harbour", "medium": "drawing", "label": "human-made"}
+    first = api.post(
+        "/api/v1/artworks/",
+        {**fields, "images": [_jpeg()]},
+        format="multipart",
+        headers={"Idempotency-Key": "order-42"},
+    )
+    assert first.status_code == 201
+    again = api.post(
+        "/api/v1/artworks/",
+        {**fields, "images": [_jpeg()]},
+        format="multipart",
+        headers={"Idempotency-Key": "order-42"},
+    )
+    assert again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    assert Artwork.objects.count() == 1
+    # Without the header every request posts, as before.
+    other = api.post("/api/v1/artworks/", {**fields, "images": [_jpeg()]}, format="multipart")
+    assert other.status_code == 201
+    assert Artwork.objects.count() == 2
+
+
+def test_api_refuses_an_unusable_idempotency_key(artist):
+    api = token_client(artist)
+    response = api.post(
+        "/api/v1/artworks/",
+        {"title": "Harbour", "medium": "drawing", "label": "human-made", "images": [_jpeg()]},
+        format="multipart",
+        headers={"Idempotency-Key": "x" * 256},
+    )
+    assert response.status_code == 400
+    assert "idempotency_key" in response.json()["errors"]
+    assert not Artwork.objects.exists()
+
+
+def test_a_key_older_than_a_day_is_forgotten(artist):
+    api = token_client(artist)
+    fields = {"title": "Harbour", "medium": "drawing", "label": "human-made"}
+    headers = {"Idempotency-Key": "daily-1"}
+    assert (
+        api.post(
+            "/api/v1/artworks/",
+            {**fields, "images": [_jpeg()]},
+            format="multipart",
+            headers=headers,
+        ).status_code
+        == 201
+    )
+    UploadKey.objects.update(created_at=timezone.now() - timedelta(days=1, minutes=1))
+    again = api.post(
+        "/api/v1/artworks/", {**fields, "images": [_jpeg()]}, format="multipart", headers=headers
+    )
+    assert again.status_code == 201
+    assert Artwork.objects.count() == 2
+    # The expired record was purged when the key was spent again: one row, the new post's.
+    assert list(UploadKey.objects.values_list("artwork_id", flat=True)) == [again.json()["id"]]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("via", ["site", "api"])
+def test_concurrent_posts_with_one_key_make_one_post(artist, via):
+    """Real threads, each its own PostgreSQL connection: a double click reaching two workers."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises every write anyway")
+    attempts = 4
+    data = image_bytes("JPEG", size=(64, 48))
+    if via == "site":
+        login = Client()
+        login.force_login(artist)
+        key = _form_key(login)
+        clients = [Client() for _ in range(attempts)]
+        for each in clients:
+            each.force_login(artist)
+    else:
+        key = "double-click"
+        clients = [token_client(artist) for _ in range(attempts)]
+    barrier = threading.Barrier(attempts)
+    statuses: list[int] = []
+
+    def upload(each) -> None:
+        try:
+            barrier.wait(timeout=30)
+            files = [SimpleUploadedFile("a.jpg", data, content_type="image/jpeg")]
+            if via == "site":
+                response = _post(each, files, idempotency_key=key)
+            else:
+                response = each.post(
+                    "/api/v1/artworks/",
+                    {
+                        "title": "Harbour",
+                        "medium": "drawing",
+                        "label": "human-made",
+                        "images": files,
+                    },
+                    format="multipart",
+                    headers={"Idempotency-Key": key},
+                )
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=upload, args=(each,)) for each in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert Artwork.objects.filter(artist=artist).count() == 1
+    assert UploadKey.objects.filter(member=artist, key=key).count() == 1
+    expected = [302] * attempts if via == "site" else sorted([201] + [200] * (attempts - 1))
+    assert sorted(statuses) == expected
+    # The losers' originals were removed again: one original for the one post.
+    assert len(_files_under(settings.PRIVATE_MEDIA_ROOT)) == ArtworkImage.objects.count() == 1
