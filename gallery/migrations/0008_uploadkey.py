@@ -6,25 +6,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('gallery', '0007_artwork_flags_db_defaults'),
+        ("gallery", "0007_artwork_flags_db_defaults"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='UploadKey',
+            name="UploadKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('artwork', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='gallery.artwork')),
-                ('member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=255)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "artwork",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="gallery.artwork",
+                    ),
+                ),
+                (
+                    "member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['member', 'created_at'], name='gallery_uploadkey_age')],
-                'constraints': [models.UniqueConstraint(fields=('member', 'key'), name='gallery_uploadkey_unique')],
+                "indexes": [
+                    models.Index(fields=["member", "created_at"], name="gallery_uploadkey_age")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("member", "key"), name="gallery_uploadkey_unique"
+                    )
+                ],
             },
         ),
     ]
