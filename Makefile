@@ -51,6 +51,7 @@ migrate: venv
 
 demo: migrate
 	$(MANAGE) seed_demo
+	$(MANAGE) build_reports --current
 
 # Emails sent by tasks have no request to take the address from: the run target (and the demo
 # and migrate it runs first, which name the sites framework's row) use this server's address.

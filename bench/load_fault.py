@@ -467,7 +467,9 @@ class Stack:
                 "--loglevel=INFO",
                 "--concurrency=2",
                 "-n",
-                f"loadfault{self.workers}@%h",
+                # The same node name every time, as a supervisor's restart keeps it: the new
+                # worker then re-enqueues at once what its killed predecessor held.
+                "loadfault@%h",
             ],
         )
         return name

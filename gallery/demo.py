@@ -105,6 +105,9 @@ def demo_load(*, stdout=None) -> int:
     """Idempotently create the demo artists, moderator and artworks; returns artworks created."""
     moderator = _ensure_user("moderator", "Mod Team", "Keeps labels honest.", trust_level=4)
     moderator.groups.add(Group.objects.get(name="Moderators"))
+    # A second moderator: an appeal must be decided by someone other than the one who decided.
+    second = _ensure_user("moderator2", "Mod Team (appeals)", "Decides appeals.", trust_level=4)
+    second.groups.add(Group.objects.get(name="Moderators"))
     _ensure_user("viewer", "Vera Viewer", "Here for the art.", trust_level=3)
     created = 0
     seed = 0

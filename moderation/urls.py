@@ -24,4 +24,5 @@ urlpatterns = [
     path("review/<int:pk>/", review.review_case, name="review_case"),
     path("dashboard/", reports.dashboard, name="dashboard"),
     path("dashboard.csv", reports.dashboard_csv, name="dashboard_csv"),
+    path("dashboard/build/", reports.reports_build_now, name="reports_build"),
 ]

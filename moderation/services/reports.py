@@ -89,6 +89,21 @@ def report_build(*, period: str, start: datetime) -> Report:
     return report
 
 
+def reports_build_current(*, now: datetime | None = None) -> list[Report]:
+    """Today's daily report and this week's weekly report, so far (rebuilt on each call).
+
+    Beat builds finished periods after midnight; this is the moderators' "Build now" and the
+    demo's, so a fresh site shows what has happened already. Idempotent per period.
+    """
+    now = now or timezone.now()
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    monday = today - timedelta(days=today.weekday())
+    return [
+        report_build(period=Report.Period.DAILY, start=today),
+        report_build(period=Report.Period.WEEKLY, start=monday),
+    ]
+
+
 def reports_build_due(*, now: datetime | None = None) -> list[Report]:
     """Yesterday's daily report, and last week's (Monday to Monday) weekly report."""
     now = now or timezone.now()

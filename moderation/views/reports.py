@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 
+from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from accounts.access import moderator_required
 from gallery.models import Label
 from moderation.models import FlagReason, Report
+from moderation.services.reports import reports_build_current
 from moderation.templatetags.moderation_format import hours_duration
 
 COLUMNS = [
@@ -41,6 +44,16 @@ def _reports(period: str, limit: int) -> list[Report]:
     if period not in Report.Period.values:
         period = Report.Period.WEEKLY
     return list(Report.objects.filter(period=period).order_by("-start")[:limit])
+
+
+@require_POST
+@moderator_required
+def reports_build_now(request):
+    """Rebuild today's and this week's reports so far (idempotent: a second click rebuilds
+    the same two rows)."""
+    reports_build_current()
+    messages.success(request, "Today's and this week's reports are up to date.")
+    return redirect("moderation:dashboard")
 
 
 @moderator_required
