@@ -639,7 +639,11 @@ def seed(clients: int, artworks: int) -> Plan:
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
         _, key = token_create(user=user, name="load test", scope="write")
         members.append((user.handle, key))
-    published = list(Artwork.objects.published().select_related("artist").order_by("-pk")[:400])
+    published = list(
+        Artwork.objects.filter(status=Artwork.Status.PUBLISHED)
+        .select_related("artist")
+        .order_by("-pk")[:400]
+    )
     deep = selectors.artworks_for_listing(preference="human")[50:51].get()
     feed_paths = [
         "/",
