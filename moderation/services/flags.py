@@ -47,6 +47,12 @@ def case_for_artwork(*, artwork: Artwork, reason: str) -> Case:
         return Case.objects.open().get(artwork=artwork)
 
 
+def flag_open_by(*, reporter: User, artwork: Artwork) -> Flag | None:
+    """The member's own open flag on this post, if they already reported it (the report page
+    says so at once instead of offering a form that would be refused)."""
+    return Flag.objects.filter(reporter=reporter, artwork=artwork, status=Flag.Status.OPEN).first()
+
+
 def flag_create(
     *, reporter: User, artwork: Artwork, reason: str, note: str = "", original_url: str = ""
 ) -> Flag:

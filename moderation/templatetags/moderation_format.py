@@ -40,3 +40,29 @@ def hours_duration(hours: float | None) -> str:
 def label_name(key: str) -> str:
     """A label's stored key ("human-made") as its name on the site ("Human-made")."""
     return dict(Label.choices).get(key, key)
+
+
+def _word(value) -> str:
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if value in (None, ""):
+        return MISSING
+    if value in Label.values:
+        return Label(value).label
+    return str(value)
+
+
+@register.filter
+def changes(before, after) -> list[str]:
+    """What an audit entry changed, in words: ``["held: no → yes", "status: published →
+    hidden"]``; only the fields whose value differs (a field that appears or goes counts)."""
+    before = before if isinstance(before, dict) else {}
+    after = after if isinstance(after, dict) else {}
+    lines = []
+    for key in [*before, *(k for k in after if k not in before)]:
+        old, new = before.get(key), after.get(key)
+        if old != new:
+            lines.append(f"{key.replace('_', ' ')}: {_word(old)} → {_word(new)}")
+    return lines

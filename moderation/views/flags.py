@@ -12,7 +12,7 @@ from config.errors import form_error, with_headers
 from gallery.models import Artwork
 from moderation.forms import FlagForm
 from moderation.services import ModerationError
-from moderation.services.flags import flag_create
+from moderation.services.flags import flag_create, flag_open_by
 
 
 @require_http_methods(["GET", "POST"])
@@ -21,6 +21,12 @@ def report(request, artwork_id: int):
     artwork = get_object_or_404(Artwork.objects.select_related("artist"), pk=artwork_id)
     if not artwork.is_public:
         raise Http404("No such artwork.")
+    earlier = flag_open_by(reporter=request.user, artwork=artwork)
+    if earlier is not None:
+        return render(
+            request, "moderation/flag_form.html", {"artwork": artwork, "earlier": earlier},
+            status=200 if request.method == "GET" else 400,
+        )  # fmt: skip
     form = FlagForm(request.POST if request.method == "POST" else None)
     status, refused = 200, None
     if request.method == "POST":
