@@ -10,10 +10,28 @@
   }
 
   function autosubmit(root) {
+    // A pointer's choice applies at once. The keyboard's arrows only browse the choices (in
+    // Chromium each one fires "change"): they bring the Apply button back, and Enter applies.
     root.querySelectorAll("select[data-autosubmit]").forEach(function (sel) {
-      sel.addEventListener("change", function () { sel.form.submit(); });
       var btn = sel.form.querySelector("button[type=submit]");
+      var keyed = false;
       if (btn) btn.hidden = true;
+      sel.addEventListener("pointerdown", function () { keyed = false; });
+      sel.addEventListener("keydown", function (e) {
+        if (e.key === "Enter") {
+          e.preventDefault();
+          sel.form.submit();
+          return;
+        }
+        if (e.key !== "Tab") keyed = true;
+      });
+      sel.addEventListener("change", function () {
+        if (keyed) {
+          if (btn) btn.hidden = false;
+          return;
+        }
+        sel.form.submit();
+      });
     });
   }
 

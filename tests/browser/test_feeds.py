@@ -50,3 +50,26 @@ def test_tab_from_the_top_reaches_the_skip_link_which_moves_focus_to_main(page):
     # The next Tab continues from the main content, not from the header.
     page.keyboard.press("Tab")
     assert page.evaluate("document.querySelector('main').contains(document.activeElement)")
+
+
+def test_the_label_filter_by_keyboard_browses_with_arrows_and_applies_with_enter(
+    page, artist, publish
+):
+    publish(artist, title="Hand-inked harbour", label=Label.HUMAN)
+    publish(artist, title="Prompted nebula", label=Label.GENERATED)
+    page.goto("/")
+    loads = []
+    page.on("load", lambda _: loads.append(1))
+    select = page.get_by_label("Show")
+    select.focus()
+    page.keyboard.press("ArrowDown")
+    page.wait_for_timeout(500)
+    assert loads == [], "an arrow key reloaded the page"
+    expect(page.locator(".filter-bar button[type=submit]")).to_be_visible()
+    expect(page.locator("#grid .art-card")).to_have_count(1)
+    for _ in range(3):
+        page.keyboard.press("ArrowDown")
+    expect(select).to_have_value("all")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("#grid .art-card")).to_have_count(2)
