@@ -43,9 +43,21 @@ class IncomingImage:
 
 
 def display_name(upload: UploadedFile) -> str:
-    """The client's filename, for messages only: never part of a storage path."""
+    """The client's filename, for messages only: never part of a storage path. Control
+    characters are dropped (the name reaches messages, logs and the case page)."""
     name = (upload.name or "file").replace("\\", "/").rsplit("/", 1)[-1]
-    return name[:80] or "file"
+    return "".join(c for c in name if c.isprintable())[:80] or "file"
+
+
+def image_probe(upload: UploadedFile) -> imaging.ProbeResult:
+    """The site's one image check (bounded: no pixel decode) with its configured limits, for
+    uploads, appeal evidence and process evidence alike. Raises ``imaging.ImageRejected``."""
+    return imaging.probe(
+        upload,
+        max_bytes=settings.ATELIER_MAX_UPLOAD_BYTES,
+        max_pixels=settings.ATELIER_MAX_PIXELS,
+        max_frames=settings.ATELIER_MAX_FRAMES,
+    )
 
 
 def upload_probe(files: list[UploadedFile], *, uploader: User) -> list[imaging.ProbeResult]:
@@ -59,14 +71,7 @@ def upload_probe(files: list[UploadedFile], *, uploader: User) -> list[imaging.P
     probes, errors = [], []
     for upload in files:
         try:
-            probes.append(
-                imaging.probe(
-                    upload,
-                    max_bytes=settings.ATELIER_MAX_UPLOAD_BYTES,
-                    max_pixels=settings.ATELIER_MAX_PIXELS,
-                    max_frames=settings.ATELIER_MAX_FRAMES,
-                )
-            )
+            probes.append(image_probe(upload))
         except imaging.ImageRejected as exc:
             errors.append(f"{display_name(upload)}: {exc.reason}")
         finally:

@@ -12,6 +12,7 @@ import imaging
 from accounts.models import NotificationKind, User
 from gallery.models import Artwork, LabelChange
 from gallery.services.pipeline import label_change
+from gallery.services.upload import display_name, image_probe
 from gallery.services.visibility import artwork_set_status
 from gallery.storage import private_storage
 from moderation.models import Appeal, AppealFile, AuditAction, AuditRole, Decision, Strike
@@ -71,16 +72,9 @@ def appeal_create(*, appellant: User, decision: Decision, statement: str, files=
     probes = []
     for upload in files:
         try:
-            probes.append(
-                imaging.probe(
-                    upload,
-                    max_bytes=settings.ATELIER_MAX_UPLOAD_BYTES,
-                    max_pixels=settings.ATELIER_MAX_PIXELS,
-                    max_frames=settings.ATELIER_MAX_FRAMES,
-                )
-            )
+            probes.append(image_probe(upload))
         except imaging.ImageRejected as exc:
-            raise ModerationInvalid(f"{(upload.name or 'file')[:80]}: {exc.reason}") from None
+            raise ModerationInvalid(f"{display_name(upload)}: {exc.reason}") from None
     stored: list[str] = []
     try:
         with transaction.atomic():

@@ -14,6 +14,7 @@ from django.utils import timezone
 import imaging
 from accounts.models import User
 from gallery.models import Artwork
+from gallery.services.upload import display_name, image_probe
 from gallery.storage import private_storage
 from moderation.models import AuditAction, AuditRole, Case, CaseEvidence, EvidenceFormat
 from moderation.services import ModerationInvalid, ModerationNotFound
@@ -76,13 +77,13 @@ def case_evidence_add(*, artist: User, artwork_id: int, files: list[UploadedFile
             CaseEvidence.objects.bulk_create(
                 CaseEvidence(
                     case=case, file=name, format=item.format, bytes=item.size,
-                    original_name=_display_name(item.upload), uploaded_by=artist,
+                    original_name=display_name(item.upload), uploaded_by=artist,
                 )
                 for name, item in zip(stored, checked, strict=True)
             )  # fmt: skip
             audit_write(
                 actor=artist, role=AuditRole.ARTIST, action=AuditAction.EVIDENCE_ADDED, case=case,
-                reason=", ".join(_display_name(i.upload) for i in checked)[:500],
+                reason=", ".join(display_name(i.upload) for i in checked)[:500],
                 subject_user_id=artist.pk,
             )  # fmt: skip
     except BaseException:
@@ -93,7 +94,7 @@ def case_evidence_add(*, artist: User, artwork_id: int, files: list[UploadedFile
 
 
 def _check(upload: UploadedFile) -> _Checked:
-    name = _display_name(upload)
+    name = display_name(upload)
     size = upload.size or 0
     upload.seek(0)
     head = upload.read(64)
@@ -105,12 +106,7 @@ def _check(upload: UploadedFile) -> _Checked:
             raise ModerationInvalid(f"{name}: larger than the {limit} MB limit for layered files.")
         return _Checked(upload, layered, _EXTENSIONS[layered], size)
     try:
-        probe = imaging.probe(
-            upload,
-            max_bytes=settings.ATELIER_MAX_UPLOAD_BYTES,
-            max_pixels=settings.ATELIER_MAX_PIXELS,
-            max_frames=settings.ATELIER_MAX_FRAMES,
-        )
+        probe = image_probe(upload)
     except imaging.ImageRejected as exc:
         raise ModerationInvalid(f"{name}: {exc.reason}. Send {LAYERED_HELP}.") from None
     return _Checked(upload, probe.format, probe.extension, probe.size)
@@ -139,8 +135,3 @@ def _layered_format(upload: UploadedFile, head: bytes, name: str) -> str | None:
             if "Document.archive" in names:
                 return EvidenceFormat.PROCREATE
     return None
-
-
-def _display_name(upload: UploadedFile) -> str:
-    name = (upload.name or "file").replace("\\", "/").rsplit("/", 1)[-1]
-    return "".join(c for c in name if c.isprintable())[:120] or "file"

@@ -149,3 +149,18 @@ def test_evidence_files_are_private(client, asked, artist, viewer, moderator):
     assert client.get(download).status_code == 404
     client.logout()
     assert client.get(download).status_code == 302  # to the login page
+
+
+def test_appeal_and_evidence_files_are_checked_by_the_same_image_rule(client, asked, artist):
+    from gallery.services.upload import display_name
+
+    # The file's name reaches messages and the case page: no control characters survive.
+    evil = SimpleUploadedFile("wip\r\nBcc: x.png", b"not an image")
+    assert display_name(evil) == "wipBcc: x.png"
+    client.force_login(artist)
+    url = reverse("moderation:evidence_add", args=[asked.artwork_id])
+    response = client.post(url, {"files": [evil]})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "is not a JPEG, PNG, WebP or GIF image" in html and "wip\r\n" not in html
+    assert not CaseEvidence.objects.exists()
