@@ -34,7 +34,7 @@ _BRANDS = frozenset(
 )  # fmt: skip
 C2PA_UUID = bytes.fromhex("d8fec3d61b0e483c92975828877ec481")
 _XMP_TYPES = frozenset({"application/rdf+xml", "application/xmp+xml", "text/xml"})
-MAX_BOXES = 4096
+MAX_BOXES = 16384
 MAX_ITEMS = 4096
 MAX_EXTENTS = 64
 
