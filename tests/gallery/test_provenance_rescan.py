@@ -295,3 +295,44 @@ def test_batch_task_chains_the_next_batch_until_the_run_is_done(
     run.refresh_from_db()
     assert (run.status, run.done, run.new_mismatches) == ("finished", 3, 3)
     assert Case.objects.count() == 3
+
+
+class FakeWorkerTask:
+    """Stands in for the task when a worker runs it: ``delay`` records the call and the
+    "worker" runs the whole chain at once (the command then only polls the run's row)."""
+
+    def __init__(self, *, run_now: bool) -> None:
+        self.calls: list[tuple] = []
+        self.run_now = run_now
+
+    def delay(self, *args, **kwargs):
+        self.calls.append((args, kwargs))
+        if self.run_now:
+            while rescan.rescan_batch(run_id=args[0]):
+                pass
+
+
+@pytest.mark.parametrize("no_wait", [False, True], ids=["wait", "no-wait"])
+def test_with_a_worker_the_command_enqueues_one_chain_and_polls(
+    artist, upload, rescan_cmd, settings, monkeypatch, no_wait
+):
+    upload(artist, ai_png())
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    task = FakeWorkerTask(run_now=not no_wait)
+    monkeypatch.setattr(
+        "gallery.management.commands.provenance_rescan.provenance_rescan_batch", task
+    )
+
+    out = rescan_cmd("--poll", "0", *(["--no-wait"] if no_wait else []))
+
+    run = RescanRun.objects.get()
+    assert task.calls == [((run.pk,), {})]
+    if no_wait:
+        assert "progress is on the moderators' dashboard" in out
+        assert run.status == RescanRun.Status.RUNNING and run.done == 0
+    else:
+        assert out.rstrip().endswith(
+            "Finished: 1/1 re-read, 1 verdicts changed, "
+            "1 new mismatches sent to moderation, 0 originals missing."
+        )
+        assert run.status == RescanRun.Status.FINISHED
