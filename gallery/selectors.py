@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from accounts.models import FeedPreference
 from config import cursors
 from gallery import state
-from gallery.models import PUBLIC_STATUSES, Artwork
+from gallery.models import PUBLIC_STATUSES, Artwork, RescanRun
 
 PAGE_SIZE = 24
 PREFERENCE_COOKIE = "atelier_feed"
@@ -215,3 +215,9 @@ def near_duplicates(*, image, max_distance: int, other_artists_only: bool = True
         if distance <= max_distance:
             found.append((other, distance))
     return sorted(found, key=lambda pair: pair[1])
+
+
+def rescan_latest() -> RescanRun | None:
+    """The latest provenance rescan (``gallery.services.rescan``), for the moderators'
+    dashboard; None before the first. One query."""
+    return RescanRun.objects.select_related("artist").order_by("-started_at", "-id").first()

@@ -13,7 +13,7 @@ from celery import current_app, shared_task
 from celery.signals import worker_ready
 from django.db import connections
 
-from gallery.services import pipeline, withdrawal
+from gallery.services import pipeline, rescan, withdrawal
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +87,26 @@ def process_image(self, image_id: int) -> None:
             raise
         logger.warning("image %s: transient error in eager mode", image_id, exc_info=True)
         pipeline.image_fail(image_id=image_id, reason=pipeline.FAILED_TRANSIENT)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=pipeline.TRANSIENT_ERRORS,
+    retry_backoff=5,
+    retry_jitter=True,
+    max_retries=5,
+)
+def provenance_rescan_batch(run_id: int, chain: bool = True) -> int:
+    """Re-read one batch of a provenance rescan; with ``chain``, enqueue the next batch.
+
+    Resumable and idempotent through the run's cursor and each image's reader version
+    (``gallery.services.rescan``). The command runs batches one by one without ``chain`` in
+    eager mode, where enqueueing from a task would recurse. Returns the batch's size.
+    """
+    count = rescan.rescan_batch(run_id=run_id)
+    if count and chain:
+        provenance_rescan_batch.delay(run_id)
+    return count
 
 
 @shared_task(acks_late=True)

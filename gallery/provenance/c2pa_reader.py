@@ -43,6 +43,8 @@ def read_c2pa(scan: Scan) -> None:
         "webp": "image/webp",
         "gif": "image/gif",
         "tiff": "image/tiff",
+        "heif": "image/heif",
+        "avif": "image/avif",
     }.get(scan.fmt)
     context = c2pa.Context.from_dict(_C2PA_SETTINGS)
     try:

@@ -261,6 +261,7 @@ def _image_finish(image, runner, scan, rendered, derivatives) -> None:
             derivatives=derivatives,
             provenance=scan.to_dict(),
             provenance_verdict=scan.verdict,
+            provenance_reader_version=provenance.READER_VERSION,
             error="",
         )
         if not updated:

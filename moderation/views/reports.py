@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import moderator_required
 from gallery.models import Label
+from gallery.selectors import rescan_latest
 from moderation.models import FlagReason, Report
 from moderation.services.reports import reports_build_current
 from moderation.templatetags.moderation_format import hours_duration
@@ -80,6 +81,7 @@ def dashboard(request):
             else [],
             "label_names": dict(Label.choices),
             "columns": COLUMNS,
+            "rescan": rescan_latest(),
         },
     )
 
