@@ -13,7 +13,7 @@ from celery import current_app, shared_task
 from celery.signals import worker_ready
 from django.db import connections
 
-from gallery.services import pipeline, withdrawal
+from gallery.services import label_files, pipeline, withdrawal
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +87,18 @@ def process_image(self, image_id: int) -> None:
             raise
         logger.warning("image %s: transient error in eager mode", image_id, exc_info=True)
         pipeline.image_fail(image_id=image_id, reason=pipeline.FAILED_TRANSIENT)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=pipeline.TRANSIENT_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=120,
+    max_retries=5,
+)
+def rewrite_label_packets(artwork_id: int) -> int:
+    """Put the artwork's current label packet into its public derivatives (idempotent)."""
+    return label_files.derivatives_rewrite_label(artwork_id=artwork_id)
 
 
 @shared_task(acks_late=True)
