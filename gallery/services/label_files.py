@@ -68,8 +68,8 @@ def derivatives_rewrite_label(*, artwork_id: int) -> int:
     point at the new files in a conditional update, and the old files are deleted (and purged
     from the CDN) after the commit through ``FileDeletion`` rows. Derivatives already tagged
     with the current packet are skipped, so running it twice does nothing the second time.
-    Images whose files are withdrawn or moving are skipped (their post is not public).
-    Returns how many images were rewritten. Storage errors propagate for the task to retry.
+    Images whose files are withdrawn or moving are skipped (their post is not public), and so
+    is a derivative whose file is missing or not a JPEG/WebP. Returns how many images were rewritten. Storage errors propagate for the task to retry.
     """
     artwork = Artwork.objects.select_related("artist").filter(pk=artwork_id).first()
     if artwork is None:
@@ -96,8 +96,15 @@ def _image_rewrite(image: ArtworkImage, packet: bytes, tag: str) -> bool:
         if derivative.get("label") == tag or not derivative["name"].startswith(folder):
             new.append(derivative)
             continue
-        with default_storage.open(derivative["name"], "rb") as fh:
-            data = imaging.with_packet(fh.read(), packet)
+        try:
+            with default_storage.open(derivative["name"], "rb") as fh:
+                data = imaging.with_packet(fh.read(), packet)
+        except (FileNotFoundError, imaging.PacketError):
+            # A file gone missing or not ours to splice: keep the row as it is, never fail the
+            # whole post for it (the others still get the new packet).
+            logger.warning("image %s: cannot rewrite %s", image.pk, derivative["name"])
+            new.append(derivative)
+            continue
         ext = "jpg" if derivative["format"] == "jpeg" else derivative["format"]
         name = f"{folder}{derivative['width']}-{tag}.{ext}"
         default_storage.save(name, ContentFile(data))
