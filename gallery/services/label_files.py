@@ -69,7 +69,8 @@ def derivatives_rewrite_label(*, artwork_id: int) -> int:
     from the CDN) after the commit through ``FileDeletion`` rows. Derivatives already tagged
     with the current packet are skipped, so running it twice does nothing the second time.
     Images whose files are withdrawn or moving are skipped (their post is not public), and so
-    is a derivative whose file is missing or not a JPEG/WebP. Returns how many images were rewritten. Storage errors propagate for the task to retry.
+    is a derivative whose file is missing or not a JPEG/WebP. Returns how many images were
+    rewritten. Other storage errors propagate for the task to retry.
     """
     artwork = Artwork.objects.select_related("artist").filter(pk=artwork_id).first()
     if artwork is None:
