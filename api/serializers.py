@@ -15,7 +15,7 @@ from rest_framework import serializers
 
 from accounts.models import ApiToken, FeedPreference, Notification, User
 from config.text import validate_single_line
-from gallery import state
+from gallery import credentials, state
 from gallery.forms import MAX_TAGS, ArtworkEditForm, ArtworkFieldsForm
 from gallery.models import AiStage, Artwork, ArtworkImage, Label, LabelChange, Medium, Verdict
 
@@ -270,6 +270,14 @@ class ArtworkDetailSerializer(ArtworkCardSerializer):
         help_text="Processing state and provenance verdicts: for the artist and moderators "
         "only, null for everyone else."
     )
+    content_credentials_no_ai = serializers.SerializerMethodField(
+        help_text="True when every final image carries valid Content Credentials from a "
+        "trusted signer recording camera capture or human work, and no file of the post says "
+        "AI: the site then shows “Content Credentials: no generative AI recorded”."
+    )
+
+    def get_content_credentials_no_ai(self, artwork: Artwork) -> bool:
+        return credentials.no_ai_recorded(self.context["images"])
 
     def _images(self, kind: str) -> list[dict]:
         ready = [i for i in self.context["images"] if i.kind == kind and i.state == i.State.READY]

@@ -13,7 +13,7 @@ from celery import current_app, shared_task
 from celery.signals import worker_ready
 from django.db import connections
 
-from gallery.services import pipeline, rescan, withdrawal
+from gallery.services import label_files, pipeline, rescan, withdrawal
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +107,18 @@ def provenance_rescan_batch(run_id: int, chain: bool = True) -> int:
     if count and chain:
         provenance_rescan_batch.delay(run_id)
     return count
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=pipeline.TRANSIENT_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=120,
+    max_retries=5,
+)
+def rewrite_label_packets(artwork_id: int) -> int:
+    """Put the artwork's current label packet into its public derivatives (idempotent)."""
+    return label_files.derivatives_rewrite_label(artwork_id=artwork_id)
 
 
 @shared_task(acks_late=True)

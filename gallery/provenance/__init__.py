@@ -43,6 +43,7 @@ import os
 from typing import BinaryIO
 
 from . import bmff, c2pa_reader, containers, exif, generators, stealth, xmp
+from .c2pa_reader import set_trust_anchors, trust_anchors
 from .results import (
     KIND_AI_ASSISTED,
     KIND_AI_GENERATED,
@@ -84,6 +85,8 @@ __all__ = [
     "contradicts",
     "scan_bytes",
     "scan_file",
+    "set_trust_anchors",
+    "trust_anchors",
 ]
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -143,7 +146,11 @@ def scan_bytes(data: bytes) -> ScanResult:
     # Stored in PostgreSQL JSON, which refuses NUL characters.
     errors = [error.replace("\x00", "") for error in scan.errors]
     return ScanResult(
-        verdict=verdict_of(evidence), evidence=evidence, errors=errors, c2pa=scan.c2pa
+        verdict=verdict_of(evidence),
+        evidence=evidence,
+        errors=errors,
+        c2pa=scan.c2pa,
+        credentials=scan.credentials,
     )
 
 

@@ -28,6 +28,7 @@ class Scan:
         self.evidence: list[Evidence] = []
         self.errors: list[str] = []
         self.c2pa: dict[str, Any] | None = None
+        self.credentials: dict[str, Any] | None = None
         self.c2pa_hint = False
         self.texts: list[tuple[str, str, str]] = []  # (container label, key, value)
         self.exif: list[tuple[str, bytes]] = []  # (where, TIFF bytes)

@@ -7,6 +7,7 @@ from django.db.models import F
 
 from accounts.models import User
 from gallery.models import MINOR_AI_STAGES, AiStage, Artwork, ArtworkImage, Label, LabelChange, Like
+from gallery.services.label_files import derivatives_rewrite_label_on_commit
 from gallery.services.pipeline import label_change
 from gallery.services.withdrawal import file_deletions_record, file_deletions_run
 
@@ -88,6 +89,9 @@ def artwork_update(
             ArtworkImage.objects.filter(pk=image.pk).update(alt_text=alt_texts[image.pk][:500])
     artwork_id = artwork.pk
     transaction.on_commit(lambda: artwork_index_search(artwork_id=artwork_id))
+    # The title (in the web statement's URL) or the medium may have changed the label packet;
+    # an unchanged packet makes the rewrite a no-op.
+    derivatives_rewrite_label_on_commit(artwork_id=artwork_id)
     return artwork
 
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import member_required
 from accounts.models import Follow
 from config.urls_abs import absolute_url
-from gallery import selectors
+from gallery import credentials, selectors
 from gallery.access import (
     artwork_for_owner,
     artwork_for_viewer,
@@ -40,6 +40,7 @@ def artwork_detail(request, pk: int, slug: str | None = None):
         for item in (image.provenance or {}).get("evidence", []):
             if item.get("kind") != "info" and item not in evidence:
                 evidence.append(item)
+    no_ai = credentials.no_ai_recorded(images)
     preference = selectors.viewer_preference(request)
     more = list(
         selectors.artworks_for_listing(preference=preference, artist_id=artwork.artist_id).exclude(
@@ -59,7 +60,9 @@ def artwork_detail(request, pk: int, slug: str | None = None):
         "gallery/artwork_detail.html",
         {
             "artwork": artwork,
-            "json_ld": json_ld(request, artwork, finals, tags),
+            "json_ld": json_ld(request, artwork, finals, tags, no_ai_recorded=no_ai),
+            "credentials_panel": credentials.credentials_panel(images),
+            "credentials_no_ai": no_ai,
             "is_following": is_following,
             "finals": finals,
             "process_images": process,
@@ -79,8 +82,9 @@ def artwork_detail(request, pk: int, slug: str | None = None):
     return response
 
 
-def json_ld(request, artwork, finals, tags) -> str:
-    """schema.org VisualArtwork stating the label as its IPTC digital source type."""
+def json_ld(request, artwork, finals, tags, *, no_ai_recorded: bool = False) -> str:
+    """schema.org VisualArtwork stating the label as its IPTC digital source type, and what the
+    files' Content Credentials vouch for when they earn the no-AI badge."""
     data = {
         "@context": "https://schema.org",
         "@type": "VisualArtwork",
@@ -95,6 +99,12 @@ def json_ld(request, artwork, finals, tags) -> str:
         "digitalSourceType": artwork.iptc_source_type,
         "keywords": [t.name for t in tags],
     }
+    if no_ai_recorded:
+        data["additionalProperty"] = {
+            "@type": "PropertyValue",
+            "name": "contentCredentials",
+            "value": credentials.NO_AI_RECORDED,
+        }
     if artwork.published_at:
         data["datePublished"] = artwork.published_at.isoformat()
     images = [i.best_url() for i in finals if i.derivatives]
