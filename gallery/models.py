@@ -291,6 +291,9 @@ class ArtworkImage(models.Model):
     derivatives = models.JSONField(default=list, blank=True)
     provenance = models.JSONField(null=True, blank=True)
     provenance_verdict = models.CharField(max_length=20, choices=Verdict, blank=True)
+    # What AI generators wrote into the original (prompt, seed, model, sampler...), one dict
+    # per block, bounded by gallery.provenance.parameters; moderators read it on the case page.
+    generation = models.JSONField(default=list, blank=True)
     state = models.CharField(max_length=12, choices=State, default=State.PENDING)
     # The two "-ing" states are durable to-do marks: set in the same transaction as the status
     # change that asks for them, cleared only once the files have moved (a sweep retries).

@@ -17,6 +17,7 @@ The package, in the order a scan uses it (each module's docstring names its sour
 - ``xmp``: safe XMP parsing, IPTC digital source type and AI system fields.
 - ``generators``: AI generators' own metadata (A1111/Forge, ComfyUI, InvokeAI, NovelAI,
   Fooocus, SwarmUI, Draw Things, Midjourney).
+- ``parameters``: the prompt, seed, model and sampler settings in those generators' blocks.
 - ``human``: cameras and the applications named in Software/CreatorTool fields.
 - ``c2pa_reader``: C2PA manifests through c2pa-python, with remote fetch and OCSP off.
 - ``stealth``: alpha-channel ("stealth") metadata, the only pixel decoding.
@@ -132,7 +133,11 @@ def scan_bytes(data: bytes) -> ScanResult:
     # Stored in PostgreSQL JSON, which refuses NUL characters.
     errors = [error.replace("\x00", "") for error in scan.errors]
     return ScanResult(
-        verdict=verdict_of(evidence), evidence=evidence, errors=errors, c2pa=scan.c2pa
+        verdict=verdict_of(evidence),
+        evidence=evidence,
+        errors=errors,
+        c2pa=scan.c2pa,
+        parameters=scan.parameters,
     )
 
 

@@ -261,6 +261,7 @@ def _image_finish(image, runner, scan, rendered, derivatives) -> None:
             derivatives=derivatives,
             provenance=scan.to_dict(),
             provenance_verdict=scan.verdict,
+            generation=scan.parameters,
             error="",
         )
         if not updated:
