@@ -1,10 +1,12 @@
-"""Numbers on the moderation pages in words people read: 67%, 1 min, "Human-made"."""
+"""Numbers and keys on the moderation pages in words people read: 67%, 1 min, "Human-made"."""
 
 from __future__ import annotations
 
 from django import template
 
 from gallery.models import Label
+from gallery.provenance import KIND_AI_ASSISTED, KIND_AI_GENERATED, KIND_HUMAN, KIND_INFO
+from moderation.models import AuditAction, FlagReason
 
 register = template.Library()
 
@@ -21,12 +23,13 @@ def percent(share: float | None) -> str:
 
 @register.filter
 def hours_duration(hours: float | None) -> str:
-    """Hours as a duration: "under a minute", "12 min", "3 h 5 min", "2 d 4 h"."""
+    """Hours as a duration: "under 1 min", "12 min", "3 h 5 min", "2 d 4 h" (short enough for
+    the dashboard's stat cards)."""
     if hours is None or hours == "":
         return MISSING
     minutes = round(float(hours) * 60)
     if minutes < 1:
-        return "under a minute"
+        return "under 1 min"
     if minutes < 60:
         return f"{minutes} min"
     h, m = divmod(minutes, 60)
@@ -40,6 +43,29 @@ def hours_duration(hours: float | None) -> str:
 def label_name(key: str) -> str:
     """A label's stored key ("human-made") as its name on the site ("Human-made")."""
     return dict(Label.choices).get(key, key)
+
+
+EVIDENCE_KINDS = {
+    KIND_AI_GENERATED: "AI-generated",
+    KIND_AI_ASSISTED: "AI-assisted",
+    KIND_HUMAN: "Human work",
+    KIND_INFO: "For information",
+}
+
+
+@register.filter
+def evidence_kind(kind: str) -> str:
+    """A provenance finding's kind ("ai-generated", "info") as words ("AI-generated")."""
+    return EVIDENCE_KINDS.get(kind, kind)
+
+
+@register.filter
+def audit_reason(entry) -> str:
+    """An audit entry's reason; a member's report stores its reason's key ("stolen"), shown
+    here by its name ("Stolen / not the uploader's work")."""
+    if entry.action == AuditAction.FLAG and entry.reason in FlagReason.values:
+        return FlagReason(entry.reason).label
+    return entry.reason
 
 
 def _word(value) -> str:
