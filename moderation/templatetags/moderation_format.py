@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+
 from django import template
 
 from gallery.models import Label
@@ -11,6 +14,7 @@ from moderation.models import AuditAction, FlagReason
 register = template.Library()
 
 MISSING = "—"
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
 @register.filter
@@ -75,8 +79,15 @@ def _word(value) -> str:
         return "no"
     if value in (None, ""):
         return MISSING
-    if value in Label.values:
+    if isinstance(value, dict):  # e.g. a strike's {"active_strikes": 1, "rung": "warn"}
+        return ", ".join(f"{k.replace('_', ' ')} {_word(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_word(v) for v in value) or MISSING
+    if isinstance(value, str) and value in Label.values:
         return Label(value).label
+    if isinstance(value, str) and _ISO_DATETIME.match(value):
+        # Audit snapshots store datetimes as ISO text; read them as the rest of the page does.
+        return f"{datetime.fromisoformat(value):%-d %b %Y, %H:%M}"
     return str(value)
 
 

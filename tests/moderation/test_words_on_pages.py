@@ -78,3 +78,21 @@ def test_dashboard_headings_match_the_formatted_cells(moderator):
         "Period start,Cases opened,Cases closed,Decisions,Median hours"
     )
     assert ",0.5," in csv.splitlines()[1]
+
+
+def test_audit_changes_read_dates_and_nested_values_in_words():
+    from moderation.templatetags.moderation_format import changes
+
+    lines = changes(
+        {"held": False, "evidence_due": None},
+        {
+            "held": True,
+            "evidence_due": "2026-12-05T19:24:48.893401+00:00",
+            "strike": {"active_strikes": 1, "rung": "warn"},
+        },
+    )
+    assert lines == [
+        "held: no → yes",
+        "evidence due: — → 5 Dec 2026, 19:24",
+        "strike: — → active strikes 1, rung warn",
+    ]
