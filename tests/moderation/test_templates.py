@@ -65,6 +65,13 @@ def test_only_the_decision_email_speaks_of_a_strike(artist):
 
 
 @pytest.mark.django_db
+def test_a_one_day_strike_says_day(artist):
+    context = _context(artist, strike=True, strike_days=1)
+    assert "expire after 1 day;" in render_to_string("moderation/email/decision.txt", context)
+    assert "expire after 1 day;" in render_to_string("moderation/email/decision.html", context)
+
+
+@pytest.mark.django_db
 def test_field_partial_links_help_and_errors_to_the_widget(viewer, other_artist):
     artwork = ArtworkFactory(artist=other_artist)
     client = Client()
