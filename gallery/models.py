@@ -7,6 +7,7 @@ import secrets
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
@@ -294,6 +295,9 @@ class ArtworkImage(models.Model):
     # gallery.provenance.READER_VERSION of the reader that wrote ``provenance`` (0: scanned
     # before versions were kept); ``manage.py provenance_rescan`` re-reads the older ones.
     provenance_reader_version = models.PositiveSmallIntegerField(default=0, db_default=0)
+    # What AI generators wrote into the original (prompt, seed, model, sampler...), one dict
+    # per block, bounded by gallery.provenance.parameters; moderators read it on the case page.
+    generation = models.JSONField(default=list, blank=True)
     state = models.CharField(max_length=12, choices=State, default=State.PENDING)
     # The two "-ing" states are durable to-do marks: set in the same transaction as the status
     # change that asks for them, cleared only once the files have moved (a sweep retries).
@@ -608,3 +612,16 @@ class RescanRun(models.Model):
         if self.since:
             parts.append(f"uploaded since {self.since:%Y-%m-%d}")
         return ", ".join(parts) or "all images"
+
+    @property
+    def counts_in_words(self) -> str:
+        """What the run has done so far, as one sentence fragment for the dashboard."""
+        text = (
+            f"{self.done} of {self.total} images re-read, "
+            f"{self.changed} verdict{pluralize(self.changed)} changed, "
+            f"{self.new_mismatches} new mismatch{pluralize(self.new_mismatches, 'es')} "
+            "sent to the queue"
+        )
+        if self.missing:
+            text += f", {self.missing} original{pluralize(self.missing)} missing"
+        return text

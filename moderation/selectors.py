@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from config import cursors
 from gallery.models import ArtworkImage
+from gallery.provenance.parameters import FIELDS as GENERATION_FIELDS
 from moderation.models import Appeal, Case, Decision, Flag, FlagSource, ReviewVote, Strike
 
 QUEUE_PAGE = 50
@@ -97,6 +98,7 @@ def case_detail(case: Case) -> dict:
         "finals": [i for i in images if i.kind == ArtworkImage.Kind.FINAL],
         "process_images": [i for i in images if i.kind == ArtworkImage.Kind.PROCESS],
         "evidence": evidence,
+        "generation": generation_parameters(images),
         "duplicates": duplicates,
         "votes": votes,
         "tally": tally,
@@ -104,6 +106,39 @@ def case_detail(case: Case) -> dict:
         "audit": list(case.audit.select_related("actor")[:50]),
         "label_history": list(artwork.label_changes.select_related("actor")) if artwork else [],
     }
+
+
+def generation_parameters(images: list[ArtworkImage]) -> list[dict]:
+    """The generators' settings the images carry, as rows for the case page.
+
+    One entry per parameter block the provenance scan kept (``ArtworkImage.generation``):
+    ``{"image": "Image 1", "tool": ..., "version": ..., "where": ..., "rows": [(label, value)]}``;
+    a block repeated in several images is listed once, under the first. Images scanned before
+    the scan kept parameters have none, and the page says only what the evidence says.
+    """
+    blocks: list[dict] = []
+    seen: list[dict] = []
+    for image in images:
+        for block in image.generation or []:
+            if not isinstance(block, dict):
+                continue
+            same = {k: v for k, v in block.items() if k != "where"}
+            if same in seen:
+                continue
+            seen.append(same)
+            kind = "Process image" if image.kind == ArtworkImage.Kind.PROCESS else "Image"
+            blocks.append(
+                {
+                    "image": f"{kind} {image.position + 1}",
+                    "tool": block.get("tool", ""),
+                    "version": block.get("version", ""),
+                    "where": block.get("where", ""),
+                    "rows": [
+                        (label, block[key]) for key, label in GENERATION_FIELDS if key in block
+                    ],
+                }
+            )
+    return blocks
 
 
 def artist_history(user_id: int, *, exclude_case: int | None = None) -> dict:

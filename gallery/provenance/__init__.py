@@ -20,6 +20,7 @@ The package, in the order a scan uses it (each module's docstring names its sour
 - ``generators``: AI generators' own metadata (A1111/Forge, ComfyUI, InvokeAI, NovelAI,
   Fooocus, SwarmUI, Draw Things, Midjourney, TensorArt), and generation-parameter JSON from
   any other tool, recognised by its content.
+- ``parameters``: the prompt, seed, model and sampler settings in those generators' blocks.
 - ``human``: cameras and the applications named in Software/CreatorTool fields.
 - ``c2pa_reader``: C2PA manifests through c2pa-python, with remote fetch and OCSP off.
 - ``stealth``: alpha-channel ("stealth") metadata, the only pixel decoding.
@@ -151,6 +152,7 @@ def scan_bytes(data: bytes) -> ScanResult:
         errors=errors,
         c2pa=scan.c2pa,
         credentials=scan.credentials,
+        parameters=scan.parameters,
     )
 
 

@@ -45,7 +45,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import human
+from . import human, parameters
 from .results import KIND_AI_GENERATED, KIND_INFO
 from .state import Scan, excerpt, json_object
 
@@ -80,8 +80,10 @@ _DRAW_THINGS = re.compile(r"draw ?things|com\.drawthings", re.IGNORECASE)
 
 
 def generated(scan: Scan, source: str, field_: str, value: str, wording: str = "") -> None:
-    """Record a generator's own metadata: AI-generated, worded from ``_SUMMARY``."""
+    """Record a generator's own metadata: AI-generated, worded from ``_SUMMARY``, with the
+    parameters it carries (``parameters.read``) read from the full value, not the excerpt."""
     scan.add(source, field_, value, KIND_AI_GENERATED, _SUMMARY[wording or source])
+    scan.add_parameters(field_, parameters.read(wording or source, value))
 
 
 def analyze_texts(scan: Scan) -> None:

@@ -54,6 +54,10 @@ class ScanResult:
     c2pa: dict[str, Any] | None = None
     # What the C2PA manifest says, in the shape the artwork page shows (c2pa_reader.summary).
     credentials: dict[str, Any] | None = None
+    # What generators' blocks say (prompt, seed, model, ...; see ``parameters.read``). Kept
+    # out of ``to_dict`` and of equality: it is stored apart (``ArtworkImage.generation``),
+    # so the evidence shape stored and served by the API stays as documented.
+    parameters: list[dict[str, str]] = field(default_factory=list, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-serialisable dict (the shape stored on ``ArtworkImage.provenance``).

@@ -271,6 +271,7 @@ def _image_finish(image, runner, scan, rendered, derivatives) -> None:
             provenance=scan.to_dict(),
             provenance_verdict=scan.verdict,
             provenance_reader_version=provenance.READER_VERSION,
+            generation=scan.parameters,
             error="",
         )
         if not updated:
