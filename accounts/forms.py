@@ -23,10 +23,13 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["display_name", "bio", "feed_preference", "ai_training_opt_out"]
+        fields = [
+            "display_name", "bio", "feed_preference", "mature_preference", "ai_training_opt_out"
+        ]  # fmt: skip
         widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
         labels = {
             "feed_preference": "What I want to see in feeds",
+            "mature_preference": "Mature work (marked by its artist or moderators)",
             "ai_training_opt_out": "Ask AI crawlers not to train on my work",
         }
 
