@@ -36,6 +36,8 @@ class ProfileForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["feed_preference"].choices = FeedPreference.choices
+        # Left out of a post (an older form, a script), the mature preference keeps its value.
+        self.fields["mature_preference"].required = False
         # The model field stays as it is (no migration); the form adds the one-line rule.
         self.fields["display_name"].validators.append(validate_single_line)
         if self.instance.pk and not self.is_bound:
@@ -58,6 +60,9 @@ class ProfileForm(forms.ModelForm):
         if upload is not None and self.instance.is_suspended:
             raise forms.ValidationError(self.suspended_avatar_message())
         return upload
+
+    def clean_mature_preference(self) -> str:
+        return self.cleaned_data.get("mature_preference") or self.instance.mature_preference
 
     def clean_links_text(self) -> list[str]:
         lines = [line.strip() for line in self.cleaned_data["links_text"].splitlines()]

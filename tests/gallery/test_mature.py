@@ -345,3 +345,14 @@ def test_edit_form_sets_and_clears_the_flag(client, works, artist):
     ).group(0)
     assert client.post(url, fields).status_code == 302  # an unticked box clears it
     assert Artwork.objects.get(pk=artwork.pk).mature is False
+
+
+def test_settings_post_without_the_field_keeps_the_preference(client, viewer):
+    User.objects.filter(pk=viewer.pk).update(mature_preference="hide")
+    client.force_login(viewer)
+    response = client.post(
+        "/settings/profile/",
+        {"display_name": "Vic", "bio": "", "feed_preference": "human", "links_text": ""},
+    )
+    assert response.status_code == 302
+    assert User.objects.get(pk=viewer.pk).mature_preference == "hide"
