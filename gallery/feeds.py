@@ -2,6 +2,10 @@
 
 Feed readers send no cookies, so ``?show=human|assisted-minor|assisted|all`` chooses the filter
 explicitly; without it the viewer's own preference (or human-only) applies.
+
+Mature work: a feed reader cannot blur an entry behind a click, so feeds leave mature posts
+out by default, whoever asks. ``?mature=show`` includes them, each marked: a ``mature``
+category and "mature" in its title (state.mature_treatment, Surface.ATOM).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from taggit.models import Tag
 
-from accounts.models import FeedPreference
+from accounts.models import FeedPreference, MaturePreference
 from config.urls_abs import absolute_url
 from gallery import selectors, state
 
@@ -28,6 +32,14 @@ def _preference(request) -> str:
             return FeedPreference.ASSISTED
         return explicit
     return selectors.viewer_preference(request)
+
+
+def _mature(request) -> str:
+    # Only the feed's own URL decides: the viewer's cookie or account would make one feed URL
+    # answer differently to a reader that shares it.
+    if request.GET.get("mature") == MaturePreference.SHOW:
+        return MaturePreference.SHOW
+    return MaturePreference.HIDE
 
 
 class _ArtworkFeed(Feed):
@@ -44,7 +56,8 @@ class _ArtworkFeed(Feed):
         return list(self._queryset(obj)[:FEED_SIZE])
 
     def item_title(self, item) -> str:
-        return f"{item.title} [{state.badge(state.Facts.of(item)).text}]"
+        mature = " · mature" if item.mature else ""
+        return f"{item.title} [{state.badge(state.Facts.of(item)).text}{mature}]"
 
     def item_description(self, item) -> str:
         badge = state.badge(state.Facts.of(item))
@@ -58,12 +71,12 @@ class _ArtworkFeed(Feed):
         return item.artist.name
 
     def item_categories(self, item):
-        return [item.label]
+        return [item.label, "mature"] if item.mature else [item.label]
 
 
 class ArtistFeed(_ArtworkFeed):
     def get_object(self, request, handle: str):
-        self.preference = _preference(request)
+        self.preference, self.mature = _preference(request), _mature(request)
         return get_object_or_404(get_user_model(), handle__iexact=handle, is_active=True)
 
     def title(self, obj) -> str:
@@ -79,12 +92,14 @@ class ArtistFeed(_ArtworkFeed):
         return f"New artworks by @{obj.handle} ({FeedPreference(self.preference).label})"
 
     def _queryset(self, obj):
-        return selectors.artworks_for_listing(preference=self.preference, artist_id=obj.pk)
+        return selectors.artworks_for_listing(
+            preference=self.preference, mature_preference=self.mature, artist_id=obj.pk
+        )
 
 
 class TagFeed(_ArtworkFeed):
     def get_object(self, request, slug: str):
-        self.preference = _preference(request)
+        self.preference, self.mature = _preference(request), _mature(request)
         return get_object_or_404(Tag, slug=slug)
 
     def title(self, obj) -> str:
@@ -100,4 +115,6 @@ class TagFeed(_ArtworkFeed):
         return f"Artworks tagged {obj.name} ({FeedPreference(self.preference).label})"
 
     def _queryset(self, obj):
-        return selectors.artworks_for_listing(preference=self.preference, tag_id=obj.pk)
+        return selectors.artworks_for_listing(
+            preference=self.preference, mature_preference=self.mature, tag_id=obj.pk
+        )

@@ -125,6 +125,9 @@ class Artwork(models.Model):
     # A cross-app hand-off not yet finished: set in the transaction that settles the post,
     # cleared by moderation's intake once it has run (gallery.services.handoff; a sweep retries).
     handoff_pending = models.BooleanField(default=False, db_default=False)
+    # Mature content (nudity, gore…), set by the artist or by moderators ("mark as mature"):
+    # viewers who have not opted in see it blurred or not at all (gallery.state.mature_treatment).
+    mature = models.BooleanField(default=False, db_default=False)
     cover = models.ForeignKey(
         "ArtworkImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -14,7 +14,7 @@ from accounts.models import FeedPreference
 from api.serializers import ArtworkCardSerializer
 from api.views.common import next_url
 from config import cursors
-from gallery import selectors
+from gallery import selectors, state
 
 BAD_CURSOR = "This cursor is not valid: follow the `next` link of the previous page."
 
@@ -43,6 +43,7 @@ def artwork_listing(request: Request, params: dict[str, Any], **filters: Any) ->
     """One keyset page of listed artworks: two queries whatever the page size (the page, then
     its tags), plus one to find a tag's id when filtering by tag."""
     preference = label_preference(request, params.get("show"))
+    mature = params.get("mature") or state.mature_preference(request)
     after = valid_cursor(params.get("after"))
     if params.get("tag") is not None:
         filters["tag"] = slugify(params["tag"]) or "-"
@@ -50,15 +51,23 @@ def artwork_listing(request: Request, params: dict[str, Any], **filters: Any) ->
         filters["medium"] = params["medium"]
     if params.get("q", "").strip():
         filters["search"] = params["q"]
-    qs = selectors.artworks_for_listing(preference=preference, **filters).prefetch_related("tags")
+    qs = selectors.artworks_for_listing(
+        preference=preference, mature_preference=mature, **filters
+    ).prefetch_related("tags")
     page = selectors.keyset_page(qs, after, size=params["page_size"])
     cards = ArtworkCardSerializer(page.items, many=True, context={"request": request}).data
     return Response(
-        {"results": cards, "next": next_url(request, page.next_cursor), "show": preference}
+        {
+            "results": cards,
+            "next": next_url(request, page.next_cursor),
+            "show": preference,
+            "mature": mature,
+        }
     )
 
 
 def empty_listing(request: Request, params: dict[str, Any]) -> Response:
     preference = label_preference(request, params.get("show"))
+    mature = params.get("mature") or state.mature_preference(request)
     valid_cursor(params.get("after"))
-    return Response({"results": [], "next": None, "show": preference})
+    return Response({"results": [], "next": None, "show": preference, "mature": mature})

@@ -65,8 +65,13 @@ def artwork_update(
     ai_note: str,
     alt_texts: dict[int, str],
     reason: str = "",
+    mature: bool | None = None,
 ) -> Artwork:
-    """Save the artist's edits; a label change is recorded in the label history."""
+    """Save the artist's edits; a label change is recorded in the label history.
+
+    ``mature`` sets or clears the mature-content flag; None keeps it (callers that do not
+    offer the choice). The artist may clear a flag moderators set: a new report reopens it.
+    """
     stages, note = clean_stages(label, ai_stages, ai_note)
     label_change(
         artwork=artwork,
@@ -78,11 +83,13 @@ def artwork_update(
     artwork.title, artwork.description, artwork.medium = title, description, medium
     artwork.ai_stages, artwork.ai_note = stages, note
     artwork.ai_minor_only = ai_minor_only(label, stages)
-    artwork.save(
-        update_fields=[
-            "title", "description", "medium", "ai_stages", "ai_note", "ai_minor_only", "updated_at"
-        ]
-    )  # fmt: skip
+    fields = [
+        "title", "description", "medium", "ai_stages", "ai_note", "ai_minor_only", "updated_at"
+    ]  # fmt: skip
+    if mature is not None:
+        artwork.mature = mature
+        fields.append("mature")
+    artwork.save(update_fields=fields)
     artwork.tags.set(tags, clear=True)
     for image in artwork.images.filter(pk__in=alt_texts):
         if image.alt_text != alt_texts[image.pk]:

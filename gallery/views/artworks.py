@@ -14,12 +14,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import member_required
 from accounts.models import Follow
 from config.urls_abs import absolute_url
-from gallery import credentials, selectors
+from gallery import credentials, selectors, state
 from gallery.access import (
     artwork_for_owner,
     artwork_for_viewer,
     can_manage,
     can_see_private_files,
+    viewer_role,
 )
 from gallery.forms import ArtworkEditForm
 from gallery.models import ArtworkImage, Like
@@ -42,10 +43,23 @@ def artwork_detail(request, pk: int, slug: str | None = None):
                 evidence.append(item)
     no_ai = credentials.no_ai_recorded(images)
     preference = selectors.viewer_preference(request)
+    mature = state.mature_preference(request)
     more = list(
-        selectors.artworks_for_listing(preference=preference, artist_id=artwork.artist_id).exclude(
-            pk=artwork.pk
-        )[:6]
+        selectors.artworks_for_listing(
+            preference=preference, mature_preference=mature, artist_id=artwork.artist_id
+        ).exclude(pk=artwork.pk)[:6]
+    )
+    # Blurred behind a click unless the viewer opted in, owns it or moderates; ?mature=show
+    # is the click without JavaScript (the reveal link), for this page only.
+    blurred = (
+        state.present(
+            state.Facts.of(artwork),
+            surface=state.Surface.PAGE,
+            role=viewer_role(request.user, artwork),
+            preference="all",
+            mature_preference=mature,
+        ).blurred
+        and request.GET.get("mature") != "show"
     )
     liked = (
         request.user.is_authenticated
@@ -71,6 +85,8 @@ def artwork_detail(request, pk: int, slug: str | None = None):
             "tags": tags,
             "more": more,
             "liked": liked,
+            "mature_preference": mature,
+            "mature_blurred": blurred,
             "can_manage": can_manage(request.user, artwork),
             "is_owner": request.user.is_authenticated and request.user.pk == artwork.artist_id,
             # A URL contract, not an import: gallery never imports moderation.
@@ -158,6 +174,7 @@ def artwork_edit(request, pk: int):
         "label": artwork.label,
         "ai_stages": artwork.ai_stages,
         "ai_note": artwork.ai_note,
+        "mature": artwork.mature,
     }
     form = ArtworkEditForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -178,6 +195,7 @@ def artwork_edit(request, pk: int):
             ai_note=data["ai_note"],
             alt_texts=alt_texts,
             reason=data["reason"],
+            mature=data["mature"],
         )
         messages.success(request, "Your changes are saved.")
         return redirect(artwork)

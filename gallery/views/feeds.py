@@ -10,15 +10,16 @@ from taggit.models import Tag
 
 from accounts import services as account_services
 from accounts.access import member_required
-from accounts.models import FeedPreference, Follow
+from accounts.models import FeedPreference, Follow, MaturePreference
 from accounts.redirects import safe_next_url
-from gallery import selectors
+from gallery import selectors, state
 from gallery.models import Medium
 
 
 def _listing(request, *, template: str, context: dict, **filters):
     preference = selectors.viewer_preference(request)
-    qs = selectors.artworks_for_listing(preference=preference, **filters)
+    mature = state.mature_preference(request)
+    qs = selectors.artworks_for_listing(preference=preference, mature_preference=mature, **filters)
     page = selectors.keyset_page(qs, request.GET.get("after"))
     context = {
         **context,
@@ -26,6 +27,8 @@ def _listing(request, *, template: str, context: dict, **filters):
         "page_after": bool(request.GET.get("after")),
         "preference": preference,
         "preference_choices": FeedPreference.choices,
+        "mature_preference": mature,
+        "mature_choices": MaturePreference.choices,
     }
     if request.htmx and request.GET.get("after"):
         return render(request, "gallery/_artwork_cards.html", context)
@@ -117,6 +120,28 @@ def preference_set(request):
     else:
         response.set_cookie(
             selectors.PREFERENCE_COOKIE,
+            value,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=request.is_secure(),
+            httponly=True,
+        )
+    return response
+
+
+@require_POST
+def mature_preference_set(request):
+    """Change the mature preference from any listing: members keep it on their account,
+    anonymous viewers get the ``atelier_mature`` cookie (read by state.mature_preference)."""
+    value = request.POST.get("mature", MaturePreference.BLUR)
+    if value not in MaturePreference.values:
+        value = MaturePreference.BLUR
+    response = HttpResponseRedirect(safe_next_url(request, default="/"))
+    if request.user.is_authenticated:
+        account_services.mature_preference_set(user=request.user, preference=value)
+    else:
+        response.set_cookie(
+            state.MATURE_COOKIE,
             value,
             max_age=365 * 24 * 3600,
             samesite="Lax",
