@@ -12,3 +12,7 @@ class GalleryConfig(AppConfig):
         # Pillow's decompression-bomb threshold follows our own pixel limit, so an image the
         # settings allow is never refused by Pillow, and one they refuse never gets decoded.
         Image.MAX_IMAGE_PIXELS = settings.ATELIER_MAX_PIXELS
+
+        from gallery import receivers
+
+        receivers.connect()

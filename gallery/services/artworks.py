@@ -6,6 +6,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from accounts.models import User
+from gallery import listing_cache
 from gallery.models import MINOR_AI_STAGES, AiStage, Artwork, ArtworkImage, Label, LabelChange, Like
 from gallery.services.pipeline import label_change
 from gallery.services.withdrawal import file_deletions_record, file_deletions_run
@@ -67,6 +68,8 @@ def artwork_update(
 ) -> Artwork:
     """Save the artist's edits; a label change is recorded in the label history."""
     stages, note = clean_stages(label, ai_stages, ai_note)
+    # Retire the pages of the medium and tags it leaves, before they change.
+    listing_cache.artwork_changed(artwork)
     label_change(
         artwork=artwork,
         to_label=label,
@@ -88,6 +91,8 @@ def artwork_update(
             ArtworkImage.objects.filter(pk=image.pk).update(alt_text=alt_texts[image.pk][:500])
     artwork_id = artwork.pk
     transaction.on_commit(lambda: artwork_index_search(artwork_id=artwork_id))
+    # The alt texts above are written with update(): no receiver sees them.
+    listing_cache.artwork_changed(artwork)
     return artwork
 
 
@@ -124,10 +129,16 @@ def like_set(*, user: User, artwork: Artwork, liked: bool) -> int:
                 pass
             else:
                 Artwork.objects.filter(pk=artwork.pk).update(like_count=F("like_count") + 1)
+                listing_cache.likes_changed(
+                    artwork_id=artwork.pk, artist_id=artwork.artist_id, medium=artwork.medium
+                )
         else:
             deleted, _ = Like.objects.filter(user=user, artwork=artwork).delete()
             if deleted:
                 Artwork.objects.filter(pk=artwork.pk, like_count__gt=0).update(
                     like_count=F("like_count") - 1
+                )
+                listing_cache.likes_changed(
+                    artwork_id=artwork.pk, artist_id=artwork.artist_id, medium=artwork.medium
                 )
     return Artwork.objects.values_list("like_count", flat=True).get(pk=artwork.pk)
