@@ -20,3 +20,7 @@ class GalleryConfig(AppConfig):
         if settings.C2PA_TRUST_ANCHORS:
             with open(settings.C2PA_TRUST_ANCHORS, encoding="ascii") as fh:
                 provenance.set_trust_anchors(fh.read())
+
+        from gallery import receivers
+
+        receivers.connect()

@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.syndication.views import Feed
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -20,7 +21,7 @@ from taggit.models import Tag
 
 from accounts.models import FeedPreference, MaturePreference
 from config.urls_abs import absolute_url
-from gallery import selectors, state
+from gallery import listing_cache, selectors, state
 
 FEED_SIZE = 30
 
@@ -48,6 +49,32 @@ class _ArtworkFeed(Feed):
     """
 
     feed_type = Atom1Feed
+
+    def __call__(self, request, *args, **kwargs):
+        """The feed's document, cached under its listing's version (gallery.listing_cache).
+
+        Links in it are absolute and follow the host the request came on when SITE_URL is
+        unset, so the host is part of the key.
+        """
+        obj = self.get_object(request, *args, **kwargs)
+        scope = self.scope(obj)
+        current = listing_cache.versions([scope])
+        key = current and listing_cache.listing_cache_key(
+            surface=state.Surface.ATOM, argument=f"{scope}@{request.get_host()}",
+            preference=self.preference, mature=self.mature, cursor=None, part="atom",
+            versions=current,
+        )  # fmt: skip
+        etag = listing_cache.etag_for(key) if key else None
+        if listing_cache.matches(request, etag):
+            return listing_cache.not_modified(request, etag)
+
+        def document() -> str:
+            feed = self.get_feed(obj, request)
+            return feed.writeString("utf-8")
+
+        body = listing_cache.get_or_render(key, document)
+        response = HttpResponse(body, content_type=self.feed_type.content_type)
+        return listing_cache.cacheable(request, response, etag)
 
     def item_link(self, item) -> str:
         return absolute_url(None, item.get_absolute_url())
@@ -96,6 +123,9 @@ class ArtistFeed(_ArtworkFeed):
             preference=self.preference, mature_preference=self.mature, artist_id=obj.pk
         )
 
+    def scope(self, obj) -> str:
+        return f"artist:{obj.pk}"
+
 
 class TagFeed(_ArtworkFeed):
     def get_object(self, request, slug: str):
@@ -118,3 +148,6 @@ class TagFeed(_ArtworkFeed):
         return selectors.artworks_for_listing(
             preference=self.preference, mature_preference=self.mature, tag_id=obj.pk
         )
+
+    def scope(self, obj) -> str:
+        return f"tag:{obj.pk}"

@@ -145,3 +145,14 @@ def _requeue_orphans(sender, **kwargs) -> None:
     finally:
         # The main process forks replacement pool processes later: leave them no socket.
         connections.close_all()
+
+
+@shared_task(ignore_result=True)
+def listings_bump_likes(artwork_id: int) -> None:
+    """End of a like-count batch: retire the cached listings that show the post's count."""
+    from gallery import listing_cache
+    from gallery.models import Artwork
+
+    row = Artwork.objects.filter(pk=artwork_id).values("artist_id", "medium").first()
+    if row is not None:
+        listing_cache.bump(listing_cache.artwork_scopes(artwork_id=artwork_id, **row))

@@ -9,12 +9,13 @@ from django.utils.text import slugify
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
+from taggit.models import Tag
 
 from accounts.models import FeedPreference
 from api.serializers import ArtworkCardSerializer
 from api.views.common import next_url
 from config import cursors
-from gallery import selectors, state
+from gallery import listing_cache, selectors, state
 
 BAD_CURSOR = "This cursor is not valid: follow the `next` link of the previous page."
 
@@ -41,29 +42,63 @@ def label_preference(request: Request, chosen: str | None) -> str:
 
 def artwork_listing(request: Request, params: dict[str, Any], **filters: Any) -> Response:
     """One keyset page of listed artworks: two queries whatever the page size (the page, then
-    its tags), plus one to find a tag's id when filtering by tag."""
+    its tags), plus one to find a tag's id when filtering by tag. The page's cards are cached
+    under the listing's version (gallery.listing_cache): a warm page runs none of those two."""
     preference = label_preference(request, params.get("show"))
     mature = params.get("mature") or state.mature_preference(request)
     after = valid_cursor(params.get("after"))
     if params.get("tag") is not None:
-        filters["tag"] = slugify(params["tag"]) or "-"
+        slug = slugify(params["tag"]) or "-"
+        tag_id = Tag.objects.filter(slug=slug).values_list("pk", flat=True).first()
+        filters["tag_id" if tag_id is not None else "tag"] = tag_id if tag_id is not None else slug
     if params.get("medium"):
         filters["medium"] = params["medium"]
     if params.get("q", "").strip():
         filters["search"] = params["q"]
-    qs = selectors.artworks_for_listing(
-        preference=preference, mature_preference=mature, **filters
-    ).prefetch_related("tags")
-    page = selectors.keyset_page(qs, after, size=params["page_size"])
-    cards = ArtworkCardSerializer(page.items, many=True, context={"request": request}).data
-    return Response(
+    current = listing_cache.versions(_scopes(filters))
+    key = current and listing_cache.listing_cache_key(
+        surface=state.Surface.API_LIST,
+        argument=f"{sorted(filters.items())}@{request.get_host()}",
+        preference=preference, mature=mature, cursor=after,
+        part=f"api:{params['page_size']}", versions=current,
+    )  # fmt: skip
+    etag = listing_cache.etag_for(key) if key else None
+    if listing_cache.matches(request, etag):
+        return listing_cache.not_modified(request, etag)
+
+    def cards() -> tuple[list, str | None]:
+        qs = selectors.artworks_for_listing(
+            preference=preference, mature_preference=mature, **filters
+        )
+        page = selectors.keyset_page(qs.prefetch_related("tags"), after, size=params["page_size"])
+        data = ArtworkCardSerializer(page.items, many=True, context={"request": request}).data
+        return [dict(card) for card in data], page.next_cursor
+
+    results, cursor = listing_cache.get_or_render(key, cards)
+    response = Response(
         {
-            "results": cards,
-            "next": next_url(request, page.next_cursor),
+            "results": results,
+            "next": next_url(request, cursor),
             "show": preference,
             "mature": mature,
         }
     )
+    return listing_cache.cacheable(request, response, etag)
+
+
+def _scopes(filters: dict[str, Any]) -> list[str]:
+    """One version scope every listed artwork carries (gallery.listing_cache): the narrowest."""
+    if "following_of" in filters:
+        return [listing_cache.FOLLOWING, f"follows:{filters['following_of']}"]
+    if "artist_id" in filters:
+        return [f"artist:{filters['artist_id']}"]
+    if "tag_id" in filters:
+        return [f"tag:{filters['tag_id']}"]
+    if "medium" in filters:
+        return [f"medium:{filters['medium']}"]
+    if "search" in filters:
+        return [listing_cache.SEARCH]
+    return [listing_cache.FEED]
 
 
 def empty_listing(request: Request, params: dict[str, Any]) -> Response:

@@ -6,6 +6,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from accounts.models import User
+from gallery import listing_cache
 from gallery.models import MINOR_AI_STAGES, AiStage, Artwork, ArtworkImage, Label, LabelChange, Like
 from gallery.services.label_files import derivatives_rewrite_label_on_commit
 from gallery.services.pipeline import label_change
@@ -73,6 +74,8 @@ def artwork_update(
     offer the choice). The artist may clear a flag moderators set: a new report reopens it.
     """
     stages, note = clean_stages(label, ai_stages, ai_note)
+    # Retire the pages of the medium and tags it leaves, before they change.
+    listing_cache.artwork_changed(artwork)
     label_change(
         artwork=artwork,
         to_label=label,
@@ -99,6 +102,8 @@ def artwork_update(
     # The title (in the web statement's URL) or the medium may have changed the label packet;
     # an unchanged packet makes the rewrite a no-op.
     derivatives_rewrite_label_on_commit(artwork_id=artwork_id)
+    # The alt texts above are written with update(): no receiver sees them.
+    listing_cache.artwork_changed(artwork)
     return artwork
 
 
@@ -135,10 +140,16 @@ def like_set(*, user: User, artwork: Artwork, liked: bool) -> int:
                 pass
             else:
                 Artwork.objects.filter(pk=artwork.pk).update(like_count=F("like_count") + 1)
+                listing_cache.likes_changed(
+                    artwork_id=artwork.pk, artist_id=artwork.artist_id, medium=artwork.medium
+                )
         else:
             deleted, _ = Like.objects.filter(user=user, artwork=artwork).delete()
             if deleted:
                 Artwork.objects.filter(pk=artwork.pk, like_count__gt=0).update(
                     like_count=F("like_count") - 1
+                )
+                listing_cache.likes_changed(
+                    artwork_id=artwork.pk, artist_id=artwork.artist_id, medium=artwork.medium
                 )
     return Artwork.objects.values_list("like_count", flat=True).get(pk=artwork.pk)

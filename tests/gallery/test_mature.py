@@ -193,6 +193,28 @@ def test_owner_is_never_shown_own_work_blurred_in_feeds(client, works, artist):
     assert cards(client.get("/").content.decode())["Bare bodies"] is False
 
 
+def test_a_cached_feed_never_blurs_or_unblurs_for_the_wrong_member(client, works, viewer, artist):
+    # The listing block is cached (gallery.listing_cache): a member who blurs mature work
+    # warms it first, then the artist, with the same preferences, must still see their own
+    # post plainly, and the first member must still see it blurred.
+    _as(client, viewer, "blur")
+    assert cards(client.get("/").content.decode())["Bare bodies"] is True
+    _as(client, artist, "blur")
+    assert cards(client.get("/").content.decode())["Bare bodies"] is False
+    _as(client, viewer, "blur")
+    assert cards(client.get("/").content.decode())["Bare bodies"] is True
+
+
+def test_anonymous_mature_choice_is_a_get_that_sets_no_csrf_cookie(client, works):
+    html = client.get("/").content.decode()
+    assert 'class="mature-filter" method="get"' in html
+    assert "csrftoken" not in client.cookies
+    response = client.get(reverse("gallery:mature_preference"), {"mature": "show", "next": "/"})
+    assert response.status_code == 302
+    assert response.cookies[state.MATURE_COOKIE].value == "show"
+    assert cards(client.get("/").content.decode())["Bare bodies"] is False
+
+
 def test_blurred_and_plain_cards_are_cached_apart(client, works, viewer):
     assert cards(client.get("/").content.decode())["Bare bodies"] is True
     _as(client, viewer, "show")
