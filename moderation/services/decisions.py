@@ -12,8 +12,14 @@ from django.utils import timezone
 
 from accounts.models import NotificationKind, User
 from gallery.models import Artwork, Label, LabelChange
-from gallery.services.pipeline import label_change
-from gallery.services.visibility import artwork_accept_label, artwork_set_held, artwork_set_status
+from gallery.services.artworks import artwork_relabel
+from gallery.services.visibility import (
+    artwork_accept_label,
+    artwork_hide,
+    artwork_remove,
+    artwork_restore,
+    artwork_set_held,
+)
 from moderation.models import (
     AuditAction,
     AuditRole,
@@ -205,12 +211,12 @@ def _apply(decision: Decision, case: Case, moderator) -> tuple[dict, dict]:
         _, after = artwork_accept_label(artwork_id=artwork_id)
         if case.artwork.status == Artwork.Status.AWAITING_APPROVAL:
             # A held upload that the moderator approves.
-            _, after = artwork_set_status(artwork_id=artwork_id, status=Artwork.Status.PUBLISHED)
+            _, after = artwork_restore(artwork_id=artwork_id)
         return before, after
     if action == Action.RELABEL:
         artwork = Artwork.objects.get(pk=artwork_id)
         old = artwork.label
-        label_change(
+        artwork_relabel(
             artwork=artwork, to_label=decision.new_label, by=LabelChange.By.COMMUNITY
             if decision.by_community else LabelChange.By.MODERATOR, actor=moderator,
             reason=decision.reason,
@@ -218,13 +224,9 @@ def _apply(decision: Decision, case: Case, moderator) -> tuple[dict, dict]:
         before, after = artwork_set_held(artwork_id=artwork_id, held=False)
         return {**before, "label": old}, after
     if action == Action.HIDE:
-        return artwork_set_status(
-            artwork_id=artwork_id, status=Artwork.Status.HIDDEN, reason=decision.reason
-        )
+        return artwork_hide(artwork_id=artwork_id, reason=decision.reason)
     if action == Action.REMOVE:
-        return artwork_set_status(
-            artwork_id=artwork_id, status=Artwork.Status.REMOVED, reason=decision.reason
-        )
+        return artwork_remove(artwork_id=artwork_id, reason=decision.reason)
     artist = case.artwork.artist if case.artwork else None
     if action == Action.SUSPEND and artist is not None:
         return user_suspend(user=artist, days=decision.suspend_days, reason=decision.reason)
