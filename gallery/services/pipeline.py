@@ -360,7 +360,13 @@ def image_fail(*, image_id: int, reason: str, runner: Runner | None = None) -> N
 
 
 def artwork_retry(*, artwork: Artwork) -> int:
-    """Put a failed artwork's failed images back in the queue; returns how many were requeued."""
+    """Put a failed artwork's failed images back in the queue; returns how many were requeued.
+
+    Effects, under the artwork's row lock: its failed images go back to ``pending`` with their
+    attempts reset, the artwork to ``processing``, and one task per image is enqueued after
+    the commit. An artwork that is not ``failed`` (a double click, a retry already running)
+    is left alone and 0 returned. The caller has checked ownership.
+    """
     with transaction.atomic():
         locked = Artwork.objects.select_for_update().get(pk=artwork.pk)
         if locked.status != Artwork.Status.FAILED:

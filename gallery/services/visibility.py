@@ -103,7 +103,8 @@ def artwork_set_held(
     """Keep an artwork out of human-only listings (``held``) while a case needs it, or release.
 
     ``evidence_due``: moderators asked the artist for process evidence by then (the artwork
-    page shows the artist a notice with the form). Releasing clears it.
+    page shows the artist a notice with the form). Releasing clears it. Returns the snapshots
+    before and after; raises ``Artwork.DoesNotExist`` for a deleted artwork.
     """
     artwork = Artwork.objects.select_for_update().get(pk=artwork_id)
     before = _snapshot(artwork)
@@ -115,7 +116,10 @@ def artwork_set_held(
 
 @transaction.atomic
 def artwork_accept_label(*, artwork_id: int) -> tuple[dict, dict]:
-    """A moderator found the label right despite the file's metadata: clear the mismatch."""
+    """A moderator found the label right despite the file's metadata: clear the mismatch.
+
+    Returns the snapshots before and after; raises ``Artwork.DoesNotExist`` for a deleted one.
+    """
     artwork = Artwork.objects.select_for_update().get(pk=artwork_id)
     before = _snapshot(artwork)
     artwork.label_mismatch = False
