@@ -232,18 +232,18 @@ def artwork_create(
             if idempotency_key:
                 upload_key_check(member=artist, key=idempotency_key)
             upload_check_allowance(artist=artist, incoming_bytes=sum(i.probe.size for i in images))
-            artwork = _artwork_insert(
+            artwork = Artwork(
                 artist=artist,
                 title=title,
                 description=description,
                 medium=medium,
-                tags=tags,
                 label=label,
                 ai_stages=ai_stages,
                 ai_note=ai_note,
-                images=images,
-                stored=stored,
+                ai_minor_only=ai_minor_only(label, ai_stages),
+                image_count=sum(1 for i in images if i.kind == ArtworkImage.Kind.FINAL),
             )
+            _artwork_insert(artwork, tags=tags, images=images, stored=stored)
             if idempotency_key:
                 upload_key_claim(member=artist, key=idempotency_key, artwork=artwork)
             staged.claim()
@@ -251,36 +251,18 @@ def artwork_create(
 
 
 def _artwork_insert(
-    *,
-    artist,
-    title,
-    description,
-    medium,
-    tags,
-    label,
-    ai_stages,
-    ai_note,
-    images: list[IncomingImage],
-    stored: list[tuple[str, str]],
-) -> Artwork:
-    artwork = Artwork.objects.create(
-        artist=artist,
-        title=title,
-        description=description,
-        medium=medium,
-        label=label,
-        ai_stages=ai_stages,
-        ai_note=ai_note,
-        ai_minor_only=ai_minor_only(label, ai_stages),
-        image_count=sum(1 for i in images if i.kind == ArtworkImage.Kind.FINAL),
-    )
+    artwork: Artwork, *, tags: list[str], images: list[IncomingImage], stored: list[tuple[str, str]]
+) -> None:
+    """Inside artwork_create's transaction: insert the built ``artwork`` with its tags, label
+    history and images (``stored``: each original's name and sha256), and enqueue on commit."""
+    artwork.save(force_insert=True)
     if tags:
         artwork.tags.set(tags)
     LabelChange.objects.create(
         artwork=artwork,
-        to_label=label,
+        to_label=artwork.label,
         by=LabelChange.By.ARTIST,
-        actor=artist,
+        actor=artwork.artist,
         reason="Label chosen at upload.",
     )
     positions = {ArtworkImage.Kind.FINAL: 0, ArtworkImage.Kind.PROCESS: 0}
@@ -308,4 +290,3 @@ def _artwork_insert(
         images_enqueue_on_commit(image.pk)
     artwork_id = artwork.pk
     transaction.on_commit(lambda: artwork_index_search(artwork_id=artwork_id))
-    return artwork
