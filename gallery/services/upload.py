@@ -149,7 +149,8 @@ def artwork_upload(
     Effects: counts the attempt (``upload_probe``), then ``artwork_create``: the artwork in
     ``processing`` with its images, label history and one processing task per image.
 
-    Failure modes, all before anything is stored: ``UploadReplayed`` when the key was already
+    Failure modes, each leaving nothing stored (the originals of a post refused inside the
+    transaction are deleted again): ``UploadReplayed`` when the key was already
     spent on a post (answer with that post); ``RateLimited`` past the hourly upload attempts or
     posts; ``Invalid`` for a bad file (``images``, code ``bad_file``), a storage quota
     exceeded (code ``quota``) or a label the site does not accept.
