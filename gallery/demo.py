@@ -19,6 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
+from taggit.models import Tag
 
 import imaging
 from accounts.models import User
@@ -212,8 +213,6 @@ def bulk_seed(*, artworks: int, artists: int, batch: int = 5000, stdout=None) ->
     About 70% human-made, 20% AI-assisted, 10% AI-generated; about 30 common tags plus a rare
     tag (``rare-old``) carried only by the 50 oldest artworks, for the index tests.
     """
-    from taggit.models import Tag
-
     rng = random.Random(42)
     now = timezone.now()
     existing = User.objects.filter(handle__startswith="seed").count()

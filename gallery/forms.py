@@ -94,13 +94,83 @@ def alt_text_error(values: list[str]) -> str | None:
     return None
 
 
+class _AltTextsInput(forms.Widget):
+    """Reads alt texts as the site's pages and the API send them; the pages render their own
+    inputs (one per file or image), so this widget renders nothing.
+
+    Upload: repeated ``alt_text`` values, one per file in order. Edit: ``alt_<image id>``
+    fields (the site) or an ``alt_texts`` object of image id → text (the API's JSON).
+    """
+
+    def __init__(self, *, per_image: bool) -> None:
+        super().__init__()
+        self.per_image = per_image
+
+    def value_from_datadict(self, data, files, name):
+        if self.per_image and name not in data:
+            return {k[4:]: v for k, v in data.items() if k.startswith("alt_") and k[4:].isdigit()}
+        getlist = getattr(data, "getlist", None)
+        return getlist(name) if getlist is not None else data.get(name)
+
+    def value_omitted_from_data(self, data, files, name) -> bool:
+        return False
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        return ""
+
+
+class AltTextListField(forms.Field):
+    """An upload's alt texts, one per file in order: each one line, stripped, at most 500."""
+
+    widget = _AltTextsInput(per_image=False)
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, value) -> list[str]:
+        values = [] if value is None else value
+        if isinstance(values, str):
+            values = [values]
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise forms.ValidationError("Expected a list of text values.")
+        if error := alt_text_error(values):
+            raise forms.ValidationError(error, code="single_line")
+        return [v.strip()[:500] for v in values]
+
+
+class AltTextsField(forms.Field):
+    """An edit's alt texts by image id: each one line, stripped, at most 500 characters. Ids
+    of images that are not the artwork's are left for the service to ignore."""
+
+    widget = _AltTextsInput(per_image=True)
+    problem = "Send an object of image id → alt text."
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(required=False, **kwargs)
+
+    def clean(self, value) -> dict[int, str]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            raise forms.ValidationError(self.problem)
+        try:
+            texts = {int(k): v for k, v in value.items()}
+        except (TypeError, ValueError):
+            raise forms.ValidationError(self.problem) from None
+        if error := alt_text_error(list(texts.values())):
+            raise forms.ValidationError(error, code="single_line")
+        return {k: v.strip()[:500] for k, v in texts.items()}
+
+
 class UploadForm(ArtworkFieldsForm):
-    """Text fields of an upload; the files are checked by gallery.services.upload.upload_probe."""
+    """Text fields of an upload and the files' alt texts; the files themselves are checked by
+    gallery.services.upload.artwork_upload."""
 
     # One per form render (the view fills it in): a second POST of the same render answers
     # with the post already made. Optional, so a client without it still posts (without the
     # guarantee); the API takes the Idempotency-Key header instead.
     idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)
+    alt_text = AltTextListField()
 
     def __init__(self, *args, files_present: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
@@ -118,11 +188,6 @@ class UploadForm(ArtworkFieldsForm):
             raise forms.ValidationError(
                 f"At most {settings.ATELIER_MAX_IMAGES_PER_POST} images per post."
             )
-        # The alt texts arrive beside the form's fields (one per file); the view reads them
-        # after is_valid(), so refusing them here covers the site's upload.
-        getlist = getattr(self.data, "getlist", None)
-        if getlist is not None and (error := alt_text_error(getlist("alt_text"))):
-            raise forms.ValidationError(error)
         return data
 
 
@@ -132,11 +197,4 @@ class ArtworkEditForm(ArtworkFieldsForm):
         required=False,
         label="Why did the label change? (shown in the label history)",
     )
-
-    def clean(self):
-        data = super().clean()
-        # Alt texts arrive as alt_<image id> beside the form's fields (artwork_edit reads them).
-        alts = [v for k, v in self.data.items() if k.startswith("alt_") and isinstance(v, str)]
-        if error := alt_text_error(alts):
-            raise forms.ValidationError(error)
-        return data
+    alt_texts = AltTextsField()

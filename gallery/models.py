@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from gallery.storage import private_storage
+from gallery.storage import private_storage, public_url
 
 IPTC_BASE = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 
@@ -365,8 +365,6 @@ class ArtworkImage(models.Model):
         """The URL of one derivative: public storage's, or, once the files have left public
         storage (a removed post), the permission-checked view that serves them from private
         storage to the artist and moderators."""
-        from gallery.storage import public_url
-
         if self.public_files == self.PublicFiles.PUBLIC:
             return public_url(derivative["name"])
         filename = derivative["name"].rsplit("/", 1)[-1]

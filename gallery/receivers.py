@@ -19,18 +19,28 @@ USER_FIELDS_SHOWN = frozenset(
 )  # fmt: skip
 
 
+def _never_listed(artwork) -> bool:
+    # A post still in its first processing has never been on any page but its artist's own
+    # (never cached): its writes retire nothing, and the upload's transaction stays lean.
+    return artwork.status == artwork.Status.PROCESSING
+
+
 def artwork_saved(sender, instance, **kwargs) -> None:
-    listing_cache.artwork_changed(instance)
+    if not _never_listed(instance):
+        listing_cache.artwork_changed(instance)
 
 
 def artwork_deleting(sender, instance, **kwargs) -> None:
     # pre_delete: the post's tag rows still exist, so its tag pages are bumped too.
-    listing_cache.artwork_changed(instance)
+    if not _never_listed(instance):
+        listing_cache.artwork_changed(instance)
 
 
 def tags_changed(sender, instance, action, **kwargs) -> None:
     # taggit's set()/add()/remove() on an artwork: its old and new tag pages (pre_ and post_).
-    if action in ("pre_remove", "pre_clear", "post_add", "post_remove") and instance.pk:
+    if action not in ("pre_remove", "pre_clear", "post_add", "post_remove") or not instance.pk:
+        return
+    if not _never_listed(instance):
         listing_cache.artwork_changed(instance)
 
 

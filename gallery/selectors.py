@@ -6,12 +6,23 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection
 from django.db.models import Q, QuerySet
+from taggit.models import Tag
 
-from accounts.models import FeedPreference, MaturePreference
+from accounts.models import FeedPreference, Follow, MaturePreference
 from config import cursors
 from gallery import state
-from gallery.models import PUBLIC_STATUSES, Artwork, RescanRun
+from gallery.models import (
+    PUBLIC_STATUSES,
+    Artwork,
+    ArtworkImage,
+    ImageHashBand,
+    RescanRun,
+    TaggedArtwork,
+)
+from imaging import hash_distance
 
 PAGE_SIZE = 24
 PREFERENCE_COOKIE = "atelier_feed"
@@ -66,8 +77,6 @@ def artworks_for_listing(
     if artist_id is not None:
         qs = qs.filter(artist_id=artist_id)
     if following_of is not None:
-        from accounts.models import Follow
-
         qs = qs.filter(
             artist_id__in=Follow.objects.filter(follower_id=following_of).values("artist_id")
         )
@@ -98,10 +107,6 @@ CARD_DEFERRED = (
 
 
 def _tagged_ids(tag: str):
-    from taggit.models import Tag
-
-    from gallery.models import TaggedArtwork
-
     # The tag's id goes into the query as a literal, not as a join on its slug: the planner then
     # reads that tag's own frequency from the statistics on tag_id. Through the join it assumed
     # an average tag, and for a rare tag carried only by old artworks walked the whole feed
@@ -114,18 +119,12 @@ def _tagged_ids(tag: str):
 
 
 def _tag_id_rows(tag_id: int):
-    from gallery.models import TaggedArtwork
-
     return TaggedArtwork.objects.filter(tag_id=tag_id).values("content_object_id")
 
 
 def _search(qs: QuerySet[Artwork], text: str) -> QuerySet[Artwork]:
-    from django.db import connection
-
     text = text.strip()[:100]
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery
-
         return qs.filter(search_vector=SearchQuery(text, search_type="websearch", config="simple"))
     words = text.split()
     for word in words[:5]:
@@ -140,8 +139,6 @@ def _search(qs: QuerySet[Artwork], text: str) -> QuerySet[Artwork]:
 
 
 def _tag_name_ids(word: str):
-    from gallery.models import TaggedArtwork
-
     return TaggedArtwork.objects.filter(tag__name__icontains=word).values("content_object_id")
 
 
@@ -194,16 +191,11 @@ def near_duplicates(*, image, max_distance: int, other_artists_only: bool = True
     16-bit quarter of the hash (an index lookup); exact for distances up to 3, and in practice
     catches most within 6.
     """
-    from django.db.models import Q as _Q
-
-    from gallery.models import ArtworkImage, ImageHashBand
-    from imaging import hash_distance
-
     if not image.phash or len(image.phash) != 16:
         return []
-    match = _Q()
+    match = Q()
     for band, value in enumerate(hash_bands(image.phash)):
-        match |= _Q(band=band, value=value)
+        match |= Q(band=band, value=value)
     candidate_ids = ImageHashBand.objects.filter(match).values("image_id")
     candidates = (
         ArtworkImage.objects.filter(pk__in=candidate_ids, kind="final", state="ready")

@@ -6,7 +6,6 @@ and allowances, gallery.access for who may see or change what.
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
@@ -30,18 +29,13 @@ from api.views.common import form_data, query, tags_text
 from api.views.listing import artwork_listing, empty_listing
 from gallery import state
 from gallery.access import artwork_for_owner, artwork_for_viewer, can_manage
-from gallery.forms import ArtworkEditForm, UploadForm, alt_text_error
+from gallery.forms import ArtworkEditForm, UploadForm
 from gallery.models import Artwork, Like
-from gallery.services.artworks import artwork_delete, artwork_update, like_set
-from gallery.services.upload import artwork_create, incoming_images, upload_probe
-from gallery.services.upload_keys import (
-    MAX_KEY_LENGTH,
-    UploadReplayed,
-    upload_key_replayed,
-)
+from gallery.services.artworks import artwork_delete, artwork_edit, like_set
+from gallery.services.upload import artwork_upload
+from gallery.services.upload_keys import MAX_KEY_LENGTH, UploadReplayed
 
 TEXT_FIELDS = ("title", "description", "medium", "tags", "label", "ai_note")
-NULL_CHAR = "\x00"
 
 
 def artwork_response(request: Request, artwork: Artwork, **kwargs) -> Response:
@@ -61,15 +55,6 @@ def artwork_response(request: Request, artwork: Artwork, **kwargs) -> Response:
         "liked": liked,
     }
     return Response(ArtworkDetailSerializer(artwork, context=context).data, **kwargs)
-
-
-def _texts(values: list, field: str) -> list[str]:
-    if any(NULL_CHAR in v for v in values):
-        raise exceptions.ValidationError({field: ["Null characters are not allowed."]})
-    # Alt texts are one line, as on the site (gallery.forms.alt_text_error).
-    if error := alt_text_error([v for v in values if isinstance(v, str)]):
-        raise exceptions.ValidationError({field: [error]})
-    return [v.strip()[:500] for v in values]
 
 
 MATURE_WORDS = {"true": True, "1": True, "on": True, "false": False, "0": False, "off": False}
@@ -159,35 +144,23 @@ class ArtworkListView(APIView):
     def post(self, request: Request) -> Response:
         finals = request.FILES.getlist("images")
         process = request.FILES.getlist("process_images")
-        data = form_data(request.data, fields=TEXT_FIELDS, list_fields=("ai_stages",))
+        data = form_data(request.data, fields=TEXT_FIELDS, list_fields=("ai_stages", "alt_text"))
         form = UploadForm(data, files_present=len(finals))
         if not form.is_valid():
             raise form_errors(form)
-        alts = _texts(request.data.getlist("alt_text"), "alt_text") if finals else []
+        # ``mature`` is parsed here, strictly (a BooleanField would read any word as true).
         mature = _mature(request.data) or False
-        cleaned = form.cleaned_data
-        key = _idempotency_key(request)
-        if (earlier := upload_key_replayed(member=request.user, key=key)) is not None:
-            return _already_posted(request, earlier)
         # Refusals (RateLimited, Invalid) are answered by api.exceptions.exception_handler.
         try:
-            probes = upload_probe(finals + process, uploader=request.user)
-            artwork = artwork_create(
+            artwork = artwork_upload(
                 artist=request.user,
-                title=cleaned["title"],
-                description=cleaned["description"],
-                medium=cleaned["medium"],
-                tags=cleaned["tags"],
-                label=cleaned["label"],
-                ai_stages=cleaned["ai_stages"],
-                ai_note=cleaned["ai_note"],
-                images=incoming_images(finals=finals, process=process, probes=probes, alts=alts),
-                idempotency_key=key,
-                mature=mature,
+                fields={**form.cleaned_data, "mature": mature},
+                finals=finals,
+                process=process,
+                idempotency_key=_idempotency_key(request),
             )
         except UploadReplayed as exc:
             return _already_posted(request, exc.artwork_id)
-        artwork = Artwork.objects.select_related("artist").get(pk=artwork.pk)
         location = request.build_absolute_uri(reverse("api:artwork", args=[artwork.pk]))
         return artwork_response(
             request, artwork, status=status.HTTP_201_CREATED, headers={"Location": location}
@@ -239,13 +212,15 @@ class ArtworkDetailView(APIView):
             list_fields=("ai_stages",),
             base=current,
         )
+        if hasattr(request.data, "get") and "alt_texts" in request.data:
+            # Handed to the form as sent: its AltTextsField checks the shape and the text.
+            data["alt_texts"] = request.data.get("alt_texts")
         form = ArtworkEditForm(data)
         if not form.is_valid():
             raise form_errors(form)
-        alt_texts = self._alt_texts(request.data)
         mature = _mature(request.data)
         cleaned = form.cleaned_data
-        artwork_update(
+        artwork = artwork_edit(
             artwork=artwork,
             editor=request.user,
             title=cleaned["title"],
@@ -255,25 +230,11 @@ class ArtworkDetailView(APIView):
             label=cleaned["label"],
             ai_stages=cleaned["ai_stages"],
             ai_note=cleaned["ai_note"],
-            alt_texts=alt_texts,
+            alt_texts=cleaned["alt_texts"],
             reason=cleaned["reason"],
             mature=mature,
         )
-        return artwork_response(request, Artwork.objects.select_related("artist").get(pk=pk))
-
-    @staticmethod
-    def _alt_texts(data) -> dict[int, str]:
-        raw = data.get("alt_texts") if isinstance(data, dict) else None
-        if raw is None:
-            return {}
-        problem = ["Send an object of image id → alt text."]
-        if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
-            raise exceptions.ValidationError({"alt_texts": problem})
-        try:
-            ids = [int(k) for k in raw]
-        except ValueError:
-            raise exceptions.ValidationError({"alt_texts": problem}) from None
-        return dict(zip(ids, _texts(list(raw.values()), "alt_texts"), strict=True))
+        return artwork_response(request, artwork)
 
     @extend_schema(
         operation_id="artworks_destroy",
@@ -310,7 +271,5 @@ class ArtworkLikeView(APIView):
     @staticmethod
     def _set(request: Request, pk: int, *, liked: bool) -> Response:
         artwork = artwork_for_viewer(request, pk)
-        if not artwork.is_public:
-            raise Http404("No such artwork.")
         count = like_set(user=request.user, artwork=artwork, liked=liked)
         return Response({"liked": liked, "like_count": count})

@@ -1,4 +1,8 @@
-"""Edits to published artworks: text, tags, labels, likes, deletion."""
+"""The artist's and viewers' use cases on an existing artwork: edit, relabel, like, delete.
+
+Each is one call that the site's views and the API's views make alike; the rules live here
+(or in the forms that clean the input), never in a view. Refusals are ``config.errors``.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,21 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from accounts.models import User
-from gallery import listing_cache
+from config.errors import NotFound
+from gallery import listing_cache, provenance
 from gallery.models import MINOR_AI_STAGES, AiStage, Artwork, ArtworkImage, Label, LabelChange, Like
 from gallery.services.label_files import derivatives_rewrite_label_on_commit
-from gallery.services.pipeline import label_change
 from gallery.services.withdrawal import file_deletions_record, file_deletions_run
 
 
 def ai_minor_only(label: str, stages: list[str]) -> bool:
+    """Whether an AI-assisted post used AI only in the minor stages (reference, upscaling…)."""
     return label == Label.ASSISTED and bool(stages) and set(stages) <= MINOR_AI_STAGES
 
 
 def clean_stages(label: str, stages: list[str], note: str) -> tuple[list[str], str]:
+    """The AI stages in their canonical order and the trimmed note; both empty unless the
+    label is AI-assisted (the stages of another label mean nothing)."""
     if label != Label.ASSISTED:
         return [], ""
     chosen = set(stages)
@@ -52,8 +59,43 @@ def artwork_index_search(*, artwork_id: int | None = None) -> None:
             cursor.execute(SEARCH_SQL + " AND a.id = %s", [artwork_id])
 
 
+def artwork_relabel(*, artwork: Artwork, to_label: str, by: str, actor, reason: str) -> bool:
+    """Change an artwork's label and record the change in its label history.
+
+    Inputs: ``by`` is a ``LabelChange.By`` (artist, moderator, community, provenance scan),
+    ``actor`` the member who changed it (or None for the scan), ``reason`` shown in the history.
+    Effects, under the artwork's row lock: a ``LabelChange`` row; the label; ``relabeled`` (the
+    badge says "relabeled by moderators" until the artist changes it again); a provenance
+    mismatch recomputed against the new label; after the commit, the label packet inside the
+    public derivatives rewritten (``label_files``). ``artwork`` is updated in place. Returns False
+    and writes nothing when the label is unchanged. Raises ``Artwork.DoesNotExist`` if the
+    artwork was deleted meanwhile.
+    """
+    with transaction.atomic():
+        locked = Artwork.objects.select_for_update().get(pk=artwork.pk)
+        if locked.label == to_label:
+            return False
+        LabelChange.objects.create(
+            artwork=locked,
+            from_label=locked.label,
+            to_label=to_label,
+            by=by,
+            actor=actor,
+            reason=reason[:500],
+        )
+        locked.label = to_label
+        locked.relabeled = by in (LabelChange.By.MODERATOR, LabelChange.By.COMMUNITY)
+        if locked.provenance_verdict:
+            locked.label_mismatch = provenance.contradicts(to_label, locked.provenance_verdict)
+        locked.save(update_fields=["label", "label_mismatch", "relabeled", "updated_at"])
+        derivatives_rewrite_label_on_commit(artwork_id=locked.pk)
+        artwork.label, artwork.label_mismatch = locked.label, locked.label_mismatch
+        artwork.relabeled = locked.relabeled
+    return True
+
+
 @transaction.atomic
-def artwork_update(
+def artwork_edit(
     *,
     artwork: Artwork,
     editor: User,
@@ -68,15 +110,21 @@ def artwork_update(
     reason: str = "",
     mature: bool | None = None,
 ) -> Artwork:
-    """Save the artist's edits; a label change is recorded in the label history.
+    """Save the artist's edits to their artwork and return it (updated in place).
 
+    Inputs are the cleaned values of ``gallery.forms.ArtworkEditForm`` (the site and the API
+    both clean through it); ``alt_texts`` maps image ids to text, and ids of other artworks'
+    images are ignored. Effects, in one transaction: the text fields, tags and AI stages; each
+    changed alt text; a label change through ``artwork_relabel`` (history row, ``reason`` or
+    "Changed by the artist."); the search vector refreshed after the commit. The caller has
+    checked ownership (``gallery.access.artwork_for_owner``). Raises nothing of its own.
     ``mature`` sets or clears the mature-content flag; None keeps it (callers that do not
     offer the choice). The artist may clear a flag moderators set: a new report reopens it.
     """
     stages, note = clean_stages(label, ai_stages, ai_note)
     # Retire the pages of the medium and tags it leaves, before they change.
     listing_cache.artwork_changed(artwork)
-    label_change(
+    artwork_relabel(
         artwork=artwork,
         to_label=label,
         by=LabelChange.By.ARTIST,
@@ -113,7 +161,9 @@ def artwork_delete(*, artwork: Artwork) -> None:
     The originals, the public derivatives (and the CDN's copies, through the purge hook) and
     any withdrawn copies of a removed post. The files to delete are written down in this
     transaction (``FileDeletion`` rows), so a storage outage after the commit only delays the
-    deletion until the beat sweep retries it.
+    deletion until the beat sweep retries it. The artist's ``artwork_count`` drops if the post
+    counted. The caller has checked ownership (a suspended artist may still delete); raises
+    nothing of its own.
     """
     with transaction.atomic():
         images = list(artwork.images.all())
@@ -130,7 +180,16 @@ def artwork_delete(*, artwork: Artwork) -> None:
 
 
 def like_set(*, user: User, artwork: Artwork, liked: bool) -> int:
-    """Like or unlike; the counter moves only when a row was really added or removed."""
+    """Like (``liked``) or unlike an artwork; returns its like count afterwards.
+
+    Effects: a ``Like`` row added or removed; the artwork's counter moves only when a row
+    really was (a double click neither adds two likes nor goes below zero: the unique
+    constraint on (user, artwork) decides). Raises ``NotFound`` when the artwork is not
+    public (still processing, failed, removed): a post only its artist and moderators can
+    open cannot collect likes.
+    """
+    if not artwork.is_public:
+        raise NotFound("No such artwork.")
     with transaction.atomic():
         if liked:
             try:

@@ -21,11 +21,10 @@ from kombu.exceptions import OperationalError as BrokerError
 import imaging
 from accounts.models import User
 from gallery import provenance
-from gallery.models import Artwork, ArtworkImage, ImageHashBand, LabelChange
+from gallery.models import Artwork, ArtworkImage, ImageHashBand
 from gallery.selectors import hash_bands
 from gallery.services.label_files import (
     artwork_label_packet,
-    derivatives_rewrite_label_on_commit,
     packet_tag,
 )
 from gallery.signals import artwork_published, artwork_scanned
@@ -105,6 +104,20 @@ class Runner:
         if len(parts) != 3 or not parts[2].isdigit():
             return None
         return cls(node=parts[0], boot=parts[1], pid=int(parts[2]))
+
+
+def images_enqueue_on_commit(image_id: int) -> None:
+    """Enqueue ``process_image`` for one image once the current transaction commits.
+
+    Effects: registers an on-commit callback; nothing is sent if the transaction rolls back.
+    Failure modes: a broker outage is logged by Django (``robust=True``), never raised into the
+    request that committed; the sweeper (``images_sweep_stuck``) re-enqueues the image later.
+    """
+    # The one function-level import left in the services: gallery.tasks imports this module
+    # at load time (its tasks call the pipeline), so importing it back at the top is a cycle.
+    from gallery.tasks import process_image
+
+    transaction.on_commit(lambda: process_image.delay(image_id), robust=True)
 
 
 def lease_duration() -> timedelta:
@@ -357,9 +370,13 @@ def image_fail(*, image_id: int, reason: str, runner: Runner | None = None) -> N
 
 
 def artwork_retry(*, artwork: Artwork) -> int:
-    """Put a failed artwork's failed images back in the queue; returns how many were requeued."""
-    from gallery.services.upload import images_enqueue_on_commit
+    """Put a failed artwork's failed images back in the queue; returns how many were requeued.
 
+    Effects, under the artwork's row lock: its failed images go back to ``pending`` with their
+    attempts reset, the artwork to ``processing``, and one task per image is enqueued after
+    the commit. An artwork that is not ``failed`` (a double click, a retry already running)
+    is left alone and 0 returned. The caller has checked ownership.
+    """
     with transaction.atomic():
         locked = Artwork.objects.select_for_update().get(pk=artwork.pk)
         if locked.status != Artwork.Status.FAILED:
@@ -390,8 +407,6 @@ def images_sweep_stuck(*, older_than: timedelta | None = None) -> int:
     is a conditional update, so a worker claiming or finishing the image meanwhile wins.
     Returns the number of images re-enqueued.
     """
-    from gallery.services.upload import images_enqueue_on_commit
-
     if older_than is None:
         older_than = timedelta(minutes=settings.ATELIER_STUCK_AFTER_MINUTES)
     now = timezone.now()
@@ -439,8 +454,6 @@ def images_requeue_orphans(*, node: str, boot: str) -> int:
     visibility timeout). The tasks take the lease over (``image_claim``); the old message, if
     it is ever redelivered, finds the image finished. Returns the number re-enqueued.
     """
-    from gallery.services.upload import images_enqueue_on_commit
-
     ids = [
         image_id
         for image_id, owner in ArtworkImage.objects.filter(
@@ -454,32 +467,3 @@ def images_requeue_orphans(*, node: str, boot: str) -> int:
     if ids:
         logger.warning("worker %s re-enqueued %d images its previous run held", node, len(ids))
     return len(ids)
-
-
-def label_change(*, artwork: Artwork, to_label: str, by: str, actor, reason: str) -> bool:
-    """Record a label change in the history and clear a provenance mismatch it resolves.
-
-    Returns False (and writes nothing) when the label is unchanged.
-    """
-    with transaction.atomic():
-        locked = Artwork.objects.select_for_update().get(pk=artwork.pk)
-        if locked.label == to_label:
-            return False
-        LabelChange.objects.create(
-            artwork=locked,
-            from_label=locked.label,
-            to_label=to_label,
-            by=by,
-            actor=actor,
-            reason=reason[:500],
-        )
-        locked.label = to_label
-        # The badge says "relabeled by moderators" until the artist changes the label again.
-        locked.relabeled = by in (LabelChange.By.MODERATOR, LabelChange.By.COMMUNITY)
-        if locked.provenance_verdict:
-            locked.label_mismatch = provenance.contradicts(to_label, locked.provenance_verdict)
-        locked.save(update_fields=["label", "label_mismatch", "relabeled", "updated_at"])
-        derivatives_rewrite_label_on_commit(artwork_id=locked.pk)
-        artwork.label, artwork.label_mismatch = locked.label, locked.label_mismatch
-        artwork.relabeled = locked.relabeled
-    return True

@@ -1,7 +1,8 @@
 """Taking an upload in: validation in the request, then one transaction that stores it.
 
-The request does only bounded work on the files (imaging.probe decodes nothing); decoding is
-the worker's (gallery.services.pipeline), under the task's time limit.
+``artwork_upload`` is the use case, called alike by the site's upload view and the API. The
+request does only bounded work on the files (imaging.probe decodes nothing); decoding is the
+worker's (gallery.services.pipeline), under the task's time limit.
 """
 
 from __future__ import annotations
@@ -25,8 +26,14 @@ from accounts.models import User
 from config.errors import Invalid, RateLimited
 from gallery.models import Artwork, ArtworkImage, Label, LabelChange
 from gallery.services.artworks import ai_minor_only, artwork_index_search, clean_stages
-from gallery.services.upload_keys import upload_key_check, upload_key_claim
-from gallery.storage import private_storage
+from gallery.services.pipeline import images_enqueue_on_commit
+from gallery.services.staged_files import StagedFiles
+from gallery.services.upload_keys import (
+    UploadReplayed,
+    upload_key_check,
+    upload_key_claim,
+    upload_key_replayed,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +43,8 @@ POSTS_PER_HOUR = "posts_per_hour"
 
 @dataclass(frozen=True)
 class IncomingImage:
+    """One checked file of an upload: its probe, alt text and kind (final or process)."""
+
     file: UploadedFile
     probe: imaging.ProbeResult
     alt_text: str
@@ -81,7 +90,9 @@ def upload_probe(files: list[UploadedFile], *, uploader: User) -> list[imaging.P
     return probes
 
 
-def incoming_images(*, finals: list, process: list, probes: list, alts: list[str]):
+def incoming_images(
+    *, finals: list, process: list, probes: list, alts: list[str]
+) -> list[IncomingImage]:
     """Pair checked files with their probe, alt text and kind (finals first, then process)."""
     return [
         IncomingImage(
@@ -120,7 +131,54 @@ def upload_check_allowance(*, artist: User, incoming_bytes: int) -> None:
         raise Invalid(message, field_errors={"images": [message]}, code="quota")
 
 
-def _store_original(incoming: IncomingImage) -> tuple[str, str]:
+def artwork_upload(
+    *,
+    artist: User,
+    fields: dict,
+    finals: list[UploadedFile],
+    process: list[UploadedFile],
+    idempotency_key: str = "",
+) -> Artwork:
+    """The upload use case: check the files, check the allowances, store the post.
+
+    Inputs: ``fields`` is the cleaned data of ``gallery.forms.UploadForm`` (title, description,
+    medium, tags, label, AI stages and note, the mature flag, one ``alt_text`` per file in
+    order); ``finals``
+    and ``process`` are the final and process images as received; ``idempotency_key`` the
+    form's signed key or the API's ``Idempotency-Key`` header.
+
+    Effects: counts the attempt (``upload_probe``), then ``artwork_create``: the artwork in
+    ``processing`` with its images, label history and one processing task per image.
+
+    Failure modes, each leaving nothing stored (the originals of a post refused inside the
+    transaction are deleted again): ``UploadReplayed`` when the key was already
+    spent on a post (answer with that post); ``RateLimited`` past the hourly upload attempts or
+    posts; ``Invalid`` for a bad file (``images``, code ``bad_file``), a storage quota
+    exceeded (code ``quota``) or a label the site does not accept.
+    """
+    # Cheap early answer before the files are checked or the attempt counted; the guarantee
+    # is upload_key_check under the artist's row lock in artwork_create.
+    if (earlier := upload_key_replayed(member=artist, key=idempotency_key)) is not None:
+        raise UploadReplayed(earlier)
+    probes = upload_probe(finals + process, uploader=artist)
+    return artwork_create(
+        artist=artist,
+        title=fields["title"],
+        description=fields["description"],
+        medium=fields["medium"],
+        tags=fields["tags"],
+        label=fields["label"],
+        ai_stages=fields["ai_stages"],
+        ai_note=fields["ai_note"],
+        images=incoming_images(
+            finals=finals, process=process, probes=probes, alts=fields.get("alt_text") or []
+        ),
+        idempotency_key=idempotency_key,
+        mature=bool(fields.get("mature")),
+    )
+
+
+def _original_stage(staged: StagedFiles, incoming: IncomingImage) -> tuple[str, str]:
     """Save the original under a server-generated name; returns (name, sha256)."""
     digest = hashlib.sha256()
     incoming.file.seek(0)
@@ -129,8 +187,7 @@ def _store_original(incoming: IncomingImage) -> tuple[str, str]:
     incoming.file.seek(0)
     today = timezone.now()
     name = f"originals/{today:%Y/%m}/{secrets.token_urlsafe(24)}.{incoming.probe.extension}"
-    stored = private_storage().save(name, incoming.file)
-    return stored, digest.hexdigest()
+    return staged.save(name, incoming.file), digest.hexdigest()
 
 
 def artwork_create(
@@ -147,16 +204,19 @@ def artwork_create(
     idempotency_key: str = "",
     mature: bool = False,
 ) -> Artwork:
-    """Store a new artwork in ``processing`` with its originals, label and history.
+    """Store a new artwork in ``processing`` with its checked images, label and history.
 
-    The originals go to private storage first, then one transaction locks the artist's row,
-    checks the hourly post limit and the storage quota (``upload_check_allowance``) and
-    creates the rows; the originals are deleted again if anything fails. After the commit one
+    The storing step of ``artwork_upload`` (also used by the demo seed and test fixtures,
+    whose files are known good). The originals go to private storage first, as staged files
+    (``gallery.services.staged_files``), then one transaction locks the artist's row, checks
+    the hourly post limit and the storage quota (``upload_check_allowance``), creates the rows
+    and claims the files. If anything fails the originals are deleted again; if the process
+    dies before the commit the beat sweep deletes them. After the commit one
     ``process_image`` task per image is enqueued (a broker outage is logged, not raised: the
     sweeper re-enqueues). Raises ``RateLimited`` or ``Invalid`` (code ``quota``) past an
-    allowance (``upload_check_allowance``), ``Invalid`` for a label the site does not accept.
-    With an ``idempotency_key`` the member already spent, raises
-    ``gallery.services.upload_keys.UploadReplayed`` (naming that post) and stores nothing.
+    allowance, ``Invalid`` for a label the site does not accept. With an ``idempotency_key``
+    the member already spent, raises ``gallery.services.upload_keys.UploadReplayed`` (naming
+    that post) and stores nothing.
     ``mature``: the artist marks the post as mature content (gallery.state blurs or hides it).
     """
     if label == Label.GENERATED and not settings.ATELIER_ALLOW_AI_GENERATED:
@@ -164,12 +224,10 @@ def artwork_create(
         message = "This site does not accept AI-generated images."
         raise Invalid(message, field_errors={"label": [message]}, code="label")
     ai_stages, ai_note = clean_stages(label, ai_stages, ai_note)
-    stored: list[tuple[str, str]] = []
-    try:
+    with StagedFiles() as staged:
         # Originals are written before the transaction, so the artist's row lock below is held
         # for a few inserts rather than for the upload of up to 20 files to storage.
-        for incoming in images:
-            stored.append(_store_original(incoming))
+        stored = [_original_stage(staged, incoming) for incoming in images]
         with transaction.atomic():
             # Count and create under the artist's row lock: two uploads at once otherwise both
             # pass the hourly count and both post (issue 10: 40 at once made 32 posts of 30).
@@ -179,62 +237,38 @@ def artwork_create(
             if idempotency_key:
                 upload_key_check(member=artist, key=idempotency_key)
             upload_check_allowance(artist=artist, incoming_bytes=sum(i.probe.size for i in images))
-            artwork = _artwork_insert(
+            artwork = Artwork(
                 artist=artist,
                 title=title,
                 description=description,
                 medium=medium,
-                tags=tags,
                 label=label,
                 ai_stages=ai_stages,
                 ai_note=ai_note,
-                images=images,
-                stored=stored,
                 mature=mature,
+                ai_minor_only=ai_minor_only(label, ai_stages),
+                image_count=sum(1 for i in images if i.kind == ArtworkImage.Kind.FINAL),
             )
+            _artwork_insert(artwork, tags=tags, images=images, stored=stored)
             if idempotency_key:
                 upload_key_claim(member=artist, key=idempotency_key, artwork=artwork)
-    except BaseException:
-        storage = private_storage()
-        for name, _sha in stored:
-            storage.delete(name)
-        raise
+            staged.claim()
     return artwork
 
 
 def _artwork_insert(
-    *,
-    artist,
-    title,
-    description,
-    medium,
-    tags,
-    label,
-    ai_stages,
-    ai_note,
-    images: list[IncomingImage],
-    stored: list[tuple[str, str]],
-    mature: bool = False,
-) -> Artwork:
-    artwork = Artwork.objects.create(
-        artist=artist,
-        mature=mature,
-        title=title,
-        description=description,
-        medium=medium,
-        label=label,
-        ai_stages=ai_stages,
-        ai_note=ai_note,
-        ai_minor_only=ai_minor_only(label, ai_stages),
-        image_count=sum(1 for i in images if i.kind == ArtworkImage.Kind.FINAL),
-    )
+    artwork: Artwork, *, tags: list[str], images: list[IncomingImage], stored: list[tuple[str, str]]
+) -> None:
+    """Inside artwork_create's transaction: insert the built ``artwork`` with its tags, label
+    history and images (``stored``: each original's name and sha256), and enqueue on commit."""
+    artwork.save(force_insert=True)
     if tags:
         artwork.tags.set(tags)
     LabelChange.objects.create(
         artwork=artwork,
-        to_label=label,
+        to_label=artwork.label,
         by=LabelChange.By.ARTIST,
-        actor=artist,
+        actor=artwork.artist,
         reason="Label chosen at upload.",
     )
     positions = {ArtworkImage.Kind.FINAL: 0, ArtworkImage.Kind.PROCESS: 0}
@@ -262,12 +296,3 @@ def _artwork_insert(
         images_enqueue_on_commit(image.pk)
     artwork_id = artwork.pk
     transaction.on_commit(lambda: artwork_index_search(artwork_id=artwork_id))
-    return artwork
-
-
-def images_enqueue_on_commit(image_id: int) -> None:
-    """Enqueue processing once the row is visible; a broker outage only logs (the sweeper
-    re-enqueues later)."""
-    from gallery.tasks import process_image
-
-    transaction.on_commit(lambda: process_image.delay(image_id), robust=True)

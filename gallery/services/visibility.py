@@ -21,6 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from config.errors import Conflict
 from gallery.models import Artwork, ArtworkImage
 from gallery.services.withdrawal import public_files_settle_on_commit
 
@@ -36,22 +37,41 @@ def _snapshot(artwork: Artwork) -> dict:
     }
 
 
+def artwork_hide(*, artwork_id: int, reason: str) -> tuple[dict, dict]:
+    """Hide a finished artwork from feeds ("hide from feeds"): its page and files stay.
+
+    ``reason`` is kept as the status reason. Effects and failure modes: ``_status_set``.
+    """
+    return _status_set(artwork_id=artwork_id, status=Artwork.Status.HIDDEN, reason=reason)
+
+
+def artwork_remove(*, artwork_id: int, reason: str) -> tuple[dict, dict]:
+    """Remove a finished artwork: only its artist and moderators still see it, and its public
+    files are withdrawn after the commit. Effects and failure modes: ``_status_set``."""
+    return _status_set(artwork_id=artwork_id, status=Artwork.Status.REMOVED, reason=reason)
+
+
+def artwork_restore(*, artwork_id: int) -> tuple[dict, dict]:
+    """Publish an artwork again: undo a hide or a removal (an upheld appeal), or approve a post
+    that waited for approval. Effects and failure modes: ``_status_set``."""
+    return _status_set(artwork_id=artwork_id, status=Artwork.Status.PUBLISHED)
+
+
 @transaction.atomic
-def artwork_set_status(*, artwork_id: int, status: str, reason: str = "") -> tuple[dict, dict]:
+def _status_set(*, artwork_id: int, status: str, reason: str = "") -> tuple[dict, dict]:
     """Hide, remove or restore (publish) an artwork that has finished processing.
 
     The artist's ``artwork_count`` follows removals and restorations. A removal marks the
     images' public files for withdrawal and a restoration marks them for return, in this
-    transaction; the files move after the commit (see the module docstring). Raises
-    ``ValueError`` for an artwork still processing or failed: there is nothing to hide yet.
+    transaction; the files move after the commit (see the module docstring). Returns the
+    snapshots before and after. Raises ``Conflict`` for an artwork still processing or failed
+    (there is nothing to hide yet), ``Artwork.DoesNotExist`` for a deleted one.
     """
     artwork = Artwork.objects.select_for_update().get(pk=artwork_id)
     before = _snapshot(artwork)
     waiting = artwork.status == Artwork.Status.AWAITING_APPROVAL
     if artwork.published_at is None and not waiting:
-        raise ValueError("This artwork has not been published yet.")
-    if status not in (Artwork.Status.PUBLISHED, Artwork.Status.HIDDEN, Artwork.Status.REMOVED):
-        raise ValueError(f"Cannot set status {status!r}.")
+        raise Conflict("This artwork has not been published yet.")
     # A post that waited for approval and never counted: counts once it becomes visible.
     counted = artwork.status in (Artwork.Status.PUBLISHED, Artwork.Status.HIDDEN)
     artwork.status_reason = reason[:500] if status != Artwork.Status.PUBLISHED else ""
@@ -84,7 +104,8 @@ def artwork_set_held(
     """Keep an artwork out of human-only listings (``held``) while a case needs it, or release.
 
     ``evidence_due``: moderators asked the artist for process evidence by then (the artwork
-    page shows the artist a notice with the form). Releasing clears it.
+    page shows the artist a notice with the form). Releasing clears it. Returns the snapshots
+    before and after; raises ``Artwork.DoesNotExist`` for a deleted artwork.
     """
     artwork = Artwork.objects.select_for_update().get(pk=artwork_id)
     before = _snapshot(artwork)
@@ -96,7 +117,10 @@ def artwork_set_held(
 
 @transaction.atomic
 def artwork_accept_label(*, artwork_id: int) -> tuple[dict, dict]:
-    """A moderator found the label right despite the file's metadata: clear the mismatch."""
+    """A moderator found the label right despite the file's metadata: clear the mismatch.
+
+    Returns the snapshots before and after; raises ``Artwork.DoesNotExist`` for a deleted one.
+    """
     artwork = Artwork.objects.select_for_update().get(pk=artwork_id)
     before = _snapshot(artwork)
     artwork.label_mismatch = False

@@ -29,12 +29,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from gallery import listing_cache
@@ -45,6 +47,10 @@ logger = logging.getLogger(__name__)
 
 PublicFiles = ArtworkImage.PublicFiles
 MOVING = (PublicFiles.WITHDRAWING, PublicFiles.RESTORING)
+# The sweep leaves a fresh, never-tried ``FileDeletion`` alone this long: it may be the note
+# of a file still being staged by a request that is about to claim it
+# (gallery.services.staged_files); requests time out long before this.
+STAGED_FILE_GRACE = timedelta(hours=1)
 
 
 def owned_derivative_names(image: ArtworkImage) -> list[str]:
@@ -187,9 +193,9 @@ def file_deletions_run(*, ids: list[int] | None = None, limit: int = 1000) -> in
     """Delete listed files from storage, purge the public ones from the CDN, drop the rows.
 
     ``ids`` limits it to one deletion's rows (on commit); None takes the oldest ``limit`` rows
-    (the sweep). Rows another process is working on are skipped. Returns how many files were
-    deleted. On a storage or hook error the rows stay, their ``attempts`` go up, the error is
-    logged, and it returns 0.
+    (the sweep), except untried rows younger than ``STAGED_FILE_GRACE``. Rows another process
+    is working on are skipped. Returns how many files were deleted. On a storage or hook
+    error the rows stay, their ``attempts`` go up, the error is logged, and it returns 0.
     """
     tried: list[int] = []
     try:
@@ -197,6 +203,11 @@ def file_deletions_run(*, ids: list[int] | None = None, limit: int = 1000) -> in
             rows = FileDeletion.objects.select_for_update(skip_locked=True).order_by("pk")
             if ids is not None:
                 rows = rows.filter(pk__in=ids)
+            else:
+                # A staged file's note is swept only once its request is surely over; a
+                # deletion whose on-commit run failed (attempts > 0) is retried at once.
+                fresh = timezone.now() - STAGED_FILE_GRACE
+                rows = rows.filter(Q(attempts__gt=0) | Q(created_at__lt=fresh))
             rows = list(rows[:limit])
             tried = [r.pk for r in rows]
             stores = {

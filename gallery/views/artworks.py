@@ -26,7 +26,7 @@ from gallery.access import (
 )
 from gallery.forms import ArtworkEditForm
 from gallery.models import Artwork, ArtworkImage, Like
-from gallery.services.artworks import artwork_delete, artwork_update, like_set
+from gallery.services.artworks import artwork_delete, artwork_edit, like_set
 from gallery.storage import private_storage
 
 
@@ -180,9 +180,9 @@ def original(request, pk: int):
 @require_POST
 @member_required
 def like(request, pk: int):
+    """Like or unlike (``liked=1`` or not); htmx gets the button back, a plain form a redirect.
+    A post that is not public answers 404 (``like_set`` refuses it)."""
     artwork = artwork_for_viewer(request, pk)
-    if not artwork.is_public:
-        raise Http404("No such artwork.")
     liked = request.POST.get("liked") == "1"
     count = like_set(user=request.user, artwork=artwork, liked=liked)
     if request.htmx:
@@ -196,7 +196,8 @@ def like(request, pk: int):
 
 @require_http_methods(["GET", "POST"])
 @member_required
-def artwork_edit(request, pk: int):
+def artwork_edit_view(request, pk: int):
+    """The artist edits their post: fields, label (with a reason for the history), alt texts."""
     artwork = artwork_for_owner(request, pk)
     images = list(artwork.images.all())
     initial = {
@@ -212,11 +213,7 @@ def artwork_edit(request, pk: int):
     form = ArtworkEditForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        alt_texts = {
-            image.pk: request.POST.get(f"alt_{image.pk}", image.alt_text).strip()[:500]
-            for image in images
-        }
-        artwork_update(
+        artwork_edit(
             artwork=artwork,
             editor=request.user,
             title=data["title"],
@@ -226,7 +223,7 @@ def artwork_edit(request, pk: int):
             label=data["label"],
             ai_stages=data["ai_stages"],
             ai_note=data["ai_note"],
-            alt_texts=alt_texts,
+            alt_texts=data["alt_texts"],
             reason=data["reason"],
             mature=data["mature"],
         )
@@ -243,6 +240,7 @@ def artwork_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 @member_required(allow_suspended=True)
 def artwork_delete_view(request, pk: int):
+    """Confirm, then delete the post and (after the commit) every file of it."""
     artwork = artwork_for_owner(request, pk)
     if request.method == "POST":
         artwork_delete(artwork=artwork)

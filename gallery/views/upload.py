@@ -13,12 +13,7 @@ from gallery.access import artwork_for_owner
 from gallery.forms import UploadForm
 from gallery.models import Artwork
 from gallery.services.pipeline import artwork_retry
-from gallery.services.upload import (
-    POSTS_PER_HOUR,
-    artwork_create,
-    incoming_images,
-    upload_probe,
-)
+from gallery.services.upload import POSTS_PER_HOUR, artwork_upload
 from gallery.services.upload_keys import UploadReplayed, upload_key_issue, upload_key_replayed
 
 # What imaging.probe accepts, as the browser names the types (the page's script checks them).
@@ -62,22 +57,13 @@ def upload(request):
         if spent is not None:
             return _already_posted(request, spent)
     if request.method == "POST" and form.is_valid():
-        alts = request.POST.getlist("alt_text")
-        data = form.cleaned_data
         try:
-            probes = upload_probe(finals + process, uploader=request.user)
-            artwork = artwork_create(
+            artwork = artwork_upload(
                 artist=request.user,
-                title=data["title"],
-                description=data["description"],
-                medium=data["medium"],
-                tags=data["tags"],
-                label=data["label"],
-                ai_stages=data["ai_stages"],
-                ai_note=data["ai_note"],
-                images=incoming_images(finals=finals, process=process, probes=probes, alts=alts),
-                idempotency_key=data["idempotency_key"],
-                mature=data["mature"],
+                fields=form.cleaned_data,
+                finals=finals,
+                process=process,
+                idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except UploadReplayed as exc:
             return _already_posted(request, exc.artwork_id)
@@ -115,6 +101,7 @@ def artwork_status(request, pk: int):
 @require_POST
 @member_required
 def artwork_retry_view(request, pk: int):
+    """Put a failed upload's failed images back in the queue (the status page's button)."""
     artwork = artwork_for_owner(request, pk)
     if artwork_retry(artwork=artwork):
         messages.info(request, "Trying again…")

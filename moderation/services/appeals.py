@@ -10,11 +10,11 @@ from django.utils import timezone
 
 import imaging
 from accounts.models import NotificationKind, User
-from gallery.models import Artwork, LabelChange
-from gallery.services.pipeline import label_change
+from gallery.models import LabelChange
+from gallery.services.artworks import artwork_relabel
+from gallery.services.staged_files import StagedFiles
 from gallery.services.upload import display_name, image_probe
-from gallery.services.visibility import artwork_set_mature, artwork_set_status
-from gallery.storage import private_storage
+from gallery.services.visibility import artwork_restore, artwork_set_mature
 from moderation.models import Appeal, AppealFile, AuditAction, AuditRole, Decision, Strike
 from moderation.services import (
     ModerationConflict,
@@ -57,7 +57,8 @@ def appeal_refusal(*, appellant: User, decision: Decision) -> ModerationError | 
 def appeal_create(*, appellant: User, decision: Decision, statement: str, files=()) -> Appeal:
     """The artist appeals a decision once, with a statement and optional evidence images.
 
-    Files are checked like uploads (JPEG, PNG, WebP, GIF) and stored privately. Raises what
+    Files are checked like uploads (JPEG, PNG, WebP, GIF) and stored privately before the
+    transaction; any failure deletes them again (``gallery.services.staged_files``). Raises what
     ``appeal_refusal`` finds (``ModerationForbidden``, ``ModerationConflict``,
     ``ModerationInvalid``), ``ModerationInvalid`` for an empty statement or a bad file, and
     ``ModerationConflict`` when a concurrent appeal of the same decision won.
@@ -75,26 +76,28 @@ def appeal_create(*, appellant: User, decision: Decision, statement: str, files=
             probes.append(image_probe(upload))
         except imaging.ImageRejected as exc:
             raise ModerationInvalid(f"{display_name(upload)}: {exc.reason}") from None
-    stored: list[str] = []
     try:
-        with transaction.atomic():
-            appeal = Appeal.objects.create(
-                decision=decision, appellant=appellant, statement=statement.strip()[:5000]
-            )
+        # Files first, rows after, as staged files: a failure of any kind (not only the
+        # unique constraint) deletes them, and a process that dies in between leaves a note
+        # the beat sweep acts on (gallery.services.staged_files says why not inside).
+        with StagedFiles() as staged:
+            names = []
             for upload, probe in zip(files, probes, strict=True):
                 upload.seek(0)
-                name = private_storage().save(
-                    f"appeals/{secrets.token_urlsafe(24)}.{probe.extension}", upload
+                name = f"appeals/{secrets.token_urlsafe(24)}.{probe.extension}"
+                names.append(staged.save(name, upload))
+            with transaction.atomic():
+                appeal = Appeal.objects.create(
+                    decision=decision, appellant=appellant, statement=statement.strip()[:5000]
                 )
-                stored.append(name)
-                AppealFile.objects.create(appeal=appeal, file=name, format=probe.format)
-            audit_write(
-                actor=appellant, role=AuditRole.ARTIST, action=AuditAction.APPEAL,
-                case=decision.case, reason=statement[:500], subject_user_id=appellant.pk,
-            )  # fmt: skip
+                for name, probe in zip(names, probes, strict=True):
+                    AppealFile.objects.create(appeal=appeal, file=name, format=probe.format)
+                audit_write(
+                    actor=appellant, role=AuditRole.ARTIST, action=AuditAction.APPEAL,
+                    case=decision.case, reason=statement[:500], subject_user_id=appellant.pk,
+                )  # fmt: skip
+                staged.claim()
     except IntegrityError:
-        for name in stored:
-            private_storage().delete(name)
         # The unique constraint is the guarantee; appeal_refusal's check only answers early.
         raise ModerationConflict("This decision has already been appealed.") from None
     return appeal
@@ -169,13 +172,13 @@ def _reverse(decision: Decision, moderator: User, response: str) -> tuple[dict, 
             )
             if previous and previous != artwork.label:
                 before["label"] = artwork.label
-                label_change(
+                artwork_relabel(
                     artwork=artwork, to_label=previous, by=LabelChange.By.MODERATOR,
                     actor=moderator, reason=f"Appeal upheld: {response}",
                 )  # fmt: skip
                 after["label"] = previous
         elif decision.action in (Action.HIDE, Action.REMOVE):
-            b, a = artwork_set_status(artwork_id=artwork.pk, status=Artwork.Status.PUBLISHED)
+            b, a = artwork_restore(artwork_id=artwork.pk)
             before.update(b)
             after.update(a)
         elif decision.action == Action.MARK_MATURE:

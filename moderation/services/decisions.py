@@ -12,12 +12,14 @@ from django.utils import timezone
 
 from accounts.models import NotificationKind, User
 from gallery.models import Artwork, Label, LabelChange
-from gallery.services.pipeline import label_change
+from gallery.services.artworks import artwork_relabel
 from gallery.services.visibility import (
     artwork_accept_label,
+    artwork_hide,
+    artwork_remove,
+    artwork_restore,
     artwork_set_held,
     artwork_set_mature,
-    artwork_set_status,
 )
 from moderation.models import (
     AuditAction,
@@ -213,12 +215,12 @@ def _apply(decision: Decision, case: Case, moderator) -> tuple[dict, dict]:
         _, after = artwork_accept_label(artwork_id=artwork_id)
         if case.artwork.status == Artwork.Status.AWAITING_APPROVAL:
             # A held upload that the moderator approves.
-            _, after = artwork_set_status(artwork_id=artwork_id, status=Artwork.Status.PUBLISHED)
+            _, after = artwork_restore(artwork_id=artwork_id)
         return before, after
     if action == Action.RELABEL:
         artwork = Artwork.objects.get(pk=artwork_id)
         old = artwork.label
-        label_change(
+        artwork_relabel(
             artwork=artwork, to_label=decision.new_label, by=LabelChange.By.COMMUNITY
             if decision.by_community else LabelChange.By.MODERATOR, actor=moderator,
             reason=decision.reason,
@@ -226,13 +228,9 @@ def _apply(decision: Decision, case: Case, moderator) -> tuple[dict, dict]:
         before, after = artwork_set_held(artwork_id=artwork_id, held=False)
         return {**before, "label": old}, after
     if action == Action.HIDE:
-        return artwork_set_status(
-            artwork_id=artwork_id, status=Artwork.Status.HIDDEN, reason=decision.reason
-        )
+        return artwork_hide(artwork_id=artwork_id, reason=decision.reason)
     if action == Action.REMOVE:
-        return artwork_set_status(
-            artwork_id=artwork_id, status=Artwork.Status.REMOVED, reason=decision.reason
-        )
+        return artwork_remove(artwork_id=artwork_id, reason=decision.reason)
     if action == Action.MARK_MATURE:
         return artwork_set_mature(artwork_id=artwork_id, mature=True)
     artist = case.artwork.artist if case.artwork else None

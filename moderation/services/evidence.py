@@ -14,8 +14,8 @@ from django.utils import timezone
 import imaging
 from accounts.models import User
 from gallery.models import Artwork
+from gallery.services.staged_files import StagedFiles
 from gallery.services.upload import display_name, image_probe
-from gallery.storage import private_storage
 from moderation.models import AuditAction, AuditRole, Case, CaseEvidence, EvidenceFormat
 from moderation.services import ModerationInvalid, ModerationNotFound
 from moderation.services.audit import audit_write
@@ -59,7 +59,10 @@ def case_evidence_add(*, artist: User, artwork_id: int, files: list[UploadedFile
     Every file is checked before anything is stored: images like uploads (bounded header
     checks), layered files by their signature and ``MODERATION_EVIDENCE_MAX_BYTES``. Files are
     written first and the rows after, in one transaction; if that fails the files are deleted
-    again, so nothing is left half-stored. Raises ``ModerationInvalid`` with a readable reason.
+    again, and if the process dies in between the beat sweep deletes them
+    (``gallery.services.staged_files``), so nothing is left half-stored. Raises
+    ``ModerationInvalid`` with a readable reason, ``ModerationNotFound`` as
+    ``evidence_case_for``; storage errors propagate after the cleanup.
     """
     case = evidence_case_for(artist=artist, artwork_id=artwork_id)
     if not files:
@@ -67,12 +70,14 @@ def case_evidence_add(*, artist: User, artwork_id: int, files: list[UploadedFile
     if len(files) > MAX_EVIDENCE_FILES:
         raise ModerationInvalid(f"At most {MAX_EVIDENCE_FILES} files at once.")
     checked = [_check(upload) for upload in files]
-    stored: list[str] = []
-    try:
+    # Files first, rows after, as staged files: any failure deletes them, and a process that
+    # dies in between leaves a note the beat sweep acts on (gallery.services.staged_files).
+    with StagedFiles() as staged:
+        stored = []
         for item in checked:
             name = f"evidence/{timezone.now():%Y/%m}/{secrets.token_urlsafe(24)}.{item.extension}"
             item.upload.seek(0)
-            stored.append(private_storage().save(name, item.upload))
+            stored.append(staged.save(name, item.upload))
         with transaction.atomic():
             CaseEvidence.objects.bulk_create(
                 CaseEvidence(
@@ -86,10 +91,7 @@ def case_evidence_add(*, artist: User, artwork_id: int, files: list[UploadedFile
                 reason=", ".join(display_name(i.upload) for i in checked)[:500],
                 subject_user_id=artist.pk,
             )  # fmt: skip
-    except BaseException:
-        for name in stored:
-            private_storage().delete(name)
-        raise
+            staged.claim()
     return case
 
 

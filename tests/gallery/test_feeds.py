@@ -276,13 +276,12 @@ def test_search_matches_artist_and_tags(client, artist):
 
 
 def test_cached_cards_follow_label_changes_and_likes(client, artist, viewer):
-    from gallery.services.artworks import like_set
-    from gallery.services.pipeline import label_change
+    from gallery.services.artworks import artwork_relabel, like_set
 
     artwork = ArtworkFactory(artist=artist, title="Cached")
     client.cookies[selectors.PREFERENCE_COOKIE] = "all"
     assert "badge badge-human-made" in client.get("/").content.decode()  # now cached
-    label_change(artwork=artwork, to_label="ai-assisted", by="artist", actor=artist, reason="x")
+    artwork_relabel(artwork=artwork, to_label="ai-assisted", by="artist", actor=artist, reason="x")
     html = client.get("/").content.decode()
     assert "badge badge-ai-assisted" in html and "badge badge-human-made" not in html
     like_set(user=viewer, artwork=artwork, liked=True)

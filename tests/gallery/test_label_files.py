@@ -22,8 +22,7 @@ from config.urls_abs import absolute_url
 from gallery import provenance
 from gallery.models import Artwork, FileDeletion
 from gallery.services import label_files
-from gallery.services.artworks import artwork_update
-from gallery.services.pipeline import label_change
+from gallery.services.artworks import artwork_edit, artwork_relabel
 
 pytestmark = pytest.mark.django_db
 
@@ -185,7 +184,7 @@ def test_relabel_rewrites_the_packet_under_new_names_and_deletes_the_old_files(
     }
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        changed = label_change(
+        changed = artwork_relabel(
             artwork=artwork, to_label="ai-generated", by="moderator", actor=moderator, reason="x"
         )
 
@@ -214,7 +213,7 @@ def test_editing_the_medium_rewrites_the_source_type(
     artwork = upload(artist, medium="digital-painting")
 
     with django_capture_on_commit_callbacks(execute=True):
-        artwork_update(
+        artwork_edit(
             artwork=artwork,
             editor=artist,
             title=artwork.title,

@@ -11,9 +11,13 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import Follow
 from gallery import listing_cache, selectors
 from gallery.models import Artwork
-from gallery.services.artworks import artwork_delete, artwork_index_search
-from gallery.services.pipeline import label_change
-from gallery.services.visibility import artwork_set_held, artwork_set_status
+from gallery.services.artworks import (
+    artwork_delete,
+    artwork_edit,
+    artwork_index_search,
+    artwork_relabel,
+)
+from gallery.services.visibility import artwork_hide, artwork_remove, artwork_set_held
 from tests.api.clients import token_client
 from tests.factories import ArtworkFactory
 
@@ -72,12 +76,12 @@ def test_every_cached_surface_shows_relabels_holds_hides_and_removals_at_once(
         assert "deleted sea" in body and "removed sea" in body, name
     assert member.get(page_url).status_code == 200
 
-    label_change(
+    artwork_relabel(
         artwork=relabeled, to_label="ai-assisted", by="moderator", actor=moderator, reason="x"
     )
     artwork_set_held(artwork_id=held.pk, held=True)
-    artwork_set_status(artwork_id=hidden.pk, status=Artwork.Status.HIDDEN, reason="x")
-    artwork_set_status(artwork_id=removed.pk, status=Artwork.Status.REMOVED, reason="x")
+    artwork_hide(artwork_id=hidden.pk, reason="x")
+    artwork_remove(artwork_id=removed.pk, reason="x")
     artwork_delete(artwork=deleted)
 
     after = _bodies(member, api)
@@ -101,12 +105,10 @@ def test_every_cached_surface_shows_relabels_holds_hides_and_removals_at_once(
 
 
 def test_edits_retire_the_old_tag_and_medium_pages(client, artist):
-    from gallery.services.artworks import artwork_update
-
     artwork = _post(artist, "moving")
     assert "moving" in client.get("/tags/sea/").content.decode()
     assert "moving" in client.get("/medium/drawing/").content.decode()
-    artwork_update(
+    artwork_edit(
         artwork=artwork, editor=artist, title="moving", description="", medium="illustration",
         tags=["ink"], label="human-made", ai_stages=[], ai_note="", alt_texts={},
     )  # fmt: skip
@@ -199,7 +201,7 @@ def test_anonymous_listing_answers_304_to_a_matching_etag(client, artist):
     etag = first["ETag"]
     again = client.get("/", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again["ETag"] == etag and not again.content
-    label_change(artwork=artwork, to_label="ai-assisted", by="artist", actor=artist, reason="x")
+    artwork_relabel(artwork=artwork, to_label="ai-assisted", by="artist", actor=artist, reason="x")
     changed = client.get("/", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed["ETag"] != etag
     assert "sea one" not in changed.content.decode()  # human-only by default

@@ -119,9 +119,9 @@ def test_moderator_relabel_shows_relabeled_badge_until_the_artist_changes_it(
     )  # fmt: skip
     html = client.get(artwork.get_absolute_url()).content.decode()
     assert "AI-assisted · relabeled by moderators" in html
-    from gallery.services.pipeline import label_change
+    from gallery.services.artworks import artwork_relabel
 
-    label_change(
+    artwork_relabel(
         artwork=Artwork.objects.get(pk=artwork.pk), to_label="ai-generated", by="artist",
         actor=artist, reason="Fair.",
     )  # fmt: skip

@@ -13,7 +13,7 @@ from django.urls import reverse
 from config.urls_abs import site_base
 from gallery.models import Artwork, ArtworkImage, FileDeletion
 from gallery.services.artworks import artwork_delete
-from gallery.services.visibility import artwork_set_status
+from gallery.services.visibility import artwork_remove
 from gallery.services.withdrawal import public_files_settle, public_files_sweep
 from gallery.tasks import sweep_public_files
 from moderation.services.appeals import appeal_create, appeal_decide
@@ -121,7 +121,7 @@ def test_rolled_back_removal_moves_nothing(client, post, django_capture_on_commi
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        artwork_set_status(artwork_id=post.pk, status=Artwork.Status.REMOVED)
+        artwork_remove(artwork_id=post.pk, reason="")
         raise RuntimeError("something later in the decision failed")
     assert callbacks == []
     assert all(client.get(u).status_code == 200 for u in urls)

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from gallery.models import Artwork, ArtworkImage
 from gallery.services.artworks import artwork_delete
-from gallery.services.visibility import artwork_set_status
+from gallery.services.visibility import artwork_remove, artwork_restore
 from tests.factories import image_bytes
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("s3")]
@@ -136,7 +136,7 @@ def test_removal_takes_derivatives_out_of_the_public_prefix(
 
     for _ in range(2):  # the second removal request finds nothing left to move
         with django_capture_on_commit_callbacks(execute=True):
-            artwork_set_status(artwork_id=artwork.pk, status=Artwork.Status.REMOVED)
+            artwork_remove(artwork_id=artwork.pk, reason="")
     keys = _keys(s3)
     assert not [k for k in keys if k.startswith(f"public/art/{image.derivative_key}/")]
     assert withdrawn <= keys
@@ -148,13 +148,13 @@ def test_removal_takes_derivatives_out_of_the_public_prefix(
     assert shown.status_code == 200 and b"".join(shown.streaming_content)[:2] == b"\xff\xd8"
 
     with django_capture_on_commit_callbacks(execute=True):
-        artwork_set_status(artwork_id=artwork.pk, status=Artwork.Status.PUBLISHED)
+        artwork_restore(artwork_id=artwork.pk)
     keys = _keys(s3)
     assert public <= keys and not withdrawn & keys
     assert requests.get(url, timeout=5).status_code == 200
 
     with django_capture_on_commit_callbacks(execute=True):
-        artwork_set_status(artwork_id=artwork.pk, status=Artwork.Status.REMOVED)
+        artwork_remove(artwork_id=artwork.pk, reason="")
     with django_capture_on_commit_callbacks(execute=True):
         artwork_delete(artwork=Artwork.objects.get())
     assert _keys(s3) == set()
