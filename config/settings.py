@@ -523,6 +523,7 @@ SPECTACULAR_SETTINGS = {
         "ImageStateEnum": "gallery.models.ArtworkImage.State",
         "LabelChangeByEnum": "gallery.models.LabelChange.By",
         "FeedPreferenceEnum": "accounts.models.FeedPreference",
+        "MaturePreferenceEnum": "accounts.models.MaturePreference",
         "TokenScopeEnum": "accounts.models.ApiToken.Scope",
         "EvidenceKindEnum": "api.serializers.EVIDENCE_KINDS",
         "CaseStatusEnum": "moderation.models.Case.Status",
