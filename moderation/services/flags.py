@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User, trusted_reviewer_q
+from config.errors import RateLimited
+from config.ratelimit import allow_flag
 from gallery.models import Artwork
 from moderation.models import (
     AI_REASONS,
@@ -75,14 +75,17 @@ def flag_create(
             # The reporter's row is the lock: concurrent flags by one member count and insert
             # one after the other, so the hourly limit cannot be overshot by a burst.
             User.objects.select_for_update().filter(pk=reporter.pk).exists()
-            since = timezone.now() - timedelta(hours=1)
-            recent = Flag.objects.filter(reporter=reporter, created_at__gte=since)
-            if recent.count() >= settings.MODERATION_FLAGS_PER_HOUR:
-                raise ModerationRateLimited(
-                    "You have sent many reports in the last hour. "
-                    "Please wait a little before sending more.",
-                    retry_after=_window_wait(recent, since),
+            try:
+                allow_flag(
+                    recent=Flag.objects.filter(reporter=reporter).values_list(
+                        "created_at", flat=True
+                    )
                 )
+            except RateLimited as exc:
+                # Re-raised as moderation's own type: "any moderation refusal" stays one catch.
+                raise ModerationRateLimited(
+                    exc.message, retry_after=exc.retry_after, code=exc.code
+                ) from None
             case = case_for_artwork(artwork=artwork, reason=reason)
             flag = Flag.objects.create(
                 artwork=artwork,
@@ -105,15 +108,6 @@ def flag_create(
         ) from None
     _enqueue_processing(case.pk)
     return flag
-
-
-def _window_wait(recent, since) -> int:
-    """Seconds until the oldest of ``recent`` (the flags since ``since``) leaves the hourly
-    window: the earliest moment another flag is accepted."""
-    oldest = recent.order_by("created_at").values_list("created_at", flat=True).first()
-    if oldest is None:
-        return 60
-    return max(1, math.ceil((oldest - since).total_seconds()))
 
 
 def system_flag(
