@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from config import cursors
@@ -43,26 +42,11 @@ def queue_cases(*, reason: str | None = None, age: str | None = None) -> QuerySe
     )
 
 
-@dataclass(frozen=True)
-class QueuePage:
-    items: list[Case]
-    next_cursor: str | None
-
-
-def queue_page(qs: QuerySet[Case], cursor: str | None) -> QueuePage:
-    """Keyset page on (risk_score desc, id asc): no OFFSET, no COUNT, fixed queries.
-
-    A tampered cursor raises ``config.cursors.BadCursor``, which answers 400.
+def queue_page(qs: QuerySet[Case], cursor: str | None) -> cursors.Page:
+    """A keyset page of the queue ``qs`` on (risk_score desc, id asc): no OFFSET, no COUNT,
+    fixed queries. A tampered cursor raises ``config.cursors.BadCursor``, which answers 400.
     """
-    if cursor:
-        score, pk = cursors.decode_score(cursor)
-        qs = qs.filter(Q(risk_score__lt=score) | Q(risk_score=score, id__gt=pk))
-    rows = list(qs[: QUEUE_PAGE + 1])
-    items = rows[:QUEUE_PAGE]
-    next_cursor = None
-    if len(rows) > QUEUE_PAGE:
-        next_cursor = cursors.encode(items[-1].risk_score, items[-1].pk)
-    return QueuePage(items=items, next_cursor=next_cursor)
+    return cursors.keyset_page(qs, cursor, key="risk_score", size=QUEUE_PAGE, ids_ascending=True)
 
 
 def case_detail(case: Case) -> dict:
