@@ -6,7 +6,6 @@ explicitly; without it the viewer's own preference (or human-only) applies.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
@@ -22,12 +21,7 @@ FEED_SIZE = 30
 
 
 def _preference(request) -> str:
-    explicit = request.GET.get("show")
-    if explicit in FeedPreference.values:
-        if explicit == FeedPreference.ALL and not settings.ATELIER_ALLOW_AI_GENERATED:
-            return FeedPreference.ASSISTED
-        return explicit
-    return selectors.viewer_preference(request)
+    return selectors.viewer_preference(request, request.GET.get("show"))
 
 
 class _ArtworkFeed(Feed):

@@ -16,18 +16,28 @@ PAGE_SIZE = 24
 PREFERENCE_COOKIE = "atelier_feed"
 
 
-def viewer_preference(request) -> str:
-    """The viewer's label preference: stored on members, in a cookie for anonymous viewers."""
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        pref = user.feed_preference
-    else:
-        pref = request.COOKIES.get(PREFERENCE_COOKIE, FeedPreference.HUMAN)
-    if pref not in FeedPreference.values:
-        pref = FeedPreference.HUMAN
-    if pref == FeedPreference.ALL and not settings.ATELIER_ALLOW_AI_GENERATED:
-        pref = FeedPreference.ASSISTED
-    return pref
+def label_preference(value: str | None) -> str:
+    """The label preference the site applies for ``value``: an unknown (or missing) value is
+    human-only, everyone's default; "everything" is human-made + AI-assisted on a site that
+    refuses AI-generated work (``ATELIER_ALLOW_AI_GENERATED``), which lists none of it."""
+    if value not in FeedPreference.values:
+        return FeedPreference.HUMAN
+    if value == FeedPreference.ALL and not settings.ATELIER_ALLOW_AI_GENERATED:
+        return FeedPreference.ASSISTED
+    return value
+
+
+def viewer_preference(request, chosen: str | None = None) -> str:
+    """The label preference for this request: ``chosen`` when it names one (a feed's or the
+    API's ``show``), else the one stored on members or in a cookie for anonymous viewers,
+    through ``label_preference``."""
+    if chosen not in FeedPreference.values:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            chosen = user.feed_preference
+        else:
+            chosen = request.COOKIES.get(PREFERENCE_COOKIE)
+    return label_preference(chosen)
 
 
 def artworks_for_listing(

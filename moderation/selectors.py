@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from config import cursors
+from gallery.evidence import evidence_words, images_evidence
 from gallery.models import ArtworkImage
 from moderation.models import Appeal, Case, Decision, Flag, FlagSource, ReviewVote, Strike
 
@@ -65,11 +67,6 @@ def case_detail(case: Case) -> dict:
             other = others.get(item.get("other_image_id"))
             if mine and other:
                 duplicates.append({"mine": mine, "other": other, "summary": item.get("summary")})
-    evidence = []
-    for image in images:
-        for item in (image.provenance or {}).get("evidence", []):
-            if item not in evidence:
-                evidence.append(item)
     votes = list(case.votes.select_related("reviewer"))
     tally = {choice: 0 for choice in ReviewVote.Vote.values}
     for vote in votes:
@@ -80,7 +77,7 @@ def case_detail(case: Case) -> dict:
         "flags": flags,
         "finals": [i for i in images if i.kind == ArtworkImage.Kind.FINAL],
         "process_images": [i for i in images if i.kind == ArtworkImage.Kind.PROCESS],
-        "evidence": evidence,
+        "evidence": images_evidence(images),
         "duplicates": duplicates,
         "votes": votes,
         "tally": tally,
@@ -88,6 +85,12 @@ def case_detail(case: Case) -> dict:
         "audit": list(case.audit.select_related("actor")[:50]),
         "label_history": list(artwork.label_changes.select_related("actor")) if artwork else [],
     }
+
+
+def flag_evidence_words(flags: Iterable[Flag]) -> list[str]:
+    """What the ``flags``' evidence says, one line each (``gallery.evidence``): for the
+    decision page, the reviewers' page and the decision email."""
+    return evidence_words(item for flag in flags for item in flag.evidence)
 
 
 def artist_history(user_id: int, *, exclude_case: int | None = None) -> dict:

@@ -4,31 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.utils.text import slugify
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import FeedPreference
 from api.serializers import ArtworkCardSerializer
 from api.views.common import next_url
 from config import cursors
 from gallery import selectors
 
 
-def label_preference(request: Request, chosen: str | None) -> str:
-    """``show`` if given, else the caller's stored preference (human-only when anonymous)."""
-    preference = chosen or selectors.viewer_preference(request)
-    if preference == FeedPreference.ALL and not settings.ATELIER_ALLOW_AI_GENERATED:
-        # As in selectors.viewer_preference: a site that refuses AI-generated work lists none.
-        preference = FeedPreference.ASSISTED
-    return preference
-
-
 def artwork_listing(request: Request, params: dict[str, Any], **filters: Any) -> Response:
     """One keyset page of listed artworks: two queries whatever the page size (the page, then
     its tags), plus one to find a tag's id when filtering by tag."""
-    preference = label_preference(request, params.get("show"))
+    preference = selectors.viewer_preference(request, params.get("show"))
     if params.get("tag") is not None:
         filters["tag"] = slugify(params["tag"]) or "-"
     if params.get("medium"):
@@ -45,7 +34,7 @@ def artwork_listing(request: Request, params: dict[str, Any], **filters: Any) ->
 
 
 def empty_listing(request: Request, params: dict[str, Any]) -> Response:
-    preference = label_preference(request, params.get("show"))
+    preference = selectors.viewer_preference(request, params.get("show"))
     if params.get("after"):
         cursors.decode_time(params["after"])  # the same 400 as a listing with rows
     return Response({"results": [], "next": None, "show": preference})

@@ -21,6 +21,7 @@ from gallery.access import (
     can_manage,
     can_see_private_files,
 )
+from gallery.evidence import images_evidence
 from gallery.forms import ArtworkEditForm
 from gallery.models import ArtworkImage, Like
 from gallery.services.artworks import artwork_delete, artwork_update, like_set
@@ -35,11 +36,6 @@ def artwork_detail(request, pk: int, slug: str | None = None):
     tags = list(artwork.tags.all())
     finals = [i for i in images if i.kind == ArtworkImage.Kind.FINAL]
     process = [i for i in images if i.kind == ArtworkImage.Kind.PROCESS]
-    evidence = []
-    for image in images:
-        for item in (image.provenance or {}).get("evidence", []):
-            if item.get("kind") != "info" and item not in evidence:
-                evidence.append(item)
     preference = selectors.viewer_preference(request)
     more = list(
         selectors.artworks_for_listing(preference=preference, artist_id=artwork.artist_id).exclude(
@@ -63,7 +59,7 @@ def artwork_detail(request, pk: int, slug: str | None = None):
             "is_following": is_following,
             "finals": finals,
             "process_images": process,
-            "evidence": evidence,
+            "evidence": images_evidence(images, with_info=False),
             "history": list(artwork.label_changes.select_related("actor")),
             "tags": tags,
             "more": more,

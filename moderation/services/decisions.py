@@ -24,6 +24,7 @@ from moderation.models import (
     ReviewVote,
     Strike,
 )
+from moderation.selectors import flag_evidence_words
 from moderation.services import ModerationConflict, ModerationInvalid, ModerationNotFound
 from moderation.services.access import case_access_check
 from moderation.services.audit import audit_write
@@ -315,12 +316,7 @@ def _tell(case: Case, decision: Decision, artist: User | None) -> None:
     artwork = case.artwork
     title_text = artwork.title if artwork else "a post"
     if artist is not None and decision.action != Action.DISMISS:
-        evidence = [
-            e.get("summary") or e.get("value")
-            for f in case.flags.filter(source=FlagSource.PROVENANCE)
-            for e in f.evidence
-            if e.get("kind") not in ("info", "human")
-        ]
+        evidence = flag_evidence_words(case.flags.filter(source=FlagSource.PROVENANCE))
         # A strike is the part of a decision with lasting effects (the ladder: held uploads,
         # then suspension): the message says so plainly and points at the appeal.
         with_strike = " — with a strike" if decision.strike else ""

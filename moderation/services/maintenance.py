@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Notification, NotificationKind, User
 from accounts.services import notify
+from gallery.evidence import images_evidence
 from gallery.models import Artwork
 from gallery.services.visibility import artwork_set_held
 from moderation.models import AuditAction, AuditRole, Case, Flag, FlagSource, Strike
@@ -90,10 +91,9 @@ def upkeep(*, now=None) -> dict:
         .exclude(cases__status=Case.Status.CLOSED)[:500]
     )
     for artwork in missed:
-        evidence = [
-            e
-            for image in artwork.images.all()
-            for e in (image.provenance or {}).get("evidence", [])
-        ]
-        mismatch_flag(artwork_id=artwork.pk, verdict=artwork.provenance_verdict, evidence=evidence)
+        mismatch_flag(
+            artwork_id=artwork.pk,
+            verdict=artwork.provenance_verdict,
+            evidence=images_evidence(artwork.images.all()),
+        )
     return {"strikes_expired": len(set(expired)), "evidence_overdue": len(overdue)}
