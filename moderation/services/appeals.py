@@ -10,6 +10,7 @@ from django.utils import timezone
 
 import imaging
 from accounts.models import NotificationKind, User
+from accounts.services import user_restrictions_lift
 from gallery.models import Artwork, LabelChange
 from gallery.services.pipeline import label_change
 from gallery.services.upload import display_name, image_probe
@@ -196,10 +197,4 @@ def _relax_ladder(user: User) -> None:
     active = Strike.objects.filter(user=user, reversed_at__isnull=True, expires_at__gt=now).count()
     ladder = settings.MODERATION_STRIKE_LADDER
     rungs = set(ladder[:active])
-    updates = {}
-    if "suspend" not in rungs:
-        updates.update(suspended_until=None, suspension_reason="")
-    if "hold" not in rungs:
-        updates["uploads_held_until"] = None
-    if updates:
-        User.objects.filter(pk=user.pk).update(**updates)
+    user_restrictions_lift(user=user, suspension="suspend" not in rungs, hold="hold" not in rungs)

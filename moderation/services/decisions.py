@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import NotificationKind, User
+from accounts.services import user_restrictions_lift, user_suspend, user_uploads_hold
 from gallery.models import Artwork, Label, LabelChange
 from gallery.services.pipeline import label_change
 from gallery.services.visibility import artwork_accept_label, artwork_set_held, artwork_set_status
@@ -232,26 +233,13 @@ def _apply(decision: Decision, case: Case, moderator) -> tuple[dict, dict]:
     return {}, {}  # warn, strike: the message and the strike are the effect
 
 
-def user_suspend(*, user: User, days: int, reason: str) -> tuple[dict, dict]:
-    before = {"suspended_until": user.suspended_until.isoformat() if user.suspended_until else None}
-    until = timezone.now() + timedelta(days=days)
-    if user.suspended_until and user.suspended_until > until:
-        until = user.suspended_until
-    User.objects.filter(pk=user.pk).update(suspended_until=until, suspension_reason=reason[:500])
-    user.suspended_until = until
-    return before, {"suspended_until": until.isoformat()}
-
-
 def user_unsuspend(*, moderator: User, user: User, reason: str) -> None:
     """Lift a suspension early (a moderator's action, logged and told to the member)."""
     with transaction.atomic():
-        before = {
-            "suspended_until": user.suspended_until.isoformat() if user.suspended_until else None
-        }
-        User.objects.filter(pk=user.pk).update(suspended_until=None, suspension_reason="")
+        before, after = user_restrictions_lift(user=user, suspension=True, hold=False)
         audit_write(
             actor=moderator, role=AuditRole.MODERATOR, action=AuditAction.UNSUSPEND, reason=reason,
-            subject_user_id=user.pk, before=before, after={"suspended_until": None},
+            subject_user_id=user.pk, before=before, after=after,
         )  # fmt: skip
         tell_artist(
             user=user, title="Your suspension was lifted", body=reason, url="/",
@@ -270,8 +258,7 @@ def strike_add(*, user: User, decision: Decision) -> dict:
     ladder = settings.MODERATION_STRIKE_LADDER
     rung = ladder[min(active, len(ladder)) - 1] if ladder else "warn"
     if rung == "hold":
-        until = now + timedelta(days=settings.MODERATION_HOLD_DAYS)
-        User.objects.filter(pk=user.pk).update(uploads_held_until=until)
+        user_uploads_hold(user=user, days=settings.MODERATION_HOLD_DAYS)
     elif rung == "suspend":
         user_suspend(user=user, days=settings.MODERATION_SUSPEND_DAYS, reason=decision.reason)
     transaction.on_commit(lambda: trust_recompute(user_id=user.pk))

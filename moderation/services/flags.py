@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User, trusted_reviewer_q
+from accounts.services import user_lock
 from config.errors import RateLimited
 from config.ratelimit import allow_flag
 from gallery.models import Artwork
@@ -74,7 +75,7 @@ def flag_create(
         with transaction.atomic():
             # The reporter's row is the lock: concurrent flags by one member count and insert
             # one after the other, so the hourly limit cannot be overshot by a burst.
-            User.objects.select_for_update().filter(pk=reporter.pk).exists()
+            user_lock(user_id=reporter.pk)
             try:
                 allow_flag(
                     recent=Flag.objects.filter(reporter=reporter).values_list(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from accounts.models import TrustLevel, User
+from accounts.services import user_trust_set
 from moderation.models import ReviewerRecord, Strike
 
 THRESHOLDS = ((20, TrustLevel.VETERAN), (10, TrustLevel.TRUSTED), (5, TrustLevel.REGULAR),
@@ -31,7 +32,7 @@ def trust_recompute(*, user_id: int) -> int:
     points = trust_points(user)
     level = next((lvl for limit, lvl in THRESHOLDS if points >= limit), TrustLevel.NEW)
     if level != user.trust_level:
-        User.objects.filter(pk=user_id).update(trust_level=level)
+        user_trust_set(user_id=user_id, level=level)
     return level
 
 
