@@ -156,7 +156,8 @@ def appeal_decide(*, moderator: User, appeal_id: int, uphold: bool, response: st
 
 
 def _reverse(decision: Decision, moderator: User, response: str) -> tuple[dict, dict]:
-    Decision.objects.filter(pk=decision.pk).update(reversed_at=timezone.now())
+    decision.reversed_at = timezone.now()  # the returned appeal shows the reversal
+    Decision.objects.filter(pk=decision.pk).update(reversed_at=decision.reversed_at)
     artwork = decision.case.artwork
     before: dict = {}
     after: dict = {"decision_reversed": decision.pk}

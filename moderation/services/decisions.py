@@ -47,6 +47,7 @@ def _case_or_error(case_id: int) -> Case:
 
 def case_claim(*, moderator: User, case_id: int) -> Case:
     """Claim a case for ``MODERATION_CLAIM_MINUTES``; one conditional UPDATE decides races.
+    Returns the claimed case with its artwork, artist and claimant.
 
     Raises ``ModerationForbidden`` for a party to the case, ``ModerationNotFound`` when the
     case is missing, ``ModerationConflict`` when it is closed or held by another moderator.
@@ -62,7 +63,7 @@ def case_claim(*, moderator: User, case_id: int) -> Case:
     )
     if not claimed:
         raise ModerationConflict("Another moderator is working on this case, or it is closed.")
-    return Case.objects.get(pk=case_id)
+    return Case.objects.select_related("artwork", "artwork__artist", "claimed_by").get(pk=case_id)
 
 
 def case_release(*, moderator: User, case_id: int) -> None:
