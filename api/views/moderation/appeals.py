@@ -10,7 +10,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.exceptions import form_errors
 from api.moderation_serializers import (
     AppealCreate,
     AppealDecideRequest,
@@ -20,7 +19,7 @@ from api.moderation_serializers import (
 )
 from api.permissions import MemberWrites, ModeratorOnly
 from api.schema import errors
-from api.views.common import form_data
+from api.views.common import form_input
 from api.views.moderation.common import moderation_errors
 from moderation import selectors
 from moderation.forms import AppealDecideForm, AppealForm
@@ -65,17 +64,14 @@ class AppealDecideView(APIView):
         tags=["moderation"],
     )
     def post(self, request: Request, pk: int) -> Response:
-        data = form_data(request.data, fields=("outcome", "response"), list_fields=())
-        form = AppealDecideForm(data)
-        if not form.is_valid():
-            raise form_errors(form)
+        cleaned = form_input(request.data, AppealDecideForm, fields=("outcome", "response"))
         # A missing appeal (404), a party (403) and a decided appeal (409) are refused by the
         # service, under its lock.
         appeal = appeal_decide(
             moderator=request.user,
             appeal_id=pk,
-            uphold=form.cleaned_data["outcome"] == "uphold",
-            response=form.cleaned_data["response"],
+            uphold=cleaned["outcome"] == "uphold",
+            response=cleaned["response"],
         )
         return Response(AppealSerializer(appeal).data)
 
@@ -105,11 +101,8 @@ class DecisionAppealView(APIView):
         subject = appeal_subject(decision)
         if subject is None or subject.pk != request.user.pk:
             raise Http404("No such decision.")
-        data = form_data(request.data, fields=("statement",), list_fields=())
-        form = AppealForm(data)
-        if not form.is_valid():
-            raise form_errors(form)
+        cleaned = form_input(request.data, AppealForm, fields=("statement",))
         appeal = appeal_create(
-            appellant=request.user, decision=decision, statement=form.cleaned_data["statement"]
+            appellant=request.user, decision=decision, statement=cleaned["statement"]
         )
         return Response(AppealSerializer(appeal).data, status=status.HTTP_201_CREATED)

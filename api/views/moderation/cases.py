@@ -10,7 +10,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.exceptions import form_errors
 from api.moderation_serializers import (
     CaseDetailSerializer,
     CaseListParams,
@@ -23,7 +22,7 @@ from api.moderation_serializers import (
 )
 from api.permissions import ModeratorOnly
 from api.schema import errors
-from api.views.common import form_data, next_url, query
+from api.views.common import form_input, next_url, query
 from api.views.moderation.common import moderation_errors
 from moderation import selectors
 from moderation.forms import DecideForm
@@ -125,15 +124,12 @@ class CaseDecideView(APIView):
         tags=["moderation"],
     )
     def post(self, request: Request, pk: int) -> Response:
-        data = form_data(
+        cleaned = form_input(
             request.data,
+            DecideForm,
             fields=("action", "reason", "new_label", "suspend_days"),
-            list_fields=(),
+            extra={"strike": _strike(request.data)},
         )
-        form = DecideForm({**data, "strike": _strike(request.data)})
-        if not form.is_valid():
-            raise form_errors(form)
-        cleaned = form.cleaned_data
         # The case's state and the moderator's standing are checked under the service's row
         # lock: a decided or claimed case is a 409 even when another moderator got there a
         # moment ago, a party to the case a 403, a missing case a 404.

@@ -9,11 +9,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.exceptions import form_errors
 from api.moderation_serializers import FlagCreate, FlagSerializer
 from api.permissions import MemberWrites
 from api.schema import errors
-from api.views.common import form_data
+from api.views.common import form_input
 from gallery.access import artwork_for_viewer
 from moderation.forms import FlagForm
 from moderation.services.flags import flag_create
@@ -36,11 +35,7 @@ class ArtworkFlagView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         artwork = artwork_for_viewer(request, pk)
-        data = form_data(request.data, fields=("reason", "note", "original_url"), list_fields=())
-        form = FlagForm(data)
-        if not form.is_valid():
-            raise form_errors(form)
-        cleaned = form.cleaned_data
+        cleaned = form_input(request.data, FlagForm, fields=("reason", "note", "original_url"))
         flag = flag_create(
             reporter=request.user,
             artwork=artwork,

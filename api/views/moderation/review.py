@@ -9,7 +9,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.exceptions import form_errors
 from api.moderation_serializers import (
     ReviewCaseSerializer,
     ReviewListSerializer,
@@ -18,7 +17,7 @@ from api.moderation_serializers import (
 )
 from api.permissions import ReviewerOnly
 from api.schema import errors
-from api.views.common import form_data
+from api.views.common import form_input
 from api.views.moderation.common import moderation_errors
 from moderation import selectors
 from moderation.forms import VoteForm
@@ -66,12 +65,9 @@ class ReviewVoteView(APIView):
     def post(self, request: Request, case_id: int) -> Response:
         # Only cases about how a work was made are up for review: any other id is a 404.
         case = get_object_or_404(Case, pk=case_id, ai_question=True, artwork__isnull=False)
-        data = form_data(request.data, fields=("vote",), list_fields=())
-        form = VoteForm(data)
-        if not form.is_valid():
-            raise form_errors(form)
+        cleaned = form_input(request.data, VoteForm, fields=("vote",))
         # An own post (403) and a case out of review or voted on already (409): the service.
-        vote = vote_cast(reviewer=request.user, case_id=case.pk, vote=form.cleaned_data["vote"])
+        vote = vote_cast(reviewer=request.user, case_id=case.pk, vote=cleaned["vote"])
         return Response(
             {"case": case.pk, "vote": vote.vote, "weight": vote.weight, "tally": vote_tally(case)},
             status=status.HTTP_201_CREATED,
