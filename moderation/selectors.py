@@ -94,6 +94,8 @@ def flag_evidence_words(flags: Iterable[Flag]) -> list[str]:
 
 
 def artist_history(user_id: int, *, exclude_case: int | None = None) -> dict:
+    """The artist's record beside a case: their last 20 decisions (other than
+    ``exclude_case``) and every strike, reversed or not, for the moderator to weigh."""
     decisions = (
         Decision.objects.filter(case__artwork__artist_id=user_id)
         .exclude(case_id=exclude_case)
@@ -118,6 +120,8 @@ def review_queue(*, reviewer) -> QuerySet[Case]:
 
 
 def appeals_queue() -> QuerySet[Appeal]:
+    """Open appeals, oldest first, with what a queue row shows (decision, case, artwork,
+    appellant, deciding moderator) in one query."""
     return (
         Appeal.objects.filter(status=Appeal.Status.OPEN)
         .select_related(

@@ -34,6 +34,8 @@ Action = Decision.Action
 
 
 def appeal_subject(decision: Decision) -> User | None:
+    """The member a decision is about (the post's artist), the only one who may appeal it;
+    None when the post is gone."""
     artwork = decision.case.artwork
     return artwork.artist if artwork is not None else None
 

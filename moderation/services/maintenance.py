@@ -72,6 +72,10 @@ def cases_sweep_unprocessed(*, older_than: timedelta = timedelta(minutes=2)) -> 
 
 
 def upkeep(*, now=None) -> dict:
+    """The daily sweep: recompute trust for members whose strike expired in the last day,
+    escalate open cases whose process evidence is overdue (logged, rescored), and raise the
+    provenance flags that a lost task never raised. Idempotent: a second run finds nothing
+    new. Returns counts for the task's log."""
     now = now or timezone.now()
     expired = Strike.objects.filter(
         reversed_at__isnull=True, expires_at__lte=now, expires_at__gt=now - timedelta(days=1)
