@@ -6,20 +6,27 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.core.cache import cache
-from django.test import override_settings
+from django.core.cache.backends.locmem import LocMemCache
 
 from config import ratelimit
+from config.cache import ResilientRedisCache
 from config.errors import RateLimited
 
-DEAD_REDIS = {
-    "default": {
-        "BACKEND": "config.cache.ResilientRedisCache",
-        "LOCATION": "redis://127.0.0.1:1/0",
-        "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
-    }
-}
-LOCAL = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+@pytest.fixture
+def dead_redis(monkeypatch):
+    """The limits' cache swapped for a Redis that refuses connections (only here: swapping
+    the CACHES setting would outlive the test if another fixture restored settings later)."""
+    dead = ResilientRedisCache(
+        "redis://127.0.0.1:1/0", {"OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}
+    )
+    monkeypatch.setattr(ratelimit, "cache", dead)
+
+
+@pytest.fixture
+def local_memory(monkeypatch):
+    """The limits' cache as the embedded default's: this process's memory, no Lua."""
+    monkeypatch.setattr(ratelimit, "cache", LocMemCache("ratelimit-test", {}))
 
 
 def test_bucket_grants_its_capacity_then_says_when_the_next_token_is_back():
@@ -53,17 +60,14 @@ def test_concurrent_takes_never_overshoot_the_capacity():
     assert sorted(w == 0.0 for w in results) == [False] * 7 + [True] * 5
 
 
-@override_settings(CACHES=DEAD_REDIS)
-def test_limits_fail_open_while_redis_is_unreachable(settings):
+def test_limits_fail_open_while_redis_is_unreachable(dead_redis, settings):
     settings.ATELIER_UPLOAD_ATTEMPTS_PER_HOUR = 1
     for _ in range(3):
         ratelimit.allow_upload_attempt(user_id=1)  # never raises
     assert ratelimit.bucket_take("t:dead", capacity=1, period=60) == 0.0
 
 
-@override_settings(CACHES=LOCAL)
-def test_local_memory_bucket_behaves_the_same(settings):
-    cache.clear()
+def test_local_memory_bucket_behaves_the_same(local_memory, settings):
     settings.ATELIER_UPLOAD_ATTEMPTS_PER_HOUR = 2
     ratelimit.allow_upload_attempt(user_id=7)
     ratelimit.allow_upload_attempt(user_id=7)
