@@ -23,16 +23,21 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["display_name", "bio", "feed_preference", "ai_training_opt_out"]
+        fields = [
+            "display_name", "bio", "feed_preference", "mature_preference", "ai_training_opt_out"
+        ]  # fmt: skip
         widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
         labels = {
             "feed_preference": "What I want to see in feeds",
+            "mature_preference": "Mature work (marked by its artist or moderators)",
             "ai_training_opt_out": "Ask AI crawlers not to train on my work",
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["feed_preference"].choices = FeedPreference.choices
+        # Left out of a post (an older form, a script), the mature preference keeps its value.
+        self.fields["mature_preference"].required = False
         # The model field stays as it is (no migration); the form adds the one-line rule.
         self.fields["display_name"].validators.append(validate_single_line)
         if self.instance.pk and not self.is_bound:
@@ -55,6 +60,9 @@ class ProfileForm(forms.ModelForm):
         if upload is not None and self.instance.is_suspended:
             raise forms.ValidationError(self.suspended_avatar_message())
         return upload
+
+    def clean_mature_preference(self) -> str:
+        return self.cleaned_data.get("mature_preference") or self.instance.mature_preference
 
     def clean_links_text(self) -> list[str]:
         lines = [line.strip() for line in self.cleaned_data["links_text"].splitlines()]

@@ -33,6 +33,14 @@ class FeedPreference(models.TextChoices):
     ALL = "all", "Everything, including AI-generated"
 
 
+class MaturePreference(models.TextChoices):
+    """How a viewer wants mature work: blurred behind a click is everyone's default."""
+
+    SHOW = "show", "Show it"
+    BLUR = "blur", "Blur it until I click"
+    HIDE = "hide", "Hide it from listings"
+
+
 class TrustLevel(models.IntegerChoices):
     NEW = 0, "New member"
     MEMBER = 1, "Member"
@@ -145,6 +153,12 @@ class User(AbstractUser):
     feed_preference = models.CharField(
         max_length=20, choices=FeedPreference, default=FeedPreference.HUMAN
     )
+    mature_preference = models.CharField(
+        max_length=10,
+        choices=MaturePreference,
+        default=MaturePreference.BLUR,
+        db_default=MaturePreference.BLUR,
+    )
     trust_level = models.PositiveSmallIntegerField(choices=TrustLevel, default=TrustLevel.NEW)
     suspended_until = models.DateTimeField(null=True, blank=True)
     suspension_reason = models.CharField(max_length=500, blank=True)
@@ -173,6 +187,10 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=models.Q(feed_preference__in=FeedPreference.values),
                 name="accounts_user_feed_preference_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(mature_preference__in=MaturePreference.values),
+                name="accounts_user_mature_preference_valid",
             ),
             models.CheckConstraint(
                 condition=models.Q(trust_level__in=TrustLevel.values),

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.avatars import AvatarRejected, avatar_probe, avatar_render
 from accounts.limits import upload_attempt_record
-from accounts.models import ApiToken, Notification, NotificationKind, User
+from accounts.models import ApiToken, MaturePreference, Notification, NotificationKind, User
 
 AVATAR_FAILED_TIMEOUT = "The avatar took too long to process. Try a smaller image."
 AVATAR_FAILED_LOST = "The uploaded avatar was lost on our side. Please upload it again."
@@ -222,6 +222,16 @@ def preference_set(*, user: User, preference: str) -> None:
     """Store a member's feed label preference."""
     User.objects.filter(pk=user.pk).update(feed_preference=preference)
     user.feed_preference = preference
+
+
+def mature_preference_set(*, user: User, preference: str) -> None:
+    """Store a member's mature preference (``MaturePreference``: show, blur or hide).
+
+    Raises ``ValueError`` for any other value, before the database's check constraint would.
+    """
+    preference = MaturePreference(preference).value
+    User.objects.filter(pk=user.pk).update(mature_preference=preference)
+    user.mature_preference = preference
 
 
 MAX_ACTIVE_TOKENS = 20

@@ -13,9 +13,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import ApiToken, FeedPreference, Notification, User
+from accounts.models import ApiToken, FeedPreference, MaturePreference, Notification, User
 from config.text import validate_single_line
-from gallery import state
+from gallery import credentials, state
 from gallery.evidence import evidence_fields
 from gallery.forms import MAX_TAGS, ArtworkEditForm, ArtworkFieldsForm
 from gallery.models import AiStage, Artwork, ArtworkImage, Label, LabelChange, Medium, Verdict
@@ -98,6 +98,11 @@ class MeSerializer(serializers.Serializer):
         choices=FeedPreference.choices,
         help_text="The default label filter (`show`) of every listing.",
     )
+    mature_preference = serializers.ChoiceField(
+        choices=MaturePreference.choices,
+        help_text="Mature work: `show` it, `blur` it behind a click (cards carry `mature`), or "
+        "`hide` it from listings. The default `mature` filter of every listing.",
+    )
     trust_level = serializers.IntegerField()
     is_moderator = serializers.BooleanField()
     is_trusted_reviewer = serializers.BooleanField()
@@ -109,6 +114,12 @@ class MeSerializer(serializers.Serializer):
     def get_token_scope(self, user: User) -> str | None:
         token = self.context["request"].auth
         return token.scope if isinstance(token, ApiToken) else None
+
+
+class MeUpdate(serializers.Serializer):
+    """What a member may change through the API: their viewing preferences."""
+
+    mature_preference = serializers.ChoiceField(choices=MaturePreference.choices)
 
 
 # --- Artworks ----------------------------------------------------------------------------------
@@ -221,6 +232,10 @@ class ArtworkCardSerializer(serializers.Serializer):
     )
     ai_note = serializers.CharField()
     medium = serializers.ChoiceField(choices=Medium.choices)
+    mature = serializers.BooleanField(
+        help_text="Marked as mature content (by the artist or moderators): blur it unless the "
+        "viewer opted in."
+    )
     tags = serializers.SerializerMethodField()
     like_count = serializers.IntegerField()
     image_count = serializers.IntegerField()
@@ -268,6 +283,14 @@ class ArtworkDetailSerializer(ArtworkCardSerializer):
         help_text="Processing state and provenance verdicts: for the artist and moderators "
         "only, null for everyone else."
     )
+    content_credentials_no_ai = serializers.SerializerMethodField(
+        help_text="True when every final image carries valid Content Credentials from a "
+        "trusted signer recording camera capture or human work, and no file of the post says "
+        "AI: the site then shows “Content Credentials: no generative AI recorded”."
+    )
+
+    def get_content_credentials_no_ai(self, artwork: Artwork) -> bool:
+        return credentials.no_ai_recorded(self.context["images"])
 
     def _images(self, kind: str) -> list[dict]:
         ready = [i for i in self.context["images"] if i.kind == kind and i.state == i.State.READY]
@@ -303,6 +326,10 @@ class ArtworkPageSerializer(serializers.Serializer):
     show = serializers.ChoiceField(
         choices=FeedPreference.choices, help_text="The label filter that was applied."
     )
+    mature = serializers.ChoiceField(
+        choices=MaturePreference.choices,
+        help_text="The mature filter that was applied (`hide`: none listed).",
+    )
 
 
 class LikeStateSerializer(serializers.Serializer):
@@ -329,6 +356,13 @@ class ArtworkFilterParams(PageParams):
         help_text="The label filter: `human` (human-made only), `assisted-minor` (plus AI used "
         "only for reference or upscaling), `assisted` (plus AI-assisted) or `all`. Defaults to "
         "the caller's feed preference; human-only for anonymous callers.",
+    )
+    mature = serializers.ChoiceField(
+        choices=MaturePreference.choices,
+        required=False,
+        help_text="Mature work: `hide` leaves it out; `show` and `blur` list it (each card says "
+        "`mature`; blurring is the client's job). Defaults to the caller's mature preference; "
+        "`blur` for anonymous callers.",
     )
     tag = serializers.CharField(required=False, max_length=100)
     medium = serializers.ChoiceField(choices=Medium.choices, required=False)
@@ -378,6 +412,11 @@ class ArtworkFields(serializers.Serializer):
         required=False,
         allow_blank=True,
         help_text="Anything else about how AI was used; required when ai_stages has `other`.",
+    )
+    mature = serializers.BooleanField(
+        required=False,
+        help_text="Mature content (nudity, gore…): blurred or hidden for viewers who have not "
+        "opted in. Default false on upload; left out of an edit, it keeps its value.",
     )
 
 

@@ -402,6 +402,18 @@ ATELIER_STUCK_AFTER_MINUTES = env_int("ATELIER_STUCK_AFTER_MINUTES", 3, minimum=
 # Dotted path of a callable taking a list of absolute public URLs that were withdrawn or
 # deleted (gallery.services.withdrawal): purge them from a CDN. Empty: no CDN to purge.
 ATELIER_CDN_PURGE_HOOK = env_str("ATELIER_CDN_PURGE_HOOK", "")
+# A PEM file of C2PA trust anchors (e.g. the C2PA and Content Credentials trust lists): signers
+# chaining to them are "trusted" on artwork pages and can earn the no-AI credentials badge.
+C2PA_TRUST_ANCHORS = env_str("C2PA_TRUST_ANCHORS", "")
+if C2PA_TRUST_ANCHORS:
+    try:
+        _anchors = Path(C2PA_TRUST_ANCHORS).read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ImproperlyConfigured(
+            f"C2PA_TRUST_ANCHORS: cannot read {C2PA_TRUST_ANCHORS}: {exc}"
+        ) from exc
+    if "-----BEGIN CERTIFICATE-----" not in _anchors:
+        raise ImproperlyConfigured("C2PA_TRUST_ANCHORS must name a PEM file of certificates.")
 # Moderation (see moderation/services): claims, the strike ladder, community review.
 MODERATION_CLAIM_MINUTES = env_int("MODERATION_CLAIM_MINUTES", 30, minimum=1)
 MODERATION_STRIKE_DAYS = env_int("MODERATION_STRIKE_DAYS", 180, minimum=1)

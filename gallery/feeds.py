@@ -2,26 +2,39 @@
 
 Feed readers send no cookies, so ``?show=human|assisted-minor|assisted|all`` chooses the filter
 explicitly; without it the viewer's own preference (or human-only) applies.
+
+Mature work: a feed reader cannot blur an entry behind a click, so feeds leave mature posts
+out by default, whoever asks. ``?mature=show`` includes them, each marked: a ``mature``
+category and "mature" in its title (state.mature_treatment, Surface.ATOM).
 """
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.contrib.syndication.views import Feed
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from taggit.models import Tag
 
-from accounts.models import FeedPreference
+from accounts.models import FeedPreference, MaturePreference
 from config.urls_abs import absolute_url
-from gallery import selectors, state
+from gallery import listing_cache, selectors, state
 
 FEED_SIZE = 30
 
 
 def _preference(request) -> str:
     return selectors.viewer_preference(request, request.GET.get("show"))
+
+
+def _mature(request) -> str:
+    # Only the feed's own URL decides: the viewer's cookie or account would make one feed URL
+    # answer differently to a reader that shares it.
+    if request.GET.get("mature") == MaturePreference.SHOW:
+        return MaturePreference.SHOW
+    return MaturePreference.HIDE
 
 
 class _ArtworkFeed(Feed):
@@ -31,6 +44,32 @@ class _ArtworkFeed(Feed):
 
     feed_type = Atom1Feed
 
+    def __call__(self, request, *args, **kwargs):
+        """The feed's document, cached under its listing's version (gallery.listing_cache).
+
+        Links in it are absolute and follow the host the request came on when SITE_URL is
+        unset, so the host is part of the key.
+        """
+        obj = self.get_object(request, *args, **kwargs)
+        scope = self.scope(obj)
+        current = listing_cache.versions([scope])
+        key = current and listing_cache.listing_cache_key(
+            surface=state.Surface.ATOM, argument=f"{scope}@{request.get_host()}",
+            preference=self.preference, mature=self.mature, cursor=None, part="atom",
+            versions=current,
+        )  # fmt: skip
+        etag = listing_cache.etag_for(key) if key else None
+        if listing_cache.matches(request, etag):
+            return listing_cache.not_modified(request, etag)
+
+        def document() -> str:
+            feed = self.get_feed(obj, request)
+            return feed.writeString("utf-8")
+
+        body = listing_cache.get_or_render(key, document)
+        response = HttpResponse(body, content_type=self.feed_type.content_type)
+        return listing_cache.cacheable(request, response, etag)
+
     def item_link(self, item) -> str:
         return absolute_url(None, item.get_absolute_url())
 
@@ -38,7 +77,8 @@ class _ArtworkFeed(Feed):
         return list(self._queryset(obj)[:FEED_SIZE])
 
     def item_title(self, item) -> str:
-        return f"{item.title} [{state.badge(state.Facts.of(item)).text}]"
+        mature = " · mature" if item.mature else ""
+        return f"{item.title} [{state.badge(state.Facts.of(item)).text}{mature}]"
 
     def item_description(self, item) -> str:
         badge = state.badge(state.Facts.of(item))
@@ -52,12 +92,12 @@ class _ArtworkFeed(Feed):
         return item.artist.name
 
     def item_categories(self, item):
-        return [item.label]
+        return [item.label, "mature"] if item.mature else [item.label]
 
 
 class ArtistFeed(_ArtworkFeed):
     def get_object(self, request, handle: str):
-        self.preference = _preference(request)
+        self.preference, self.mature = _preference(request), _mature(request)
         return get_object_or_404(get_user_model(), handle__iexact=handle, is_active=True)
 
     def title(self, obj) -> str:
@@ -73,12 +113,17 @@ class ArtistFeed(_ArtworkFeed):
         return f"New artworks by @{obj.handle} ({FeedPreference(self.preference).label})"
 
     def _queryset(self, obj):
-        return selectors.artworks_for_listing(preference=self.preference, artist_id=obj.pk)
+        return selectors.artworks_for_listing(
+            preference=self.preference, mature_preference=self.mature, artist_id=obj.pk
+        )
+
+    def scope(self, obj) -> str:
+        return f"artist:{obj.pk}"
 
 
 class TagFeed(_ArtworkFeed):
     def get_object(self, request, slug: str):
-        self.preference = _preference(request)
+        self.preference, self.mature = _preference(request), _mature(request)
         return get_object_or_404(Tag, slug=slug)
 
     def title(self, obj) -> str:
@@ -94,4 +139,9 @@ class TagFeed(_ArtworkFeed):
         return f"Artworks tagged {obj.name} ({FeedPreference(self.preference).label})"
 
     def _queryset(self, obj):
-        return selectors.artworks_for_listing(preference=self.preference, tag_id=obj.pk)
+        return selectors.artworks_for_listing(
+            preference=self.preference, mature_preference=self.mature, tag_id=obj.pk
+        )
+
+    def scope(self, obj) -> str:
+        return f"tag:{obj.pk}"

@@ -44,6 +44,14 @@ class ArtworkFieldsForm(forms.Form):
         help_text="Required when you tick “Other”.",
     )
 
+    mature = forms.BooleanField(
+        required=False,
+        label="Mature content",
+        help_text="Nudity, gore or other content not everyone wants to see: viewers who have "
+        "not opted in see it blurred until they click, or not at all.",
+        widget=forms.CheckboxInput(attrs={"aria-describedby": "id_mature-help"}),
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         choices = Label.choices

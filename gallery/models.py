@@ -7,6 +7,7 @@ import secrets
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
@@ -124,6 +125,9 @@ class Artwork(models.Model):
     # A cross-app hand-off not yet finished: set in the transaction that settles the post,
     # cleared by moderation's intake once it has run (gallery.services.handoff; a sweep retries).
     handoff_pending = models.BooleanField(default=False, db_default=False)
+    # Mature content (nudity, gore…), set by the artist or by moderators ("mark as mature"):
+    # viewers who have not opted in see it blurred or not at all (gallery.state.mature_treatment).
+    mature = models.BooleanField(default=False, db_default=False)
     cover = models.ForeignKey(
         "ArtworkImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -291,6 +295,12 @@ class ArtworkImage(models.Model):
     derivatives = models.JSONField(default=list, blank=True)
     provenance = models.JSONField(null=True, blank=True)
     provenance_verdict = models.CharField(max_length=20, choices=Verdict, blank=True)
+    # gallery.provenance.READER_VERSION of the reader that wrote ``provenance`` (0: scanned
+    # before versions were kept); ``manage.py provenance_rescan`` re-reads the older ones.
+    provenance_reader_version = models.PositiveSmallIntegerField(default=0, db_default=0)
+    # What AI generators wrote into the original (prompt, seed, model, sampler...), one dict
+    # per block, bounded by gallery.provenance.parameters; moderators read it on the case page.
+    generation = models.JSONField(default=list, blank=True)
     state = models.CharField(max_length=12, choices=State, default=State.PENDING)
     # The two "-ing" states are durable to-do marks: set in the same transaction as the status
     # change that asks for them, cleared only once the files have moved (a sweep retries).
@@ -339,6 +349,12 @@ class ArtworkImage(models.Model):
                 fields=["artwork"],
                 name="gallery_image_files_moving",
                 condition=models.Q(public_files__in=["withdrawing", "restoring"]),
+            ),
+            # gallery.services.rescan walks stale scans in id order, batch by batch.
+            models.Index(
+                fields=["provenance_reader_version", "id"],
+                name="gallery_image_reader_version",
+                condition=models.Q(state="ready"),
             ),
         ]
 
@@ -538,3 +554,77 @@ class UploadKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id}:{self.key[:12]}… → {self.artwork_id}"
+
+
+class RescanRunStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    FINISHED = "finished", "Finished"
+
+
+class RescanRun(models.Model):
+    """One ``manage.py provenance_rescan``: its scope and how far it got.
+
+    Resumable: ``cursor`` is the last image id whose batch finished, and only images scanned
+    by an older reader are in scope, so running the command again with the same scope carries
+    on where a stopped run left off. The moderators' dashboard shows the latest run.
+    """
+
+    Status = RescanRunStatus
+
+    reader_version = models.PositiveSmallIntegerField()
+    since = models.DateField(null=True, blank=True)
+    artist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status, default=Status.RUNNING)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    changed = models.PositiveIntegerField(default=0)
+    new_mismatches = models.PositiveIntegerField(default=0)
+    missing = models.PositiveIntegerField(default=0)
+    cursor = models.BigIntegerField(default=0)
+    started_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=RescanRunStatus.values),
+                name="gallery_rescanrun_status_valid",
+            ),
+            # gallery.services.rescan.rescan_start relies on it: two commands started together
+            # cannot both create a run; the loser resumes (or refuses) the winner's.
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=models.Q(status="running"),
+                name="gallery_rescanrun_one_running",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"rescan {self.pk} (reader {self.reader_version}): {self.done}/{self.total}"
+
+    @property
+    def scope(self) -> str:
+        """The run's filters in words, for the command's output and the dashboard."""
+        parts = []
+        if self.artist_id:
+            parts.append(f"@{self.artist.handle}")
+        if self.since:
+            parts.append(f"uploaded since {self.since:%Y-%m-%d}")
+        return ", ".join(parts) or "all images"
+
+    @property
+    def counts_in_words(self) -> str:
+        """What the run has done so far, as one sentence fragment for the dashboard."""
+        text = (
+            f"{self.done} of {self.total} images re-read, "
+            f"{self.changed} verdict{pluralize(self.changed)} changed, "
+            f"{self.new_mismatches} new mismatch{pluralize(self.new_mismatches, 'es')} "
+            "sent to the queue"
+        )
+        if self.missing:
+            text += f", {self.missing} original{pluralize(self.missing)} missing"
+        return text

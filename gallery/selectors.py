@@ -7,10 +7,10 @@ from datetime import datetime
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
-from accounts.models import FeedPreference
+from accounts.models import FeedPreference, MaturePreference
 from config import cursors
 from gallery import state
-from gallery.models import PUBLIC_STATUSES, Artwork
+from gallery.models import PUBLIC_STATUSES, Artwork, RescanRun
 
 PAGE_SIZE = 24
 PREFERENCE_COOKIE = "atelier_feed"
@@ -50,15 +50,18 @@ def artworks_for_listing(
     following_of: int | None = None,
     search: str | None = None,
     own: bool = False,
+    mature_preference: str = MaturePreference.BLUR,
 ) -> QuerySet[Artwork]:
     """Listed artworks for a viewer, newest first, with what a card needs in one query.
 
     ``tag`` is a slug (looked up here, one query); callers that already hold the tag pass
     ``tag_id`` instead and save that query. ``own`` (with ``artist_id``: the viewer is that
     artist) lists all their public posts, disputed or not, ignoring the label preference.
+    ``mature_preference`` (``state.mature_preference(request)``) leaves mature work out for
+    "hide"; blurring it for "blur" is the cards' job (``gallery_cards.artwork_cards``).
     """
-    # What may be listed, and the label filter, come from the one state table.
-    qs = Artwork.objects.filter(state.listing_q(preference))
+    # What may be listed, the label filter and the mature filter come from the state table.
+    qs = Artwork.objects.filter(state.listing_q(preference, mature_preference=mature_preference))
     if own:
         # The artist's own profile: every post of theirs anyone can open, whatever their
         # own viewing preference (state.present: Surface.ARTIST for the owner).
@@ -207,3 +210,9 @@ def near_duplicates(*, image, max_distance: int, other_artists_only: bool = True
         if distance <= max_distance:
             found.append((other, distance))
     return sorted(found, key=lambda pair: pair[1])
+
+
+def rescan_latest() -> RescanRun | None:
+    """The latest provenance rescan (``gallery.services.rescan``), for the moderators'
+    dashboard; None before the first. One query."""
+    return RescanRun.objects.select_related("artist").order_by("-started_at", "-id").first()

@@ -16,6 +16,9 @@ The facts about a post come from its row and its artist's row:
   post as suspect.
 - ``relabeled``: moderators changed the label (the last label change was theirs).
 - ``artist_suspended``: the artist is suspended now.
+- ``mature``: the artist or moderators marked it as mature content. It never changes the badge;
+  it decides, with the viewer's mature preference, whether the post is shown plainly, blurred
+  behind a click, or left out (``mature_treatment``).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from enum import StrEnum
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import FeedPreference
+from accounts.models import FeedPreference, MaturePreference
 from gallery.models import PUBLIC_STATUSES, Artwork, Label
 
 Status = Artwork.Status
@@ -104,6 +107,7 @@ class Facts:
     held: bool = False
     relabeled: bool = False
     artist_suspended: bool = False
+    mature: bool = False
 
     @classmethod
     def of(cls, artwork: Artwork, *, now=None) -> Facts:
@@ -115,6 +119,7 @@ class Facts:
             held=artwork.held,
             relabeled=artwork.relabeled,
             artist_suspended=_suspended(artwork, now),
+            mature=artwork.mature,
         )
 
     @property
@@ -126,6 +131,13 @@ class Facts:
 class Presentation:
     shown: bool
     badge: Badge | None  # None when not shown
+    blurred: bool = False  # mature work behind a "show" button (see mature_treatment)
+
+
+class MatureTreatment(StrEnum):
+    SHOWN = "shown"
+    BLURRED = "blurred"  # on the page behind a click; in the API, listed with ``mature: true``
+    LEFT_OUT = "left-out"
 
 
 def badge(facts: Facts) -> Badge:
@@ -196,11 +208,48 @@ def public(facts: Facts) -> bool:
     return facts.status in PUBLIC_STATUSES
 
 
-def present(facts: Facts, *, surface: Surface, role: Role, preference: str) -> Presentation:
-    """Whether a viewer in ``role`` sees the post on ``surface``, and with which badge.
+def mature_treatment(
+    facts: Facts, *, surface: Surface, role: Role, mature_preference: str
+) -> MatureTreatment:
+    """How a mature post reaches a viewer whose mature preference is ``mature_preference``.
+
+    Artists never see their own work blurred, and see all of it on its page and their own
+    profile; in other listings "hide" leaves it out for them too (the SQL filter knows no
+    viewer). Moderators see it plainly on its page and their own pages (they judge what they
+    see). A direct link is not a listing: "hide" blurs the page rather than hiding it. Atom
+    has no viewer who could click, so a feed carries mature entries only when its URL asks for
+    them (``?mature=show``, gallery.feeds), never blurred.
+    """
+    if not facts.mature or surface in (Surface.OWNER, Surface.MODERATION):
+        return MatureTreatment.SHOWN
+    owner = role in (Role.OWNER, Role.SUSPENDED_OWNER)
+    if owner and (surface in PAGES or surface == Surface.ARTIST):
+        return MatureTreatment.SHOWN
+    if surface in PAGES and role == Role.MODERATOR:
+        return MatureTreatment.SHOWN
+    if mature_preference == MaturePreference.SHOW:
+        return MatureTreatment.SHOWN
+    if surface == Surface.ATOM or (
+        surface in LISTINGS and mature_preference == MaturePreference.HIDE
+    ):
+        return MatureTreatment.LEFT_OUT
+    return MatureTreatment.SHOWN if owner else MatureTreatment.BLURRED
+
+
+def present(
+    facts: Facts,
+    *,
+    surface: Surface,
+    role: Role,
+    preference: str,
+    mature_preference: str = MaturePreference.BLUR,
+) -> Presentation:
+    """Whether a viewer in ``role`` sees the post on ``surface``, with which badge, blurred or not.
 
     ``preference`` is the viewer's label filter (``accounts.models.FeedPreference``); owners'
-    own views ignore it: an artist always sees all of their own posts.
+    own views ignore it: an artist always sees all of their own posts. ``mature_preference``
+    (``accounts.models.MaturePreference``) only matters for mature posts: see
+    ``mature_treatment``.
     """
     owner = role in (Role.OWNER, Role.SUSPENDED_OWNER)
     if surface == Surface.MODERATION:
@@ -215,19 +264,31 @@ def present(facts: Facts, *, surface: Surface, role: Role, preference: str) -> P
         shown = public(facts) or owner or role == Role.MODERATOR
     else:  # pragma: no cover - a new Surface member without a rule
         raise ValueError(f"no rule for surface {surface!r}")
-    return Presentation(shown=shown, badge=badge(facts) if shown else None)
+    treatment = mature_treatment(
+        facts, surface=surface, role=role, mature_preference=mature_preference
+    )
+    shown = shown and treatment != MatureTreatment.LEFT_OUT
+    return Presentation(
+        shown=shown,
+        badge=badge(facts) if shown else None,
+        blurred=shown and treatment == MatureTreatment.BLURRED,
+    )
 
 
-def listing_q(preference: str, *, now=None) -> Q:
-    """``listed`` and ``passes_preference`` as one filter on Artwork rows, for every listing.
+def listing_q(preference: str, *, now=None, mature_preference: str = MaturePreference.BLUR) -> Q:
+    """``listed``, ``passes_preference`` and the mature preference's "hide" as one filter on
+    Artwork rows, for every listing (Atom passes "hide" unless its URL asks for mature work).
 
     The human-only and AI-assisted presets match partial indexes (gallery.models, the
-    ``gallery_artwork_feed_*`` indexes), so the filter is written in their terms.
+    ``gallery_artwork_feed_*`` indexes), so the filter is written in their terms; ``mature``
+    is one more condition on the rows those indexes find.
     """
     now = now or timezone.now()
     clean = Q(label_mismatch=False, held=False)
     suspended_and_disputed = Q(artist__suspended_until__gt=now) & ~clean
     base = Q(status=Status.PUBLISHED) & ~suspended_and_disputed
+    if mature_preference == MaturePreference.HIDE:
+        base &= Q(mature=False)
     if preference == FeedPreference.ALL:
         return base
     if preference == FeedPreference.ASSISTED:
@@ -236,6 +297,26 @@ def listing_q(preference: str, *, now=None) -> Q:
         return base & clean & (Q(label=Label.HUMAN) | Q(label=Label.ASSISTED, ai_minor_only=True))
     # Human-only, and any unknown value: fail closed.
     return base & clean & Q(label=Label.HUMAN)
+
+
+MATURE_COOKIE = "atelier_mature"
+
+
+def mature_preference(request) -> str:
+    """The viewer's mature preference (``accounts.models.MaturePreference``): the one place
+    every view, the API and the page cache read it from.
+
+    Members: their stored choice (settings page, ``PATCH /api/v1/me/``). Anonymous viewers:
+    the ``atelier_mature`` cookie (set by ``gallery:mature_preference``). Anything else, or
+    an unknown value: "blur". The one-page reveal (``?mature=show`` on an artwork page) is not
+    a preference and is read by that view alone.
+    """
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        value = user.mature_preference
+    else:
+        value = request.COOKIES.get(MATURE_COOKIE, MaturePreference.BLUR)
+    return value if value in MaturePreference.values else MaturePreference.BLUR
 
 
 def _suspended(artwork: Artwork, now) -> bool:

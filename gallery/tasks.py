@@ -13,7 +13,7 @@ from celery import current_app, shared_task
 from celery.signals import worker_ready
 from django.db import connections
 
-from gallery.services import pipeline, withdrawal
+from gallery.services import label_files, pipeline, rescan, withdrawal
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +89,38 @@ def process_image(self, image_id: int) -> None:
         pipeline.image_fail(image_id=image_id, reason=pipeline.FAILED_TRANSIENT)
 
 
+@shared_task(
+    acks_late=True,
+    autoretry_for=pipeline.TRANSIENT_ERRORS,
+    retry_backoff=5,
+    retry_jitter=True,
+    max_retries=5,
+)
+def provenance_rescan_batch(run_id: int, chain: bool = True) -> int:
+    """Re-read one batch of a provenance rescan; with ``chain``, enqueue the next batch.
+
+    Resumable and idempotent through the run's cursor and each image's reader version
+    (``gallery.services.rescan``). The command runs batches one by one without ``chain`` in
+    eager mode, where enqueueing from a task would recurse. Returns the batch's size.
+    """
+    count = rescan.rescan_batch(run_id=run_id)
+    if count and chain:
+        provenance_rescan_batch.delay(run_id)
+    return count
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=pipeline.TRANSIENT_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=120,
+    max_retries=5,
+)
+def rewrite_label_packets(artwork_id: int) -> int:
+    """Put the artwork's current label packet into its public derivatives (idempotent)."""
+    return label_files.derivatives_rewrite_label(artwork_id=artwork_id)
+
+
 @shared_task(acks_late=True)
 def sweep_stuck_images() -> int:
     """Beat task: re-enqueue images whose task was lost; fail those that keep failing."""
@@ -113,3 +145,14 @@ def _requeue_orphans(sender, **kwargs) -> None:
     finally:
         # The main process forks replacement pool processes later: leave them no socket.
         connections.close_all()
+
+
+@shared_task(ignore_result=True)
+def listings_bump_likes(artwork_id: int) -> None:
+    """End of a like-count batch: retire the cached listings that show the post's count."""
+    from gallery import listing_cache
+    from gallery.models import Artwork
+
+    row = Artwork.objects.filter(pk=artwork_id).values("artist_id", "medium").first()
+    if row is not None:
+        listing_cache.bump(listing_cache.artwork_scopes(artwork_id=artwork_id, **row))

@@ -13,6 +13,7 @@ urlpatterns = [
     path("tags/<slug:slug>/feed.atom", TagFeed(), name="tag_feed"),
     path("medium/<slug:medium>/", feeds.medium, name="medium"),
     path("preference/", feeds.preference_set, name="preference"),
+    path("preference/mature/", feeds.mature_preference_set, name="mature_preference"),
     path("upload/", upload.upload, name="upload"),
     path("artworks/<int:pk>/", artworks.artwork_detail, name="artwork_short"),
     path("artworks/<int:pk>/status/", upload.artwork_status, name="artwork_status"),

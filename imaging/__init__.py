@@ -21,6 +21,7 @@ from imaging.derivatives import (
     render,
     square,
 )
+from imaging.label_xmp import PacketError, label_packet, with_packet
 from imaging.validate import MAX_JPEG_SCANS, ProbeResult, jpeg_scan_count, probe
 
 __all__ = [
@@ -32,13 +33,16 @@ __all__ = [
     "WEBP_MAX_SIDE",
     "Derivative",
     "ImageRejected",
+    "PacketError",
     "ProbeResult",
     "Rendered",
     "derivative_sizes",
     "hash_distance",
     "jpeg_scan_count",
+    "label_packet",
     "perceptual_hash",
     "probe",
     "render",
     "square",
+    "with_packet",
 ]

@@ -63,6 +63,7 @@ def render(
     webp_quality: int = 80,
     max_pixels: int = 100_000_000,
     max_side: int = MAX_DERIVATIVE_SIDE,
+    xmp: bytes | None = None,
 ) -> Rendered:
     """Make the srcset derivatives, perceptual hash and placeholder colour of a stored image.
 
@@ -74,7 +75,8 @@ def render(
     MAX_DERIVATIVE_SIDE), so sizes may collapse into one. Each size is written as JPEG
     (flattened on white) and, where both sides fit WEBP_MAX_SIDE, as WebP (keeps alpha), with
     no metadata at all: EXIF/GPS, XMP, ICC, comments and text chunks are dropped. Animated
-    images give their first frame.
+    images give their first frame. `xmp` (see imaging.label_xmp.label_packet) is then written
+    into every derivative as its only metadata.
 
     Returns derivatives ordered by width, WebP before JPEG. Raises ImageRejected if the file
     is incomplete or cannot be decoded, is over `max_pixels` (or Pillow's own limit), or is
@@ -108,9 +110,11 @@ def render(
         flat = _flatten(current)
         if width <= WEBP_MAX_SIDE and height <= WEBP_MAX_SIDE:
             derivatives.append(
-                Derivative(width, height, "webp", _encode(current, "WEBP", webp_quality))
+                Derivative(width, height, "webp", _encode(current, "WEBP", webp_quality, xmp))
             )
-        derivatives.append(Derivative(width, height, "jpeg", _encode(flat, "JPEG", jpeg_quality)))
+        derivatives.append(
+            Derivative(width, height, "jpeg", _encode(flat, "JPEG", jpeg_quality, xmp))
+        )
     derivatives.sort(key=lambda d: (d.width, d.format != "webp"))
     return Rendered(
         width=full_w,
@@ -250,11 +254,14 @@ def _flatten(im: Image.Image) -> Image.Image:
     return background
 
 
-def _encode(im: Image.Image, fmt: str, quality: int) -> bytes:
+def _encode(im: Image.Image, fmt: str, quality: int, xmp: bytes | None = None) -> bytes:
     # Savers read some metadata (a JPEG comment, for one) from im.info, not only from arguments.
     im.info = {}
     buffer = io.BytesIO()
-    im.save(buffer, fmt, quality=quality)
+    if xmp:
+        im.save(buffer, fmt, quality=quality, xmp=xmp)
+    else:
+        im.save(buffer, fmt, quality=quality)
     return buffer.getvalue()
 
 

@@ -57,6 +57,8 @@ class DecisionAction(models.TextChoices):
     STRIKE = "strike", "Strike"
     SUSPEND = "suspend", "Suspend"
     UNSUSPEND = "unsuspend", "Unsuspend"
+    # Sets the post's mature flag (a "sensitive content not marked" report): it stays up.
+    MARK_MATURE = "mark-mature", "Mark as mature"
 
 
 class AuditRole(models.TextChoices):
@@ -82,6 +84,7 @@ class AuditAction(models.TextChoices):
     STRIKE = DecisionAction.STRIKE.value, DecisionAction.STRIKE.label
     SUSPEND = DecisionAction.SUSPEND.value, DecisionAction.SUSPEND.label
     UNSUSPEND = DecisionAction.UNSUSPEND.value, DecisionAction.UNSUSPEND.label
+    MARK_MATURE = DecisionAction.MARK_MATURE.value, DecisionAction.MARK_MATURE.label
     FLAG = "flag", "Reported by a member"
     FLAG_PROVENANCE = "flag:provenance", "Flagged by the provenance scan"
     FLAG_DUPLICATE = "flag:duplicate", "Flagged as a near-duplicate"

@@ -11,6 +11,7 @@ from django.utils import timezone
 from config import cursors
 from gallery.evidence import evidence_words, images_evidence
 from gallery.models import ArtworkImage
+from gallery.provenance.parameters import FIELDS as GENERATION_FIELDS
 from moderation.models import Appeal, Case, Decision, Flag, FlagSource, ReviewVote, Strike
 
 QUEUE_PAGE = 50
@@ -78,6 +79,7 @@ def case_detail(case: Case) -> dict:
         "finals": [i for i in images if i.kind == ArtworkImage.Kind.FINAL],
         "process_images": [i for i in images if i.kind == ArtworkImage.Kind.PROCESS],
         "evidence": images_evidence(images),
+        "generation": generation_parameters(images),
         "duplicates": duplicates,
         "votes": votes,
         "tally": tally,
@@ -91,6 +93,39 @@ def flag_evidence_words(flags: Iterable[Flag]) -> list[str]:
     """What the ``flags``' evidence says, one line each (``gallery.evidence``): for the
     decision page, the reviewers' page and the decision email."""
     return evidence_words(item for flag in flags for item in flag.evidence)
+
+
+def generation_parameters(images: list[ArtworkImage]) -> list[dict]:
+    """The generators' settings the images carry, as rows for the case page.
+
+    One entry per parameter block the provenance scan kept (``ArtworkImage.generation``):
+    ``{"image": "Image 1", "tool": ..., "version": ..., "where": ..., "rows": [(label, value)]}``;
+    a block repeated in several images is listed once, under the first. Images scanned before
+    the scan kept parameters have none, and the page says only what the evidence says.
+    """
+    blocks: list[dict] = []
+    seen: list[dict] = []
+    for image in images:
+        for block in image.generation or []:
+            if not isinstance(block, dict):
+                continue
+            same = {k: v for k, v in block.items() if k != "where"}
+            if same in seen:
+                continue
+            seen.append(same)
+            kind = "Process image" if image.kind == ArtworkImage.Kind.PROCESS else "Image"
+            blocks.append(
+                {
+                    "image": f"{kind} {image.position + 1}",
+                    "tool": block.get("tool", ""),
+                    "version": block.get("version", ""),
+                    "where": block.get("where", ""),
+                    "rows": [
+                        (label, block[key]) for key, label in GENERATION_FIELDS if key in block
+                    ],
+                }
+            )
+    return blocks
 
 
 def artist_history(user_id: int, *, exclude_case: int | None = None) -> dict:

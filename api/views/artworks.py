@@ -72,6 +72,22 @@ def _texts(values: list, field: str) -> list[str]:
     return [v.strip()[:500] for v in values]
 
 
+MATURE_WORDS = {"true": True, "1": True, "on": True, "false": False, "0": False, "off": False}
+
+
+def _mature(data) -> bool | None:
+    """The ``mature`` field (JSON true/false, or a form field's true/false/1/0/on/off), None
+    when it is left out; 400 for anything else."""
+    if not hasattr(data, "get") or "mature" not in data:
+        return None
+    raw = data.getlist("mature")[-1] if hasattr(data, "getlist") else data["mature"]
+    if isinstance(raw, bool):
+        return raw
+    if isinstance(raw, str) and raw.strip().lower() in MATURE_WORDS:
+        return MATURE_WORDS[raw.strip().lower()]
+    raise exceptions.ValidationError({"mature": ["Expected true or false."]})
+
+
 def _idempotency_key(request: Request) -> str:
     """The ``Idempotency-Key`` header: optional, printable ASCII, at most 255 characters."""
     key = request.headers.get("Idempotency-Key", "").strip()
@@ -148,6 +164,7 @@ class ArtworkListView(APIView):
         if not form.is_valid():
             raise form_errors(form)
         alts = _texts(request.data.getlist("alt_text"), "alt_text") if finals else []
+        mature = _mature(request.data) or False
         cleaned = form.cleaned_data
         key = _idempotency_key(request)
         if (earlier := upload_key_replayed(member=request.user, key=key)) is not None:
@@ -166,6 +183,7 @@ class ArtworkListView(APIView):
                 ai_note=cleaned["ai_note"],
                 images=incoming_images(finals=finals, process=process, probes=probes, alts=alts),
                 idempotency_key=key,
+                mature=mature,
             )
         except UploadReplayed as exc:
             return _already_posted(request, exc.artwork_id)
@@ -225,6 +243,7 @@ class ArtworkDetailView(APIView):
         if not form.is_valid():
             raise form_errors(form)
         alt_texts = self._alt_texts(request.data)
+        mature = _mature(request.data)
         cleaned = form.cleaned_data
         artwork_update(
             artwork=artwork,
@@ -238,6 +257,7 @@ class ArtworkDetailView(APIView):
             ai_note=cleaned["ai_note"],
             alt_texts=alt_texts,
             reason=cleaned["reason"],
+            mature=mature,
         )
         return artwork_response(request, Artwork.objects.select_related("artist").get(pk=pk))
 

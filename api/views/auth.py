@@ -11,12 +11,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import services as account_services
 from accounts.access import has_verified_email
 from accounts.models import ApiToken
 from accounts.services import token_create, token_revoke
 from api.permissions import MemberOnly
 from api.schema import errors
-from api.serializers import MeSerializer, TokenObtain, TokenSerializer
+from api.serializers import MeSerializer, MeUpdate, TokenObtain, TokenSerializer
 from api.throttling import ClientThrottle, TokenObtainIpThrottle, TokenObtainLoginThrottle
 
 BAD_LOGIN = "The login or the password is wrong."
@@ -105,6 +106,8 @@ class TokenRevokeView(APIView):
 
 class MeView(APIView):
     permission_classes = [MemberOnly]
+    # A viewing preference is not posting: a suspended member may still change it.
+    suspended_may = ("PATCH",)
 
     @extend_schema(
         operation_id="me_retrieve",
@@ -113,4 +116,21 @@ class MeView(APIView):
         tags=["auth"],
     )
     def get(self, request: Request) -> Response:
+        return Response(MeSerializer(request.user, context={"request": request}).data)
+
+    @extend_schema(
+        operation_id="me_partial_update",
+        summary="Change the signed-in member's viewing preferences",
+        description="`mature_preference`: `show`, `blur` or `hide` mature work (as on the "
+        "settings page). Needs a read-write token.",
+        request=MeUpdate,
+        responses={200: MeSerializer, **errors(400, 403)},
+        tags=["auth"],
+    )
+    def patch(self, request: Request) -> Response:
+        params = MeUpdate(data=request.data)
+        params.is_valid(raise_exception=True)
+        account_services.mature_preference_set(
+            user=request.user, preference=params.validated_data["mature_preference"]
+        )
         return Response(MeSerializer(request.user, context={"request": request}).data)

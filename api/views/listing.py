@@ -7,34 +7,86 @@ from typing import Any
 from django.utils.text import slugify
 from rest_framework.request import Request
 from rest_framework.response import Response
+from taggit.models import Tag
 
 from api.serializers import ArtworkCardSerializer
 from api.views.common import next_url
 from config import cursors
-from gallery import selectors
+from gallery import listing_cache, selectors, state
+
+
+def _checked_cursor(params: dict[str, Any]) -> str | None:
+    """The ``after`` cursor, decoded once before any cache lookup: a tampered one raises
+    ``config.cursors.BadCursor``, which api.exceptions answers with 400."""
+    after = params.get("after")
+    if after:
+        cursors.decode_time(after)
+    return after or None
 
 
 def artwork_listing(request: Request, params: dict[str, Any], **filters: Any) -> Response:
     """One keyset page of listed artworks: two queries whatever the page size (the page, then
-    its tags), plus one to find a tag's id when filtering by tag."""
+    its tags), plus one to find a tag's id when filtering by tag. The page's cards are cached
+    under the listing's version (gallery.listing_cache): a warm page runs none of those two."""
     preference = selectors.viewer_preference(request, params.get("show"))
+    mature = params.get("mature") or state.mature_preference(request)
+    after = _checked_cursor(params)
     if params.get("tag") is not None:
-        filters["tag"] = slugify(params["tag"]) or "-"
+        slug = slugify(params["tag"]) or "-"
+        tag_id = Tag.objects.filter(slug=slug).values_list("pk", flat=True).first()
+        filters["tag_id" if tag_id is not None else "tag"] = tag_id if tag_id is not None else slug
     if params.get("medium"):
         filters["medium"] = params["medium"]
     if params.get("q", "").strip():
         filters["search"] = params["q"]
-    qs = selectors.artworks_for_listing(preference=preference, **filters).prefetch_related("tags")
-    # A tampered cursor raises config.cursors.BadCursor: api.exceptions answers 400.
-    page = selectors.keyset_page(qs, params.get("after"), size=params["page_size"])
-    cards = ArtworkCardSerializer(page.items, many=True, context={"request": request}).data
-    return Response(
-        {"results": cards, "next": next_url(request, page.next_cursor), "show": preference}
+    current = listing_cache.versions(_scopes(filters))
+    key = current and listing_cache.listing_cache_key(
+        surface=state.Surface.API_LIST,
+        argument=f"{sorted(filters.items())}@{request.get_host()}",
+        preference=preference, mature=mature, cursor=after,
+        part=f"api:{params['page_size']}", versions=current,
+    )  # fmt: skip
+    etag = listing_cache.etag_for(key) if key else None
+    if listing_cache.matches(request, etag):
+        return listing_cache.not_modified(request, etag)
+
+    def cards() -> tuple[list, str | None]:
+        qs = selectors.artworks_for_listing(
+            preference=preference, mature_preference=mature, **filters
+        )
+        page = selectors.keyset_page(qs.prefetch_related("tags"), after, size=params["page_size"])
+        data = ArtworkCardSerializer(page.items, many=True, context={"request": request}).data
+        return [dict(card) for card in data], page.next_cursor
+
+    results, cursor = listing_cache.get_or_render(key, cards)
+    response = Response(
+        {
+            "results": results,
+            "next": next_url(request, cursor),
+            "show": preference,
+            "mature": mature,
+        }
     )
+    return listing_cache.cacheable(request, response, etag)
+
+
+def _scopes(filters: dict[str, Any]) -> list[str]:
+    """One version scope every listed artwork carries (gallery.listing_cache): the narrowest."""
+    if "following_of" in filters:
+        return [listing_cache.FOLLOWING, f"follows:{filters['following_of']}"]
+    if "artist_id" in filters:
+        return [f"artist:{filters['artist_id']}"]
+    if "tag_id" in filters:
+        return [f"tag:{filters['tag_id']}"]
+    if "medium" in filters:
+        return [f"medium:{filters['medium']}"]
+    if "search" in filters:
+        return [listing_cache.SEARCH]
+    return [listing_cache.FEED]
 
 
 def empty_listing(request: Request, params: dict[str, Any]) -> Response:
     preference = selectors.viewer_preference(request, params.get("show"))
-    if params.get("after"):
-        cursors.decode_time(params["after"])  # the same 400 as a listing with rows
-    return Response({"results": [], "next": None, "show": preference})
+    mature = params.get("mature") or state.mature_preference(request)
+    _checked_cursor(params)
+    return Response({"results": [], "next": None, "show": preference, "mature": mature})

@@ -1,22 +1,26 @@
 """Provenance evidence read from an image file's own metadata: the seam for "who or what made this".
 
-Pure Python (no Django, never any network access). ``scan_bytes`` walks the container's chunks
-or segments itself (JPEG, PNG, WebP, GIF, TIFF) and reads only metadata, so no pixels are decoded;
-the one exception is NovelAI's "stealth" metadata hidden in the alpha channel, probed cheaply
-from the first pixel column of RGBA PNGs and only decoded in full (size-bounded) when its magic
-is there. Every reader bounds what it reads, and every problem becomes an entry in
-``ScanResult.errors`` instead of an exception.
+Pure Python (no Django, never any network access). ``scan_bytes`` walks the container's
+chunks, segments or boxes itself (JPEG, PNG, WebP, GIF, TIFF, HEIF/HEIC/AVIF) and reads only
+metadata, so no pixels are decoded; the one exception is NovelAI's "stealth" metadata hidden
+in the alpha channel, probed cheaply from the first pixel column of RGBA PNGs and only decoded
+in full (size-bounded) when its magic is there. Every reader bounds what it reads, and every
+problem becomes an entry in ``ScanResult.errors`` instead of an exception.
 
 The package, in the order a scan uses it (each module's docstring names its sources):
 
 - ``results``: ``Evidence``, ``ScanResult``, the verdict and kind constants, ``combine``,
   ``contradicts``.
 - ``state``: the ``Scan`` one file's readers share, size limits, text helpers.
-- ``containers``: the JPEG/PNG/WebP/GIF/TIFF walkers collecting raw metadata.
+- ``containers``: the JPEG/PNG/WebP/GIF/TIFF walkers collecting raw metadata (PNG hex
+  "Raw profile" EXIF/XMP included).
+- ``bmff``: the HEIF/HEIC/AVIF box walker (EXIF and XMP items, the C2PA ``uuid`` box).
 - ``exif``: TIFF directory parsing and the EXIF fields that count.
 - ``xmp``: safe XMP parsing, IPTC digital source type and AI system fields.
 - ``generators``: AI generators' own metadata (A1111/Forge, ComfyUI, InvokeAI, NovelAI,
-  Fooocus, SwarmUI, Draw Things, Midjourney).
+  Fooocus, SwarmUI, Draw Things, Midjourney, TensorArt), and generation-parameter JSON from
+  any other tool, recognised by its content.
+- ``parameters``: the prompt, seed, model and sampler settings in those generators' blocks.
 - ``human``: cameras and the applications named in Software/CreatorTool fields.
 - ``c2pa_reader``: C2PA manifests through c2pa-python, with remote fetch and OCSP off.
 - ``stealth``: alpha-channel ("stealth") metadata, the only pixel decoding.
@@ -39,7 +43,8 @@ from __future__ import annotations
 import os
 from typing import BinaryIO
 
-from . import c2pa_reader, containers, exif, generators, stealth, xmp
+from . import bmff, c2pa_reader, containers, exif, generators, stealth, xmp
+from .c2pa_reader import set_trust_anchors, trust_anchors
 from .results import (
     KIND_AI_ASSISTED,
     KIND_AI_GENERATED,
@@ -68,6 +73,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAX_TEXT_BYTES",
     "MAX_XMP_BYTES",
+    "READER_VERSION",
     "STEALTH_MAX_PIXELS",
     "VALUE_EXCERPT",
     "VERDICT_AI_ASSISTED",
@@ -80,9 +86,18 @@ __all__ = [
     "contradicts",
     "scan_bytes",
     "scan_file",
+    "set_trust_anchors",
+    "trust_anchors",
 ]
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
+
+# Raised whenever a change to the readers can change a verdict or its evidence; stored with
+# each image's scan (ArtworkImage.provenance_reader_version) so ``manage.py provenance_rescan``
+# re-reads only images scanned by an older reader. 1: the first reader (stored as 0 on rows
+# scanned before versions were kept). 2: generation JSON by content, TensorArt, PNG raw
+# profiles, case-insensitive keys, HEIF/AVIF.
+READER_VERSION = 2
 
 _WALKERS = (
     (b"\xff\xd8\xff", "jpeg", containers.walk_jpeg),
@@ -132,7 +147,12 @@ def scan_bytes(data: bytes) -> ScanResult:
     # Stored in PostgreSQL JSON, which refuses NUL characters.
     errors = [error.replace("\x00", "") for error in scan.errors]
     return ScanResult(
-        verdict=verdict_of(evidence), evidence=evidence, errors=errors, c2pa=scan.c2pa
+        verdict=verdict_of(evidence),
+        evidence=evidence,
+        errors=errors,
+        c2pa=scan.c2pa,
+        credentials=scan.credentials,
+        parameters=scan.parameters,
     )
 
 
@@ -151,10 +171,13 @@ def _run(scan: Scan) -> None:
         if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
             scan.fmt = "webp"
             scan.guarded("the WebP structure", containers.walk_webp, scan)
+        elif fmt := bmff.brand(data):
+            scan.fmt = fmt
+            scan.guarded(f"the {fmt.upper()} structure", bmff.walk_bmff, scan)
         else:
             scan.errors.append(
-                "not a JPEG, PNG, WebP, GIF or TIFF file; only embedded XMP and C2PA were "
-                "looked for"
+                "not a JPEG, PNG, WebP, GIF or TIFF file, nor HEIF/AVIF; only embedded XMP "
+                "and C2PA were looked for"
             )
             containers.find_loose_xmp(scan)
             scan.c2pa_hint = b"c2pa" in data

@@ -12,10 +12,15 @@ Where the metadata sits:
   offset); C2PA as JUMBF in APP11. Only segments before the first scan are read.
 - PNG: ``tEXt``/``zTXt``/``iTXt`` (XMP under the keyword ``XML:com.adobe.xmp``), ``eXIf``, C2PA
   in ``caBX``. Text chunks count wherever they sit: ComfyUI's animated PNGs put ``comf`` chunks
-  after IDAT, and Midjourney's text may follow IDAT too.
+  after IDAT, and Midjourney's text may follow IDAT too. ImageMagick and GIMP 2.10 store EXIF
+  and XMP as hex text under ``Raw profile type exif`` / ``xmp`` / ``APP1`` (ImageMagick's
+  ``png.c``: a newline, the profile name, a newline, the byte count right-aligned in 8
+  characters, a newline, then the bytes as hex, 72 digits a line); they are decoded and read
+  like the binary chunks. Keywords are matched case-insensitively.
 - WebP: ``EXIF``, ``XMP `` and ``C2PA`` chunks; size and alpha from ``VP8X``/``VP8L``/``VP8 ``.
 - GIF: XMP in the ``XMP DataXMP`` application extension, C2PA in a ``C2PA`` one.
 - TIFF: the whole file is the EXIF blob (XMP in tag 0x02BC, read by ``exif``).
+- HEIF/HEIC/AVIF: the ISO-BMFF boxes, read by ``bmff``.
 - Anything else: a loose ``<x:xmpmeta>`` packet, and the bytes "c2pa" as a C2PA hint.
 """
 
@@ -29,6 +34,7 @@ from .state import MAX_TEXT_BYTES, MAX_XMP_BYTES, Scan, decode_text
 _WEBP_WANTED = frozenset({b"VP8X", b"VP8L", b"VP8 ", b"EXIF", b"XMP "})
 _XMP_APP1 = b"http://ns.adobe.com/xap/1.0/\x00"
 _XMP_EXT_APP1 = b"http://ns.adobe.com/xmp/extension/\x00"
+_RAW_PROFILE = "raw profile type "
 
 
 def walk_jpeg(scan: Scan) -> None:
@@ -130,7 +136,11 @@ def _png_text(scan: Scan, ctype: str, body: bytes) -> None:
     if not sep or not 1 <= len(key_raw) <= 79:
         scan.errors.append(f"PNG {ctype} chunk has no valid keyword; skipped")
         return
-    limit = MAX_XMP_BYTES if key == "XML:com.adobe.xmp" else MAX_TEXT_BYTES
+    folded = key.lower()
+    is_xmp = folded == "xml:com.adobe.xmp"
+    is_raw_profile = folded.startswith(_RAW_PROFILE)
+    # A hex profile takes two characters a byte, plus its line breaks.
+    limit = MAX_XMP_BYTES if is_xmp else 3 * MAX_XMP_BYTES if is_raw_profile else MAX_TEXT_BYTES
     if len(rest) > limit:
         scan.errors.append(
             f"PNG {ctype} chunk {key!r} is {len(rest)} bytes, over the {limit} byte limit; skipped"
@@ -150,11 +160,43 @@ def _png_text(scan: Scan, ctype: str, body: bytes) -> None:
         raw = rest
     if raw is None:
         return
-    if key == "XML:com.adobe.xmp":
+    if is_xmp:
         scan.xmp.append((f"PNG {ctype}", raw))
+        return
+    if is_raw_profile:
+        _raw_profile(scan, f"PNG {ctype} {key!r}", folded[len(_RAW_PROFILE) :].strip(), raw)
         return
     text = raw.decode("latin-1") if ctype == "tEXt" else decode_text(raw)
     scan.texts.append((f"PNG {ctype}", key, text))
+
+
+def _raw_profile(scan: Scan, where: str, kind: str, text: bytes) -> None:
+    """Decode an ImageMagick hex profile and hand EXIF or XMP to their readers."""
+    if kind not in ("exif", "xmp", "app1"):
+        return  # ICC, IPTC IIM and 8BIM profiles say nothing about the origin here
+    header = text.lstrip(b"\n\r ").split(b"\n", 2)
+    if len(header) < 3 or not header[1].strip().isdigit():
+        scan.errors.append(f"{where} has no valid profile header; skipped")
+        return
+    size = int(header[1].strip())
+    digits = bytes(ch for ch in header[2] if ch not in b" \t\r\n")
+    if size > MAX_XMP_BYTES or len(digits) < 2 * size:
+        scan.errors.append(f"{where} is truncated or over {MAX_XMP_BYTES} bytes; skipped")
+        return
+    try:
+        blob = bytes.fromhex(digits[: 2 * size].decode("ascii"))
+    except (UnicodeDecodeError, ValueError):
+        scan.errors.append(f"{where} is not valid hexadecimal; skipped")
+        return
+    label = f"PNG raw profile {kind}"
+    if blob.startswith(b"Exif\x00\x00"):
+        scan.exif.append((label, blob[6:]))
+    elif blob.startswith(_XMP_APP1):
+        scan.xmp.append((label, blob[len(_XMP_APP1) :]))
+    elif kind == "exif" and blob[:2] in (b"II", b"MM"):
+        scan.exif.append((label, blob))
+    elif kind == "xmp" or b"<x:xmpmeta" in blob[:4096]:
+        scan.xmp.append((label, blob))
 
 
 def _inflate(scan: Scan, raw: bytes, limit: int, what: str) -> bytes | None:

@@ -45,7 +45,9 @@ def analyze_exif(scan: Scan, where: str, blob: bytes) -> None:
         human.software(scan, "EXIF Software", software)
     generators.midjourney_job(scan, "EXIF ImageDescription", text(0x010E))
     maker_note = tags.get(0x927C, (0, b""))[1].strip(b"\x00 ")
-    fooocus_hint = maker_note in (b"fooocus", b"a1111") or software.lower().startswith("fooocus")
+    fooocus_hint = maker_note.lower() in (b"fooocus", b"a1111") or software.lower().startswith(
+        "fooocus"
+    )
     if 0x9286 in tags:
         comment = _decode_user_comment(tags[0x9286][1], tags[0x9286][2])
         if comment:

@@ -19,6 +19,7 @@ _AI_APPS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
     (re.compile(pattern, re.IGNORECASE), source, name)
     for pattern, source, name in (
         (r"^novelai\b", "novelai", "NovelAI"),
+        (r"^ruined ?fooocus", "ruinedfooocus", "RuinedFooocus"),
         (r"^fooocus", "fooocus", "Fooocus"),
         (r"draw ?things|com\.drawthings", "drawthings", "Draw Things"),
         (r"\bfirefly\b", "software", "Adobe Firefly"),

@@ -52,15 +52,27 @@ class ScanResult:
     evidence: list[Evidence] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     c2pa: dict[str, Any] | None = None
+    # What the C2PA manifest says, in the shape the artwork page shows (c2pa_reader.summary).
+    credentials: dict[str, Any] | None = None
+    # What generators' blocks say (prompt, seed, model, ...; see ``parameters.read``). Kept
+    # out of ``to_dict`` and of equality: it is stored apart (``ArtworkImage.generation``),
+    # so the evidence shape stored and served by the API stays as documented.
+    parameters: list[dict[str, str]] = field(default_factory=list, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-serialisable dict (the shape stored on ``ArtworkImage.provenance``)."""
-        return {
+        """Return a JSON-serialisable dict (the shape stored on ``ArtworkImage.provenance``).
+
+        ``credentials`` is there only when a C2PA manifest was read.
+        """
+        out = {
             "verdict": self.verdict,
             "evidence": [e.to_dict() for e in self.evidence],
             "errors": list(self.errors),
             "c2pa": self.c2pa,
         }
+        if self.credentials is not None:
+            out["credentials"] = self.credentials
+        return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ScanResult:
@@ -82,6 +94,7 @@ class ScanResult:
             evidence=evidence,
             errors=[str(x) for x in d.get("errors") or []],
             c2pa=d.get("c2pa") if isinstance(d.get("c2pa"), dict) else None,
+            credentials=d.get("credentials") if isinstance(d.get("credentials"), dict) else None,
         )
 
 

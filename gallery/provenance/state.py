@@ -17,6 +17,8 @@ from .results import Evidence
 MAX_TEXT_BYTES = 1024 * 1024
 MAX_XMP_BYTES = 4 * 1024 * 1024
 VALUE_EXCERPT = 300
+# A file rarely carries more than two parameter blocks (PNG text plus an XMP copy); more is noise.
+MAX_PARAMETER_BLOCKS = 4
 
 
 class Scan:
@@ -26,8 +28,10 @@ class Scan:
         self.data = data
         self.fmt = "unknown"
         self.evidence: list[Evidence] = []
+        self.parameters: list[dict[str, str]] = []  # generators' settings (``parameters``)
         self.errors: list[str] = []
         self.c2pa: dict[str, Any] | None = None
+        self.credentials: dict[str, Any] | None = None
         self.c2pa_hint = False
         self.texts: list[tuple[str, str, str]] = []  # (container label, key, value)
         self.exif: list[tuple[str, bytes]] = []  # (where, TIFF bytes)
@@ -40,6 +44,14 @@ class Scan:
 
     def add(self, source: str, field_: str, value: str, kind: str, summary: str) -> None:
         self.evidence.append(Evidence(source, field_, excerpt(value), kind, summary))
+
+    def add_parameters(self, where: str, params: dict[str, str] | None) -> None:
+        """Keep one generator block's parameters (bounded count, exact repeats dropped)."""
+        if not params or len(self.parameters) >= MAX_PARAMETER_BLOCKS:
+            return
+        if any({**p, "where": where} == {**params, "where": where} for p in self.parameters):
+            return
+        self.parameters.append({**params, "where": where})
 
     def guarded(self, what: str, fn: Any, *args: Any) -> None:
         # One broken reader must not hide what the others found.

@@ -6,7 +6,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from accounts.models import User
+from gallery import listing_cache
 from gallery.models import MINOR_AI_STAGES, AiStage, Artwork, ArtworkImage, Label, LabelChange, Like
+from gallery.services.label_files import derivatives_rewrite_label_on_commit
 from gallery.services.pipeline import label_change
 from gallery.services.withdrawal import file_deletions_record, file_deletions_run
 
@@ -64,9 +66,16 @@ def artwork_update(
     ai_note: str,
     alt_texts: dict[int, str],
     reason: str = "",
+    mature: bool | None = None,
 ) -> Artwork:
-    """Save the artist's edits; a label change is recorded in the label history."""
+    """Save the artist's edits; a label change is recorded in the label history.
+
+    ``mature`` sets or clears the mature-content flag; None keeps it (callers that do not
+    offer the choice). The artist may clear a flag moderators set: a new report reopens it.
+    """
     stages, note = clean_stages(label, ai_stages, ai_note)
+    # Retire the pages of the medium and tags it leaves, before they change.
+    listing_cache.artwork_changed(artwork)
     label_change(
         artwork=artwork,
         to_label=label,
@@ -77,17 +86,24 @@ def artwork_update(
     artwork.title, artwork.description, artwork.medium = title, description, medium
     artwork.ai_stages, artwork.ai_note = stages, note
     artwork.ai_minor_only = ai_minor_only(label, stages)
-    artwork.save(
-        update_fields=[
-            "title", "description", "medium", "ai_stages", "ai_note", "ai_minor_only", "updated_at"
-        ]
-    )  # fmt: skip
+    fields = [
+        "title", "description", "medium", "ai_stages", "ai_note", "ai_minor_only", "updated_at"
+    ]  # fmt: skip
+    if mature is not None:
+        artwork.mature = mature
+        fields.append("mature")
+    artwork.save(update_fields=fields)
     artwork.tags.set(tags, clear=True)
     for image in artwork.images.filter(pk__in=alt_texts):
         if image.alt_text != alt_texts[image.pk]:
             ArtworkImage.objects.filter(pk=image.pk).update(alt_text=alt_texts[image.pk][:500])
     artwork_id = artwork.pk
     transaction.on_commit(lambda: artwork_index_search(artwork_id=artwork_id))
+    # The title (in the web statement's URL) or the medium may have changed the label packet;
+    # an unchanged packet makes the rewrite a no-op.
+    derivatives_rewrite_label_on_commit(artwork_id=artwork_id)
+    # The alt texts above are written with update(): no receiver sees them.
+    listing_cache.artwork_changed(artwork)
     return artwork
 
 
@@ -124,10 +140,16 @@ def like_set(*, user: User, artwork: Artwork, liked: bool) -> int:
                 pass
             else:
                 Artwork.objects.filter(pk=artwork.pk).update(like_count=F("like_count") + 1)
+                listing_cache.likes_changed(
+                    artwork_id=artwork.pk, artist_id=artwork.artist_id, medium=artwork.medium
+                )
         else:
             deleted, _ = Like.objects.filter(user=user, artwork=artwork).delete()
             if deleted:
                 Artwork.objects.filter(pk=artwork.pk, like_count__gt=0).update(
                     like_count=F("like_count") - 1
+                )
+                listing_cache.likes_changed(
+                    artwork_id=artwork.pk, artist_id=artwork.artist_id, medium=artwork.medium
                 )
     return Artwork.objects.values_list("like_count", flat=True).get(pk=artwork.pk)

@@ -23,6 +23,11 @@ from accounts.models import User
 from gallery import provenance
 from gallery.models import Artwork, ArtworkImage, ImageHashBand, LabelChange
 from gallery.selectors import hash_bands
+from gallery.services.label_files import (
+    artwork_label_packet,
+    derivatives_rewrite_label_on_commit,
+    packet_tag,
+)
 from gallery.signals import artwork_published, artwork_scanned
 from gallery.storage import private_storage
 
@@ -196,8 +201,11 @@ def _image_run(image: ArtworkImage, runner: Runner) -> None:
         raise PermanentImageError(FAILED_MISSING) from exc
     # Provenance first: re-encoding drops every manifest and chunk it reads.
     scan = provenance.scan_bytes(data)
+    packet = artwork_label_packet(Artwork.objects.select_related("artist").get(pk=image.artwork_id))
     try:
-        rendered = imaging.render(io.BytesIO(data), max_pixels=settings.ATELIER_MAX_PIXELS)
+        rendered = imaging.render(
+            io.BytesIO(data), max_pixels=settings.ATELIER_MAX_PIXELS, xmp=packet
+        )
     except imaging.ImageRejected as exc:
         raise PermanentImageError(f"{FAILED_DECODE} ({exc.reason})") from exc
     except (SoftTimeLimitExceeded, MemoryError):
@@ -218,6 +226,7 @@ def _image_run(image: ArtworkImage, runner: Runner) -> None:
                 "height": derivative.height,
                 "format": derivative.format,
                 "bytes": len(derivative.data),
+                "label": packet_tag(packet),
             }
         )
     _image_finish(image, runner, scan, rendered, derivatives)
@@ -261,6 +270,8 @@ def _image_finish(image, runner, scan, rendered, derivatives) -> None:
             derivatives=derivatives,
             provenance=scan.to_dict(),
             provenance_verdict=scan.verdict,
+            provenance_reader_version=provenance.READER_VERSION,
+            generation=scan.parameters,
             error="",
         )
         if not updated:
@@ -468,6 +479,7 @@ def label_change(*, artwork: Artwork, to_label: str, by: str, actor, reason: str
         if locked.provenance_verdict:
             locked.label_mismatch = provenance.contradicts(to_label, locked.provenance_verdict)
         locked.save(update_fields=["label", "label_mismatch", "relabeled", "updated_at"])
+        derivatives_rewrite_label_on_commit(artwork_id=locked.pk)
         artwork.label, artwork.label_mismatch = locked.label, locked.label_mismatch
         artwork.relabeled = locked.relabeled
     return True

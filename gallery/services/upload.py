@@ -134,6 +134,7 @@ def artwork_create(
     ai_note: str,
     images: list[IncomingImage],
     idempotency_key: str = "",
+    mature: bool = False,
 ) -> Artwork:
     """Store a new artwork in ``processing`` with its originals, label and history.
 
@@ -145,6 +146,7 @@ def artwork_create(
     allowance (``upload_check_allowance``), ``Invalid`` for a label the site does not accept.
     With an ``idempotency_key`` the member already spent, raises
     ``gallery.services.upload_keys.UploadReplayed`` (naming that post) and stores nothing.
+    ``mature``: the artist marks the post as mature content (gallery.state blurs or hides it).
     """
     if label == Label.GENERATED and not settings.ATELIER_ALLOW_AI_GENERATED:
         # The form refuses it first; this is the rule for callers without the form.
@@ -177,6 +179,7 @@ def artwork_create(
                 ai_note=ai_note,
                 images=images,
                 stored=stored,
+                mature=mature,
             )
             if idempotency_key:
                 upload_key_claim(member=artist, key=idempotency_key, artwork=artwork)
@@ -200,9 +203,11 @@ def _artwork_insert(
     ai_note,
     images: list[IncomingImage],
     stored: list[tuple[str, str]],
+    mature: bool = False,
 ) -> Artwork:
     artwork = Artwork.objects.create(
         artist=artist,
+        mature=mature,
         title=title,
         description=description,
         medium=medium,

@@ -32,6 +32,7 @@ def _snapshot(artwork: Artwork) -> dict:
         "label_mismatch": artwork.label_mismatch,
         "held": artwork.held,
         "relabeled": artwork.relabeled,
+        "mature": artwork.mature,
     }
 
 
@@ -100,4 +101,15 @@ def artwork_accept_label(*, artwork_id: int) -> tuple[dict, dict]:
     before = _snapshot(artwork)
     artwork.label_mismatch = False
     artwork.save(update_fields=["label_mismatch", "updated_at"])
+    return before, _snapshot(artwork)
+
+
+@transaction.atomic
+def artwork_set_mature(*, artwork_id: int, mature: bool) -> tuple[dict, dict]:
+    """Mark an artwork as mature content, or clear the mark (a reversed decision). The post
+    stays where it is; gallery.state blurs or hides it for viewers who have not opted in."""
+    artwork = Artwork.objects.select_for_update().get(pk=artwork_id)
+    before = _snapshot(artwork)
+    artwork.mature = mature
+    artwork.save(update_fields=["mature", "updated_at"])
     return before, _snapshot(artwork)

@@ -37,7 +37,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.module_loading import import_string
 
-from gallery.models import ArtworkImage, FileDeletion
+from gallery import listing_cache
+from gallery.models import Artwork, ArtworkImage, FileDeletion
 from gallery.storage import absolute_public_url, private_storage, withdrawn_name
 
 logger = logging.getLogger(__name__)
@@ -142,6 +143,11 @@ def public_files_settle(*, artwork_id: int) -> int:
             ArtworkImage.objects.filter(
                 pk__in=[i.pk for i in images if i.public_files == state]
             ).update(public_files=done)
+        # The images' URLs changed (public storage or the withdrawn-file view): cached pages
+        # showing them are retired, through the artwork's own scopes.
+        listing_cache.artwork_changed(
+            Artwork.objects.only("artist_id", "medium").get(pk=artwork_id)
+        )
     logger.info("artwork %s: public files settled for %d images", artwork_id, len(images))
     return len(images)
 

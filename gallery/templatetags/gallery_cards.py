@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 
+from accounts.models import MaturePreference
 from gallery import state
 
 register = template.Library()
@@ -19,7 +20,7 @@ register = template.Library()
 CARD_TTL = 600  # seconds; bounds how long an artist's renamed display name can lag
 
 
-def card_key(artwork, eager: bool) -> str:
+def card_key(artwork, eager: bool, blurred: bool = False) -> str:
     # updated_at moves on every edit, label change, publication and moderation status change;
     # likes move only like_count, and the artist's name is bounded by CARD_TTL. The badge's
     # own inputs are in the key too, so no write path can leave a stale badge behind.
@@ -27,8 +28,11 @@ def card_key(artwork, eager: bool) -> str:
     facts = state.Facts.of(artwork)
     flags = f"{facts.label_mismatch:d}{facts.held:d}{facts.relabeled:d}"
     shape = f"{facts.status}:{facts.label}:{flags}"
+    # The mature flag is in the shape, and whether this viewer gets the card blurred beside
+    # ``eager``: one artwork has a plain and a blurred card.
     return (
-        f"card:v2:{artwork.pk}:{stamp}:{shape}:{artwork.like_count}:{artwork.cover_id}:{int(eager)}"
+        f"card:v3:{artwork.pk}:{stamp}:{shape}:{facts.mature:d}:{artwork.like_count}:"
+        f"{artwork.cover_id}:{int(eager)}{int(blurred)}"
     )
 
 
@@ -38,11 +42,47 @@ def artwork_badge(artwork) -> state.Badge:
     return state.badge(state.Facts.of(artwork))
 
 
-@register.simple_tag
-def artwork_cards(artworks, eager_first: int = 0) -> str:
-    """The cards of ``artworks``; the first ``eager_first`` load their image eagerly."""
+def card_blurred(artwork, *, viewer_id: int | None, mature_preference: str) -> bool:
+    """Whether this viewer's card of ``artwork`` in a listing is blurred (gallery.state)."""
+    if not artwork.mature:
+        return False
+    role = state.Role.OWNER if viewer_id == artwork.artist_id else state.Role.MEMBER
+    treatment = state.mature_treatment(
+        state.Facts.of(artwork),
+        surface=state.Surface.FEED,
+        role=role,
+        mature_preference=mature_preference,
+    )
+    return treatment == state.MatureTreatment.BLURRED
+
+
+def _viewer(context) -> tuple[int | None, str]:
+    # Views put ``mature_preference`` in the context; a page that does not is blurred (the
+    # default preference), never shown plainly by omission.
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    viewer_id = user.pk if user is not None and user.is_authenticated else None
+    return viewer_id, context.get("mature_preference") or MaturePreference.BLUR
+
+
+@register.simple_tag(takes_context=True)
+def artwork_card(context, artwork) -> str:
+    """One card, blurred for this viewer when it is mature work they have not opted in to
+    (``{% artwork_card artwork %}``, for short lists such as "More by")."""
+    viewer_id, mature = _viewer(context)
+    blurred = card_blurred(artwork, viewer_id=viewer_id, mature_preference=mature)
+    html = get_template("gallery/_card.html").render({"artwork": artwork, "blurred": blurred})
+    return mark_safe(html)  # noqa: S308 - rendered by our own autoescaping template
+
+
+@register.simple_tag(takes_context=True)
+def artwork_cards(context, artworks, eager_first: int = 0) -> str:
+    """The cards of ``artworks``; the first ``eager_first`` load their image eagerly. Mature
+    work is blurred for viewers who have not opted in (``card_blurred``)."""
     artworks = list(artworks)
-    keys = [card_key(a, i < eager_first) for i, a in enumerate(artworks)]
+    viewer_id, mature = _viewer(context)
+    blurred = [card_blurred(a, viewer_id=viewer_id, mature_preference=mature) for a in artworks]
+    keys = [card_key(a, i < eager_first, blurred[i]) for i, a in enumerate(artworks)]
     found = cache.get_many(keys)
     missing: dict[str, str] = {}
     card = get_template("gallery/_card.html")
@@ -50,7 +90,9 @@ def artwork_cards(artworks, eager_first: int = 0) -> str:
     for index, (artwork, key) in enumerate(zip(artworks, keys, strict=True)):
         html = found.get(key)
         if html is None:
-            html = card.render({"artwork": artwork, "eager": index < eager_first})
+            html = card.render(
+                {"artwork": artwork, "eager": index < eager_first, "blurred": blurred[index]}
+            )
             missing[key] = html
         parts.append(html)
     if missing:

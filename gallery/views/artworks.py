@@ -6,24 +6,27 @@ import json
 import mimetypes
 
 from django.contrib import messages
+from django.db.models import Exists
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import member_required
 from accounts.models import Follow
 from config.urls_abs import absolute_url
-from gallery import selectors
+from gallery import credentials, listing_cache, selectors, state
 from gallery.access import (
     artwork_for_owner,
     artwork_for_viewer,
     can_manage,
     can_see_private_files,
+    viewer_role,
 )
 from gallery.evidence import images_evidence
 from gallery.forms import ArtworkEditForm
-from gallery.models import ArtworkImage, Like
+from gallery.models import Artwork, ArtworkImage, Like
 from gallery.services.artworks import artwork_delete, artwork_update, like_set
 from gallery.storage import private_storage
 
@@ -32,38 +35,83 @@ def artwork_detail(request, pk: int, slug: str | None = None):
     artwork = artwork_for_viewer(request, pk)
     if slug != artwork.slug:
         return redirect(artwork, permanent=True)
-    images = list(artwork.images.all())
-    tags = list(artwork.tags.all())
-    finals = [i for i in images if i.kind == ArtworkImage.Kind.FINAL]
-    process = [i for i in images if i.kind == ArtworkImage.Kind.PROCESS]
     preference = selectors.viewer_preference(request)
-    more = list(
-        selectors.artworks_for_listing(preference=preference, artist_id=artwork.artist_id).exclude(
-            pk=artwork.pk
-        )[:6]
+    mature = state.mature_preference(request)
+    # Blurred behind a click unless the viewer opted in, owns it or moderates; ?mature=show
+    # is the click without JavaScript (the reveal link), for this page only.
+    blurred = (
+        state.present(
+            state.Facts.of(artwork),
+            surface=state.Surface.PAGE,
+            role=viewer_role(request.user, artwork),
+            preference="all",
+            mature_preference=mature,
+        ).blurred
+        and request.GET.get("mature") != "show"
     )
-    liked = (
-        request.user.is_authenticated
-        and Like.objects.filter(user_id=request.user.pk, artwork=artwork).exists()
+    # The page's public parts (images, label box, tags, "more by") are cached fragments keyed
+    # on the post's and its artist's versions (gallery.listing_cache): the lists below are lazy,
+    # so a warm page runs none of their queries. Posts only their artist or moderators see are
+    # never cached (a processing post's images change without a version bump). The mature
+    # choice changes "more by" and blurring changes the markup: both are part of the key.
+    current = (
+        listing_cache.versions([f"artwork:{artwork.pk}", f"artist:{artwork.artist_id}"])
+        if artwork.is_public
+        else None
     )
-    is_following = (
-        request.user.is_authenticated
-        and Follow.objects.filter(follower_id=request.user.pk, artist_id=artwork.artist_id).exists()
-    )
+    fragment_key = current and listing_cache.listing_cache_key(
+        surface=state.Surface.PAGE, argument=f"{artwork.pk}@{request.get_host()}",
+        preference=preference, mature=mature, cursor=None,
+        part="page:blurred" if blurred else "page", versions=current,
+    )  # fmt: skip
+    images = SimpleLazyObject(lambda: list(artwork.images.all()))
+    tags = SimpleLazyObject(lambda: list(artwork.tags.all()))
+    finals = SimpleLazyObject(lambda: [i for i in images if i.kind == ArtworkImage.Kind.FINAL])
+    no_ai = SimpleLazyObject(lambda: credentials.no_ai_recorded(images))
+    etag = listing_cache.etag_for(fragment_key) if fragment_key else None
+    if listing_cache.matches(request, etag):
+        return listing_cache.not_modified(request, etag)
+    liked = is_following = False
+    if request.user.is_authenticated:
+        # One query for both of the member's own marks.
+        marks = Like.objects.filter(user_id=request.user.pk, artwork=artwork).values("pk")
+        follows = Follow.objects.filter(follower_id=request.user.pk, artist_id=artwork.artist_id)
+        liked, is_following = (
+            Artwork.objects.filter(pk=artwork.pk)
+            .values_list(Exists(marks), Exists(follows.values("pk")))
+            .get()
+        )
     response = render(
         request,
         "gallery/artwork_detail.html",
         {
             "artwork": artwork,
-            "json_ld": json_ld(request, artwork, finals, tags),
+            "json_ld": listing_cache.get_or_render(
+                fragment_key and fragment_key + ":ld",
+                lambda: json_ld(request, artwork, finals, tags, no_ai_recorded=bool(no_ai)),
+            ),
+            "fragment_key": fragment_key or "",
+            "fragment_ttl": listing_cache.PAGE_TTL if fragment_key else 0,
+            "credentials_panel": SimpleLazyObject(lambda: credentials.credentials_panel(images)),
+            "credentials_no_ai": no_ai,
             "is_following": is_following,
             "finals": finals,
-            "process_images": process,
-            "evidence": images_evidence(images, with_info=False),
-            "history": list(artwork.label_changes.select_related("actor")),
+            "process_images": SimpleLazyObject(
+                lambda: [i for i in images if i.kind == ArtworkImage.Kind.PROCESS]
+            ),
+            "evidence": SimpleLazyObject(lambda: images_evidence(images, with_info=False)),
+            "history": artwork.label_changes.select_related("actor"),
             "tags": tags,
-            "more": more,
+            "more": SimpleLazyObject(
+                lambda: list(
+                    selectors.artworks_for_listing(
+                        preference=preference, mature_preference=mature, artist_id=artwork.artist_id
+                    ).exclude(pk=artwork.pk)[:6]
+                )
+            ),
             "liked": liked,
+            "mature_preference": mature,
+            "mature_blurred": blurred,
             "can_manage": can_manage(request.user, artwork),
             "is_owner": request.user.is_authenticated and request.user.pk == artwork.artist_id,
             # A URL contract, not an import: gallery never imports moderation.
@@ -72,11 +120,12 @@ def artwork_detail(request, pk: int, slug: str | None = None):
         },
     )
     response.ai_training_allowed = not artwork.artist.ai_training_opt_out
-    return response
+    return listing_cache.cacheable(request, response, etag)
 
 
-def json_ld(request, artwork, finals, tags) -> str:
-    """schema.org VisualArtwork stating the label as its IPTC digital source type."""
+def json_ld(request, artwork, finals, tags, *, no_ai_recorded: bool = False) -> str:
+    """schema.org VisualArtwork stating the label as its IPTC digital source type, and what the
+    files' Content Credentials vouch for when they earn the no-AI badge."""
     data = {
         "@context": "https://schema.org",
         "@type": "VisualArtwork",
@@ -91,6 +140,12 @@ def json_ld(request, artwork, finals, tags) -> str:
         "digitalSourceType": artwork.iptc_source_type,
         "keywords": [t.name for t in tags],
     }
+    if no_ai_recorded:
+        data["additionalProperty"] = {
+            "@type": "PropertyValue",
+            "name": "contentCredentials",
+            "value": credentials.NO_AI_RECORDED,
+        }
     if artwork.published_at:
         data["datePublished"] = artwork.published_at.isoformat()
     images = [i.best_url() for i in finals if i.derivatives]
@@ -144,6 +199,7 @@ def artwork_edit(request, pk: int):
         "label": artwork.label,
         "ai_stages": artwork.ai_stages,
         "ai_note": artwork.ai_note,
+        "mature": artwork.mature,
     }
     form = ArtworkEditForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -164,6 +220,7 @@ def artwork_edit(request, pk: int):
             ai_note=data["ai_note"],
             alt_texts=alt_texts,
             reason=data["reason"],
+            mature=data["mature"],
         )
         messages.success(request, "Your changes are saved.")
         return redirect(artwork)

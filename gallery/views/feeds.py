@@ -3,37 +3,91 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_POST
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_http_methods, require_POST
 from taggit.models import Tag
 
 from accounts import services as account_services
 from accounts.access import member_required
-from accounts.models import FeedPreference, Follow
+from accounts.models import FeedPreference, Follow, MaturePreference
 from accounts.redirects import safe_next_url
-from gallery import selectors
+from gallery import listing_cache, selectors, state
 from gallery.models import Medium
 
 
-def _listing(request, *, template: str, context: dict, **filters):
+def _listing(
+    request,
+    *,
+    template: str,
+    context: dict,
+    surface: str,
+    argument=None,
+    scopes: list[str],
+    **filters,
+):
+    """Render a listing page whose block of cards comes from the cache when it can.
+
+    ``surface`` and ``argument`` name the listing in the cache key; ``scopes`` are the version
+    counters its cards depend on (gallery.listing_cache). Anonymous pages answer 304 to a
+    matching ``If-None-Match`` before touching the database for the cards.
+    """
     preference = selectors.viewer_preference(request)
-    qs = selectors.artworks_for_listing(preference=preference, **filters)
-    page = selectors.keyset_page(qs, request.GET.get("after"))
-    context = {
+    mature = state.mature_preference(request)
+    cursor = request.GET.get("after") or None
+    partial = bool(request.htmx and cursor)
+    selectors.decode_cursor(cursor)  # a tampered cursor is a 400 before any cache lookup
+    # The owner's own profile lists posts nobody else sees: never shared through the cache.
+    current = None if filters.get("own") else listing_cache.versions(scopes)
+    # A member who blurs mature work still sees their own unblurred (gallery_cards.card_blurred),
+    # so their blocks are their own; anonymous visitors and "show"/"hide" blocks are shared.
+    viewer = request.user.pk if mature == MaturePreference.BLUR else None
+    key = current and listing_cache.listing_cache_key(
+        surface=surface, argument=argument, preference=preference, mature=mature, cursor=cursor,
+        part=("cards" if partial else "grid") + (f":viewer{viewer}" if viewer else ""),
+        versions=current,
+    )  # fmt: skip
+    anonymous = not request.user.is_authenticated
+    etag = listing_cache.etag_for(key) if key and anonymous else None
+    if listing_cache.matches(request, etag):
+        return listing_cache.not_modified(request, etag, varies_on_partial=bool(cursor))
+    block_context = {
         **context,
-        "page": page,
-        "page_after": bool(request.GET.get("after")),
+        "page_after": bool(cursor),
         "preference": preference,
         "preference_choices": FeedPreference.choices,
+        "mature_preference": mature,
+        "mature_choices": MaturePreference.choices,
     }
-    if request.htmx and request.GET.get("after"):
-        return render(request, "gallery/_artwork_cards.html", context)
-    return render(request, template, context)
+
+    def render_block() -> str:
+        qs = selectors.artworks_for_listing(
+            preference=preference, mature_preference=mature, **filters
+        )
+        page = selectors.keyset_page(qs, cursor)
+        block = "gallery/_artwork_cards.html" if partial else "gallery/_listing_block.html"
+        # ``request`` only for the cards' viewer (gallery_cards._viewer): no context
+        # processors run, so no member's CSRF token can end up in a shared block.
+        return render_to_string(block, {**block_context, "page": page, "request": request})
+
+    block = mark_safe(listing_cache.get_or_render(key, render_block))  # noqa: S308 - our template
+    if partial:
+        response = HttpResponse(block)
+    else:
+        response = render(request, template, {**block_context, "grid": block, "page": True})
+    return listing_cache.cacheable(request, response, etag, varies_on_partial=bool(cursor))
 
 
 def home(request):
-    return _listing(request, template="gallery/feed_latest.html", context={"heading": "Latest"})
+    return _listing(
+        request,
+        template="gallery/feed_latest.html",
+        context={"heading": "Latest"},
+        surface=state.Surface.FEED,
+        scopes=[listing_cache.FEED],
+    )
 
 
 @member_required(allow_suspended=True)
@@ -42,6 +96,9 @@ def following(request):
         request,
         template="gallery/feed_latest.html",
         context={"heading": "Following", "following_page": True},
+        surface=state.Surface.FOLLOWING,
+        argument=request.user.pk,
+        scopes=[listing_cache.FOLLOWING, f"follows:{request.user.pk}"],
         following_of=request.user.pk,
     )
 
@@ -52,6 +109,9 @@ def tag(request, slug: str):
         request,
         template="gallery/feed_latest.html",
         context={"heading": f"#{tag_obj.name}", "tag": tag_obj},
+        surface=state.Surface.TAG,
+        argument=tag_obj.pk,
+        scopes=[f"tag:{tag_obj.pk}"],
         tag_id=tag_obj.pk,
     )
 
@@ -63,6 +123,9 @@ def medium(request, medium: str):
         request,
         template="gallery/feed_latest.html",
         context={"heading": Medium(medium).label, "medium": medium},
+        surface=state.Surface.MEDIUM,
+        argument=medium,
+        scopes=[f"medium:{medium}"],
         medium=medium,
     )
 
@@ -79,6 +142,9 @@ def search(request):
         request,
         template="gallery/feed_latest.html",
         context={"heading": f"Results for “{query}”", "search_page": True, "query": query},
+        surface=state.Surface.SEARCH,
+        argument=query,
+        scopes=[listing_cache.SEARCH],
         search=query,
     )
 
@@ -98,6 +164,9 @@ def artist(request, handle: str):
         request,
         template="gallery/artist_detail.html",
         context=context,
+        surface=state.Surface.ARTIST,
+        argument=person.pk,
+        scopes=[f"artist:{person.pk}"],
         artist_id=person.pk,
         own=own,
     )
@@ -105,18 +174,53 @@ def artist(request, handle: str):
     return response
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def preference_set(request):
-    """Change the label preference from any listing; members keep it, others get a cookie."""
-    value = request.POST.get("preference", FeedPreference.HUMAN)
+    """Change the label preference from any listing; members keep it, others get a cookie.
+
+    Anonymous visitors change it with a GET (the listing's form needs no CSRF token, so the
+    page sets no cookie and stays shareable); it writes only their own cookie. Members post,
+    with the token, since it changes their account.
+    """
+    source = request.POST if request.method == "POST" else request.GET
+    value = source.get("preference", FeedPreference.HUMAN)
     if value not in FeedPreference.values:
         value = FeedPreference.HUMAN
     response = HttpResponseRedirect(safe_next_url(request, default="/"))
     if request.user.is_authenticated:
-        account_services.preference_set(user=request.user, preference=value)
+        if request.method == "POST":
+            account_services.preference_set(user=request.user, preference=value)
     else:
         response.set_cookie(
             selectors.PREFERENCE_COOKIE,
+            value,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=request.is_secure(),
+            httponly=True,
+        )
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def mature_preference_set(request):
+    """Change the mature preference from any listing: members keep it on their account,
+    anonymous viewers get the ``atelier_mature`` cookie (read by state.mature_preference).
+
+    As with the label preference, anonymous visitors use a GET that writes only their own
+    cookie, so listing pages carry no CSRF token and stay cacheable; members post.
+    """
+    source = request.POST if request.method == "POST" else request.GET
+    value = source.get("mature", MaturePreference.BLUR)
+    if value not in MaturePreference.values:
+        value = MaturePreference.BLUR
+    response = HttpResponseRedirect(safe_next_url(request, default="/"))
+    if request.user.is_authenticated:
+        if request.method == "POST":
+            account_services.mature_preference_set(user=request.user, preference=value)
+    else:
+        response.set_cookie(
+            state.MATURE_COOKIE,
             value,
             max_age=365 * 24 * 3600,
             samesite="Lax",

@@ -77,6 +77,7 @@ def upload(request):
                 ai_note=data["ai_note"],
                 images=incoming_images(finals=finals, process=process, probes=probes, alts=alts),
                 idempotency_key=data["idempotency_key"],
+                mature=data["mature"],
             )
         except UploadReplayed as exc:
             return _already_posted(request, exc.artwork_id)

@@ -14,7 +14,7 @@ from accounts.services import user_restrictions_lift
 from gallery.models import Artwork, LabelChange
 from gallery.services.pipeline import label_change
 from gallery.services.upload import display_name, image_probe
-from gallery.services.visibility import artwork_set_status
+from gallery.services.visibility import artwork_set_mature, artwork_set_status
 from gallery.storage import private_storage
 from moderation.models import Appeal, AppealFile, AuditAction, AuditRole, Decision, Strike
 from moderation.services import (
@@ -180,6 +180,10 @@ def _reverse(decision: Decision, moderator: User, response: str) -> tuple[dict, 
                 after["label"] = previous
         elif decision.action in (Action.HIDE, Action.REMOVE):
             b, a = artwork_set_status(artwork_id=artwork.pk, status=Artwork.Status.PUBLISHED)
+            before.update(b)
+            after.update(a)
+        elif decision.action == Action.MARK_MATURE:
+            b, a = artwork_set_mature(artwork_id=artwork.pk, mature=False)
             before.update(b)
             after.update(a)
     strike = Strike.objects.filter(decision=decision, reversed_at__isnull=True).first()

@@ -14,7 +14,12 @@ from accounts.models import NotificationKind, User
 from accounts.services import user_restrictions_lift, user_suspend, user_uploads_hold
 from gallery.models import Artwork, Label, LabelChange
 from gallery.services.pipeline import label_change
-from gallery.services.visibility import artwork_accept_label, artwork_set_held, artwork_set_status
+from gallery.services.visibility import (
+    artwork_accept_label,
+    artwork_set_held,
+    artwork_set_mature,
+    artwork_set_status,
+)
 from moderation.models import (
     AuditAction,
     AuditRole,
@@ -33,7 +38,7 @@ from moderation.services.notify import tell_artist, tell_reporters
 from moderation.services.trust import record_for, trust_recompute
 
 Action = Decision.Action
-ARTWORK_ACTIONS = {Action.DISMISS, Action.RELABEL, Action.HIDE, Action.REMOVE}
+ARTWORK_ACTIONS = {Action.DISMISS, Action.RELABEL, Action.HIDE, Action.REMOVE, Action.MARK_MATURE}
 # Outcomes that agree with an "it's AI" flag or vote.
 AI_OUTCOMES = {Action.RELABEL, Action.HIDE, Action.REMOVE}
 
@@ -160,6 +165,9 @@ def case_decide(
         artwork = case.artwork
         if action in ARTWORK_ACTIONS - {Action.DISMISS} and artwork is None:
             raise ModerationInvalid("The artwork no longer exists.")
+        if action == Action.MARK_MATURE and artwork.mature:
+            # Nothing would change: the artist marked it meanwhile; dismiss the case instead.
+            raise ModerationInvalid("This post is already marked as mature.")
         if action == Action.RELABEL and (
             new_label not in Label.values or new_label == artwork.label
         ):
@@ -228,6 +236,8 @@ def _apply(decision: Decision, case: Case, moderator) -> tuple[dict, dict]:
         return artwork_set_status(
             artwork_id=artwork_id, status=Artwork.Status.REMOVED, reason=decision.reason
         )
+    if action == Action.MARK_MATURE:
+        return artwork_set_mature(artwork_id=artwork_id, mature=True)
     artist = case.artwork.artist if case.artwork else None
     if action == Action.SUSPEND and artist is not None:
         return user_suspend(user=artist, days=decision.suspend_days, reason=decision.reason)
@@ -294,6 +304,7 @@ OUTCOME_TEXT = {
     Action.RELABEL: "The post's label was corrected. Thank you for reporting.",
     Action.HIDE: "The post was hidden from feeds. Thank you for reporting.",
     Action.REMOVE: "The post was removed. Thank you for reporting.",
+    Action.MARK_MATURE: "The post was marked as mature content. Thank you for reporting.",
     Action.WARN: "The artist was warned. Thank you for reporting.",
     Action.STRIKE: "The artist received a strike. Thank you for reporting.",
     Action.SUSPEND: "The account was suspended. Thank you for reporting.",

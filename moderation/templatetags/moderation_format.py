@@ -1,14 +1,20 @@
-"""Numbers on the moderation pages in words people read: 67%, 1 min, "Human-made"."""
+"""Numbers and keys on the moderation pages in words people read: 67%, 1 min, "Human-made"."""
 
 from __future__ import annotations
+
+import re
+from datetime import datetime
 
 from django import template
 
 from gallery.models import Label
+from gallery.provenance import KIND_AI_ASSISTED, KIND_AI_GENERATED, KIND_HUMAN, KIND_INFO
+from moderation.models import AuditAction, FlagReason
 
 register = template.Library()
 
 MISSING = "—"
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
 @register.filter
@@ -21,12 +27,13 @@ def percent(share: float | None) -> str:
 
 @register.filter
 def hours_duration(hours: float | None) -> str:
-    """Hours as a duration: "under a minute", "12 min", "3 h 5 min", "2 d 4 h"."""
+    """Hours as a duration: "under 1 min", "12 min", "3 h 5 min", "2 d 4 h" (short enough for
+    the dashboard's stat cards)."""
     if hours is None or hours == "":
         return MISSING
     minutes = round(float(hours) * 60)
     if minutes < 1:
-        return "under a minute"
+        return "under 1 min"
     if minutes < 60:
         return f"{minutes} min"
     h, m = divmod(minutes, 60)
@@ -42,6 +49,29 @@ def label_name(key: str) -> str:
     return dict(Label.choices).get(key, key)
 
 
+EVIDENCE_KINDS = {
+    KIND_AI_GENERATED: "AI-generated",
+    KIND_AI_ASSISTED: "AI-assisted",
+    KIND_HUMAN: "Human work",
+    KIND_INFO: "For information",
+}
+
+
+@register.filter
+def evidence_kind(kind: str) -> str:
+    """A provenance finding's kind ("ai-generated", "info") as words ("AI-generated")."""
+    return EVIDENCE_KINDS.get(kind, kind)
+
+
+@register.filter
+def audit_reason(entry) -> str:
+    """An audit entry's reason; a member's report stores its reason's key ("stolen"), shown
+    here by its name ("Stolen / not the uploader's work")."""
+    if entry.action == AuditAction.FLAG and entry.reason in FlagReason.values:
+        return FlagReason(entry.reason).label
+    return entry.reason
+
+
 def _word(value) -> str:
     if value is True:
         return "yes"
@@ -49,8 +79,15 @@ def _word(value) -> str:
         return "no"
     if value in (None, ""):
         return MISSING
-    if value in Label.values:
+    if isinstance(value, dict):  # e.g. a strike's {"active_strikes": 1, "rung": "warn"}
+        return ", ".join(f"{k.replace('_', ' ')} {_word(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_word(v) for v in value) or MISSING
+    if isinstance(value, str) and value in Label.values:
         return Label(value).label
+    if isinstance(value, str) and _ISO_DATETIME.match(value):
+        # Audit snapshots store datetimes as ISO text; read them as the rest of the page does.
+        return f"{datetime.fromisoformat(value):%-d %b %Y, %H:%M}"
     return str(value)
 
 

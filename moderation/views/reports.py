@@ -11,22 +11,29 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import moderator_required
 from gallery.models import Label
+from gallery.selectors import rescan_latest
 from moderation.models import FlagReason, Report
 from moderation.services.reports import reports_build_current
 from moderation.templatetags.moderation_format import hours_duration
 
+# (report key, CSV heading, page heading). The CSV keeps raw numbers (hours, shares in 0..1)
+# for spreadsheets; the page shows durations and percentages, so its headings say so.
 COLUMNS = [
-    ("start", "Period start"),
-    ("cases_opened_total", "Cases opened"),
-    ("cases_closed_total", "Cases closed"),
-    ("decisions", "Decisions"),
-    ("hours_to_decision_median", "Median hours to decision"),
-    ("hours_to_decision_p90", "90th percentile hours to decision"),
-    ("upheld_share", "Upheld share"),
-    ("dismissed_share", "Dismissed share"),
-    ("provenance_flags_upheld_share", "Provenance auto-flags upheld"),
-    ("appeals_decided", "Appeals decided"),
-    ("appeals_overturned_share", "Appeals overturned share"),
+    ("start", "Period start", "Period start"),
+    ("cases_opened_total", "Cases opened", "Cases opened"),
+    ("cases_closed_total", "Cases closed", "Cases closed"),
+    ("decisions", "Decisions", "Decisions"),
+    ("hours_to_decision_median", "Median hours to decision", "Median time to decision"),
+    ("hours_to_decision_p90", "90th percentile hours to decision", "90th percentile time"),
+    ("upheld_share", "Upheld share", "Upheld"),
+    ("dismissed_share", "Dismissed share", "Dismissed"),
+    (
+        "provenance_flags_upheld_share",
+        "Provenance auto-flags upheld",
+        "Provenance auto-flags upheld",
+    ),
+    ("appeals_decided", "Appeals decided", "Appeals decided"),
+    ("appeals_overturned_share", "Appeals overturned share", "Appeals overturned"),
 ]
 
 
@@ -79,7 +86,8 @@ def dashboard(request):
             if latest
             else [],
             "label_names": dict(Label.choices),
-            "columns": COLUMNS,
+            "columns": [(key, heading) for key, _, heading in COLUMNS],
+            "rescan": rescan_latest(),
         },
     )
 
@@ -91,11 +99,11 @@ def dashboard_csv(request):
     response["Content-Disposition"] = f'attachment; filename="atelier-moderation-{period}.csv"'
     writer = csv.writer(response)
     labels = Label.values
-    writer.writerow([title for _, title in COLUMNS] + [f"Mislabel rate {lb}" for lb in labels])
+    writer.writerow([title for _, title, _ in COLUMNS] + [f"Mislabel rate {lb}" for lb in labels])
     for report in _reports(period, 366):
         mislabel = report.data.get("mislabel_by_label") or {}
         writer.writerow(
-            [report.data.get(key, "") for key, _ in COLUMNS]
+            [report.data.get(key, "") for key, _, _ in COLUMNS]
             + [(mislabel.get(lb) or {}).get("rate", "") for lb in labels]
         )
     return response

@@ -304,6 +304,36 @@
     restore();
   }
 
+  // Mature work blurred behind a click. The control is a link to the artwork page with
+  // ?mature=show, so it works without this file; here it acts as a button (Enter or Space)
+  // that uncovers the card or the page's images in place and moves focus to what it uncovered.
+  function matureButtons(root) {
+    root.querySelectorAll("[data-mature-reveal]").forEach(function (el) { el.setAttribute("role", "button"); });
+  }
+  function matureReveal(control) {
+    var box = control.closest("[data-mature]");
+    if (!box) return false;
+    box.removeAttribute("data-mature");
+    box.classList.remove("mature-card");
+    box.classList.add("mature-revealed");
+    box.querySelectorAll("[inert]").forEach(function (el) { el.removeAttribute("inert"); });
+    (control.closest(".mature-notice") || control).remove();
+    var target = box.querySelector("a[href], button");
+    if (target) target.focus();
+    return true;
+  }
+  document.addEventListener("click", function (e) {
+    var control = e.target.closest ? e.target.closest("[data-mature-reveal]") : null;
+    if (control && matureReveal(control)) e.preventDefault();
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== " " || !e.target.matches || !e.target.matches("[data-mature-reveal]")) return;
+    e.preventDefault();
+    matureReveal(e.target);
+  });
+  document.addEventListener("DOMContentLoaded", function () { matureButtons(document); });
+  document.addEventListener("htmx:afterSwap", function (e) { matureButtons(e.target.parentNode || document); });
+
   function init(root) { paintPlaceholders(root); }
   document.addEventListener("DOMContentLoaded", function () {
     init(document); autosubmit(document); share(document); aiStages(document); lightbox(document); uploader(document);

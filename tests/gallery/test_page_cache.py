@@ -1,0 +1,264 @@
+"""Cached listing blocks and artwork pages (gallery.listing_cache): invalidation, query counts
+cold and warm, HTTP caching headers, and failing open without Redis."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.models import Follow
+from gallery import listing_cache, selectors
+from gallery.models import Artwork
+from gallery.services.artworks import artwork_delete, artwork_index_search
+from gallery.services.pipeline import label_change
+from gallery.services.visibility import artwork_set_held, artwork_set_status
+from tests.api.clients import token_client
+from tests.factories import ArtworkFactory
+
+# Every cached surface where a post can appear, for a viewer following its artist.
+SURFACES = {
+    "feed": "/",
+    "tag": "/tags/sea/",
+    "medium": "/medium/drawing/",
+    "artist": "/@ana/",
+    "search": "/search/?q=sea",
+    "following": "/following/",
+    "atom": "/@ana/feed.atom?show=all",
+    "tag-atom": "/tags/sea/feed.atom?show=all",
+    "api": "/api/v1/artworks/?show=all",
+}
+
+
+def _post(artist, title: str) -> Artwork:
+    artwork = ArtworkFactory(artist=artist, medium="drawing", title=title)
+    artwork.tags.set(["sea"])
+    artwork_index_search(artwork_id=artwork.pk)
+    return artwork
+
+
+def _bodies(client, api) -> dict[str, str]:
+    found = {}
+    for name, url in SURFACES.items():
+        response = (api if name == "api" else client).get(url)
+        assert response.status_code == 200, (name, url)
+        found[name] = response.content.decode()
+    return found
+
+
+@pytest.fixture
+def member(client, viewer, artist):
+    Follow.objects.create(follower=viewer, artist=artist)
+    client.force_login(viewer)
+    client.cookies[selectors.PREFERENCE_COOKIE] = "all"
+    return client
+
+
+def test_every_cached_surface_shows_relabels_holds_hides_and_removals_at_once(
+    member, viewer, artist, moderator
+):
+    from accounts.models import FeedPreference
+
+    type(viewer).objects.filter(pk=viewer.pk).update(feed_preference=FeedPreference.ALL)
+    relabeled, held, hidden, removed, deleted = (
+        _post(artist, f"{name} sea")
+        for name in ("relabeled", "held", "hidden", "removed", "deleted")
+    )
+    api = token_client(viewer)
+    page_url = relabeled.get_absolute_url()
+    before = _bodies(member, api)  # every surface now cached
+    for name, body in before.items():
+        assert "deleted sea" in body and "removed sea" in body, name
+    assert member.get(page_url).status_code == 200
+
+    label_change(
+        artwork=relabeled, to_label="ai-assisted", by="moderator", actor=moderator, reason="x"
+    )
+    artwork_set_held(artwork_id=held.pk, held=True)
+    artwork_set_status(artwork_id=hidden.pk, status=Artwork.Status.HIDDEN, reason="x")
+    artwork_set_status(artwork_id=removed.pk, status=Artwork.Status.REMOVED, reason="x")
+    artwork_delete(artwork=deleted)
+
+    after = _bodies(member, api)
+    for name, body in after.items():
+        assert "hidden sea" not in body, name
+        assert "removed sea" not in body, name
+        assert "deleted sea" not in body, name
+        assert "relabeled sea" in body, name
+        if name == "api":
+            cards = {c["title"]: c for c in api.get(SURFACES["api"]).json()["results"]}
+            assert cards["relabeled sea"]["label"] == "ai-assisted"
+        elif "atom" in name:
+            assert "relabeled by moderators" in body and "under review" in body, name
+        else:
+            assert "badge-relabeled" in body and "badge-under-review" in body, name
+    page = member.get(page_url).content.decode()
+    assert "relabeled by moderators" in page
+    # The database agrees with what the pages say.
+    assert Artwork.objects.get(pk=hidden.pk).status == Artwork.Status.HIDDEN
+    assert not Artwork.objects.filter(pk=deleted.pk).exists()
+
+
+def test_edits_retire_the_old_tag_and_medium_pages(client, artist):
+    from gallery.services.artworks import artwork_update
+
+    artwork = _post(artist, "moving")
+    assert "moving" in client.get("/tags/sea/").content.decode()
+    assert "moving" in client.get("/medium/drawing/").content.decode()
+    artwork_update(
+        artwork=artwork, editor=artist, title="moving", description="", medium="illustration",
+        tags=["ink"], label="human-made", ai_stages=[], ai_note="", alt_texts={},
+    )  # fmt: skip
+    assert "moving" not in client.get("/tags/sea/").content.decode()
+    assert "moving" not in client.get("/medium/drawing/").content.decode()
+    assert "moving" in client.get("/tags/ink/").content.decode()
+
+
+@pytest.mark.parametrize("name", ["feed", "tag", "medium", "artist", "search", "following"])
+def test_listing_queries_cold_then_warm(member, artist, name, django_assert_num_queries):
+    for i in range(3):
+        _post(artist, f"sea {i}")
+    url = SURFACES[name]
+    # Cold: session, user, notifications count (members), the page's own lookups, the cards.
+    with CaptureQueriesContext(connection) as cold:
+        assert member.get(url).status_code == 200
+    # Warm: the cards' query is gone; what is left is per member or finds the listing.
+    with CaptureQueriesContext(connection) as warm:
+        assert member.get(url).content.decode().count('class="art-card"') == 3
+    assert len(warm) == len(cold) - 1, [q["sql"] for q in warm.captured_queries]
+    assert not any('FROM "gallery_artwork"' in q["sql"] for q in warm.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("url", "cold", "warm"),
+    [
+        ("/", 1, 0),  # the cards
+        ("/tags/sea/", 2, 1),  # the tag, then the cards
+        ("/medium/drawing/", 1, 0),
+        ("/@ana/", 2, 1),  # the artist, then the cards
+        ("/search/?q=sea", 1, 0),
+        ("/@ana/feed.atom", 3, 1),  # the artist, the entries, the site
+        ("/tags/sea/feed.atom", 3, 1),
+    ],
+)
+def test_anonymous_listing_queries_cold_then_warm(
+    client, artist, url, cold, warm, django_assert_num_queries
+):
+    for i in range(3):
+        _post(artist, f"sea {i}")
+    with django_assert_num_queries(cold):
+        assert client.get(url).status_code == 200
+    with django_assert_num_queries(warm):
+        assert client.get(url).status_code == 200
+
+
+def test_api_list_queries_cold_then_warm(artist, django_assert_num_queries):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    for i in range(3):
+        _post(artist, f"sea {i}")
+    with django_assert_num_queries(2):  # the page, its tags
+        assert len(api.get("/api/v1/artworks/").json()["results"]) == 3
+    with django_assert_num_queries(0):
+        assert len(api.get("/api/v1/artworks/").json()["results"]) == 3
+
+
+def test_artwork_page_queries_cold_then_warm(client, artist, viewer, django_assert_num_queries):
+    artwork = _post(artist, "page")
+    _post(artist, "other")
+    # Anonymous: the artwork with its artist and cover; cold adds images, tags, history, more.
+    with django_assert_num_queries(5):
+        assert client.get(artwork.get_absolute_url()).status_code == 200
+    with django_assert_num_queries(1):
+        assert client.get(artwork.get_absolute_url()).status_code == 200
+    client.force_login(viewer)
+    # A member (was 12): session, user, the user's two permission lists (the nav's moderator
+    # link), notifications count and one query for the like and follow marks.
+    with django_assert_num_queries(7):
+        assert client.get(artwork.get_absolute_url()).status_code == 200
+
+
+def test_anonymous_listing_sets_no_cookie_and_is_shareable(client, artist):
+    _post(artist, "sea one")
+    for url in ("/", "/tags/sea/", "/medium/drawing/", "/@ana/", "/search/?q=sea"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert not response.cookies, (url, response.cookies)
+        assert response["Cache-Control"].startswith("public, max-age=")
+        assert "stale-while-revalidate=" in response["Cache-Control"]
+        assert response["ETag"].startswith('"')
+        vary = {v.strip() for v in response.get("Vary", "").split(",") if v.strip()}
+        assert vary <= {"Cookie", "HX-Request", "Accept-Encoding"}, vary
+
+
+def test_anonymous_listing_answers_304_to_a_matching_etag(client, artist):
+    artwork = _post(artist, "sea one")
+    first = client.get("/")
+    etag = first["ETag"]
+    again = client.get("/", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again["ETag"] == etag and not again.content
+    label_change(artwork=artwork, to_label="ai-assisted", by="artist", actor=artist, reason="x")
+    changed = client.get("/", headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    assert "sea one" not in changed.content.decode()  # human-only by default
+    page = client.get(artwork.get_absolute_url())
+    assert (
+        client.get(artwork.get_absolute_url(), headers={"If-None-Match": page["ETag"]}).status_code
+        == 304
+    )
+
+
+def test_members_get_private_no_store(client, viewer, artist):
+    artwork = _post(artist, "sea one")
+    client.force_login(viewer)
+    for url in ("/", "/tags/sea/", artwork.get_absolute_url()):
+        response = client.get(url)
+        assert response["Cache-Control"] == "private, no-store"
+        assert "ETag" not in response
+    # A member's If-None-Match is never answered from a shared version.
+    assert client.get("/", headers={"If-None-Match": "*"}).status_code == 200
+
+
+def test_anonymous_preference_changes_with_a_get_and_keys_the_cache(client, artist):
+    _post(artist, "sea human")
+    assisted = ArtworkFactory(artist=artist, title="sea assisted", label="ai-assisted")
+    human_only = client.get("/")
+    assert "sea assisted" not in human_only.content.decode()
+    response = client.get("/preference/", {"preference": "assisted", "next": "/"})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.cookies[selectors.PREFERENCE_COOKIE].value == "assisted"
+    both = client.get("/")
+    assert "sea assisted" in both.content.decode()
+    assert both["ETag"] != human_only["ETag"]
+    assert Artwork.objects.get(pk=assisted.pk).label == "ai-assisted"
+
+
+def test_like_counts_reach_cached_listings(client, artist, viewer):
+    from gallery.services.artworks import like_set
+
+    artwork = _post(artist, "liked")
+    assert 'aria-label="0 likes"' in client.get("/").content.decode()
+    like_set(user=viewer, artwork=artwork, liked=True)
+    assert 'aria-label="1 like"' in client.get("/").content.decode()
+    assert Artwork.objects.get(pk=artwork.pk).like_count == 1
+
+
+def test_pages_render_without_redis(client, artist, monkeypatch, django_assert_num_queries):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    artwork = _post(artist, "sea one")
+
+    def down(*args, **kwargs):
+        raise RedisConnectionError("down")
+
+    # The resilient backend turns every failure into a miss; the pages still render.
+    client_class = type(cache._cache.get_client())
+    for name in ("get", "mget", "set", "incr", "exists", "delete", "pipeline"):
+        monkeypatch.setattr(client_class, name, down, raising=False)
+    assert listing_cache.versions(["feed"]) is None
+    for url in ("/", "/tags/sea/", "/@ana/feed.atom", artwork.get_absolute_url()):
+        response = client.get(url)
+        assert response.status_code == 200 and "sea one" in response.content.decode(), url
+        assert "ETag" not in response
