@@ -307,3 +307,68 @@ def notifications_mark_read(*, user: User, notification_id: int | None = None) -
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)
     return qs.update(read_at=timezone.now())
+
+
+# --- Restrictions and trust, set by moderation --------------------------------------------------
+# Accounts owns these rows; moderation decides when (decisions, the strike ladder, appeals, trust)
+# and calls these, as gallery.services.visibility does for artworks. Each returns what an audit
+# entry needs, and keeps the passed ``user`` in step with its row.
+
+
+def _when(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def user_lock(*, user_id: int) -> None:
+    """Lock the member's row until the caller's transaction ends: actions counted per member
+    (reports per hour) run one after the other, so a burst cannot overshoot a limit. Must be
+    called inside ``transaction.atomic``."""
+    User.objects.select_for_update().filter(pk=user_id).exists()
+
+
+def user_suspend(*, user: User, days: int, reason: str) -> tuple[dict, dict]:
+    """Suspend the member for ``days`` from now with ``reason`` (shown to them), never
+    shortening a longer suspension already running. Returns ``suspended_until`` before and
+    after, for the audit log."""
+    before = {"suspended_until": _when(user.suspended_until)}
+    until = timezone.now() + timedelta(days=days)
+    if user.suspended_until and user.suspended_until > until:
+        until = user.suspended_until
+    User.objects.filter(pk=user.pk).update(suspended_until=until, suspension_reason=reason[:500])
+    user.suspended_until, user.suspension_reason = until, reason[:500]
+    return before, {"suspended_until": until.isoformat()}
+
+
+def user_uploads_hold(*, user: User, days: int) -> tuple[dict, dict]:
+    """Hold the member's new posts for a moderator's approval for ``days`` from now (the strike
+    ladder's middle rung). Returns ``uploads_held_until`` before and after."""
+    before = {"uploads_held_until": _when(user.uploads_held_until)}
+    until = timezone.now() + timedelta(days=days)
+    User.objects.filter(pk=user.pk).update(uploads_held_until=until)
+    user.uploads_held_until = until
+    return before, {"uploads_held_until": until.isoformat()}
+
+
+def user_restrictions_lift(*, user: User, suspension: bool, hold: bool) -> tuple[dict, dict]:
+    """Lift the member's suspension and/or upload hold (a moderator's early lift, an upheld
+    appeal). Writes nothing when neither is asked. Returns the lifted fields before and after."""
+    fields: dict = {}
+    if suspension:
+        fields.update(suspended_until=None, suspension_reason="")
+    if hold:
+        fields["uploads_held_until"] = None
+    if not fields:
+        return {}, {}
+    before = {name: _when(getattr(user, name)) for name in fields if name != "suspension_reason"}
+    User.objects.filter(pk=user.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(user, name, value)
+    return before, dict.fromkeys(before)
+
+
+def user_trust_set(*, user_id: int, level: int) -> bool:
+    """Store the member's trust level (``TrustLevel``); True when it changed. Only rows whose
+    level differs are written, so a recompute that finds no change costs no write."""
+    return bool(
+        User.objects.filter(pk=user_id).exclude(trust_level=level).update(trust_level=level)
+    )

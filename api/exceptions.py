@@ -25,9 +25,11 @@ from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from config import cursors
 from config import errors as domain
 
 NON_FIELD = api_settings.NON_FIELD_ERRORS_KEY
+BAD_CURSOR = "This cursor is not valid: follow the `next` link of the previous page."
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -112,6 +114,9 @@ def _translate(exc: Exception) -> Exception:
     refusals, as API exceptions."""
     if isinstance(exc, domain.DomainError):
         return _from_domain(exc)
+    if isinstance(exc, cursors.BadCursor):
+        # Every listing's cursor is the ``after`` parameter.
+        return exceptions.ValidationError({"after": [BAD_CURSOR]})
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             return exceptions.ValidationError(

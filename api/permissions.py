@@ -34,22 +34,27 @@ def member_check(request, *, allow_suspended: bool = False, write: bool = False)
         )
 
 
-class ReadAnyoneWriteMember(permissions.BasePermission):
-    """Anyone may read; writes need a verified, unsuspended member (and a read-write token).
+class MemberWrites(permissions.BasePermission):
+    """Writes by a verified member in good standing with a read-write token.
 
     A view lists methods a suspended member may still use in ``suspended_may`` (deleting their
-    own artwork, as on the site).
+    own artwork, appealing a decision, as on the site).
     """
 
     def has_permission(self, request, view) -> bool:
-        if request.method in permissions.SAFE_METHODS:
-            return True
         member_check(
             request,
             allow_suspended=request.method in getattr(view, "suspended_may", ()),
             write=True,
         )
         return True
+
+
+class ReadAnyoneWriteMember(MemberWrites):
+    """Anyone may read; writes as ``MemberWrites``."""
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in permissions.SAFE_METHODS or super().has_permission(request, view)
 
 
 class MemberOnly(permissions.BasePermission):

@@ -16,6 +16,7 @@ from rest_framework import serializers
 from accounts.models import ApiToken, FeedPreference, MaturePreference, Notification, User
 from config.text import validate_single_line
 from gallery import credentials, state
+from gallery.evidence import evidence_fields
 from gallery.forms import MAX_TAGS, ArtworkEditForm, ArtworkFieldsForm
 from gallery.models import AiStage, Artwork, ArtworkImage, Label, LabelChange, Medium, Verdict
 
@@ -180,10 +181,7 @@ class ImageProcessingSerializer(serializers.Serializer):
     @extend_schema_field(EvidenceSerializer(many=True))
     def get_evidence(self, image: ArtworkImage) -> list[dict]:
         items = (image.provenance or {}).get("evidence") or []
-        fields = ("source", "field", "value", "kind", "summary")
-        return [
-            {f: str(item.get(f, "")) for f in fields} for item in items if isinstance(item, dict)
-        ]
+        return [evidence_fields(item) for item in items if isinstance(item, dict)]
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_original_url(self, image: ArtworkImage) -> str:

@@ -100,3 +100,46 @@ class ResilientRedisCache(RedisCache):
         except UNAVAILABLE as exc:
             _log("delete_many", exc)
             return None
+
+    def bucket_take(self, key: str, *, capacity: int, period: float) -> float:
+        """Take one token from the bucket at ``key``; 0.0 when taken, else the seconds until
+        one is back. See ``config.ratelimit`` for the bucket's rules.
+
+        One Lua script reads, refills and writes the bucket inside Redis: scripts run one at a
+        time, so concurrent requests from many web processes cannot both take the last token,
+        and Redis' own clock stamps the refill, so web hosts whose clocks drift agree. While
+        Redis is unreachable the token is granted (fail open, like every limit here).
+        """
+        full_key = self.make_and_validate_key(key)
+        try:
+            client = self._cache.get_client(full_key, write=True)
+            wait = client.eval(_BUCKET_SCRIPT, 1, full_key, capacity, period)
+        except UNAVAILABLE as exc:
+            _log("bucket_take", exc)
+            return 0.0
+        return float(wait)
+
+
+# KEYS[1]: the bucket; ARGV: capacity, period in seconds. A full bucket holds ``capacity`` tokens
+# and refills at capacity/period tokens a second; a missing key is a full bucket. Returns the
+# wait as a string (Lua numbers returned to Redis are truncated to integers).
+_BUCKET_SCRIPT = """
+local capacity = tonumber(ARGV[1])
+local period = tonumber(ARGV[2])
+local rate = capacity / period
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local saved = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(saved[1]) or capacity
+local at = tonumber(saved[2]) or now
+tokens = math.min(capacity, tokens + math.max(0, now - at) * rate)
+local wait = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+else
+  wait = (1 - tokens) / rate
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('EXPIRE', KEYS[1], math.ceil(period) + 1)
+return tostring(wait)
+"""

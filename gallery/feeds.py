@@ -10,7 +10,6 @@ category and "mature" in its title (state.mature_treatment, Surface.ATOM).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.syndication.views import Feed
 from django.http import HttpResponse
@@ -27,12 +26,7 @@ FEED_SIZE = 30
 
 
 def _preference(request) -> str:
-    explicit = request.GET.get("show")
-    if explicit in FeedPreference.values:
-        if explicit == FeedPreference.ALL and not settings.ATELIER_ALLOW_AI_GENERATED:
-            return FeedPreference.ASSISTED
-        return explicit
-    return selectors.viewer_preference(request)
+    return selectors.viewer_preference(request, request.GET.get("show"))
 
 
 def _mature(request) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -28,18 +27,28 @@ PAGE_SIZE = 24
 PREFERENCE_COOKIE = "atelier_feed"
 
 
-def viewer_preference(request) -> str:
-    """The viewer's label preference: stored on members, in a cookie for anonymous viewers."""
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        pref = user.feed_preference
-    else:
-        pref = request.COOKIES.get(PREFERENCE_COOKIE, FeedPreference.HUMAN)
-    if pref not in FeedPreference.values:
-        pref = FeedPreference.HUMAN
-    if pref == FeedPreference.ALL and not settings.ATELIER_ALLOW_AI_GENERATED:
-        pref = FeedPreference.ASSISTED
-    return pref
+def label_preference(value: str | None) -> str:
+    """The label preference the site applies for ``value``: an unknown (or missing) value is
+    human-only, everyone's default; "everything" is human-made + AI-assisted on a site that
+    refuses AI-generated work (``ATELIER_ALLOW_AI_GENERATED``), which lists none of it."""
+    if value not in FeedPreference.values:
+        return FeedPreference.HUMAN
+    if value == FeedPreference.ALL and not settings.ATELIER_ALLOW_AI_GENERATED:
+        return FeedPreference.ASSISTED
+    return value
+
+
+def viewer_preference(request, chosen: str | None = None) -> str:
+    """The label preference for this request: ``chosen`` when it names one (a feed's or the
+    API's ``show``), else the one stored on members or in a cookie for anonymous viewers,
+    through ``label_preference``."""
+    if chosen not in FeedPreference.values:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            chosen = user.feed_preference
+        else:
+            chosen = request.COOKIES.get(PREFERENCE_COOKIE)
+    return label_preference(chosen)
 
 
 def artworks_for_listing(
@@ -142,41 +151,24 @@ def _tag_name_ids(word: str):
     return TaggedArtwork.objects.filter(tag__name__icontains=word).values("content_object_id")
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list[Artwork]
-    next_cursor: str | None
+# The feeds' page type and cursors, under gallery's names for the feeds' callers (and benches).
+Page = cursors.Page
 
 
 def encode_cursor(artwork: Artwork) -> str:
+    """The feed cursor after ``artwork``."""
     return cursors.encode(artwork.published_at, artwork.pk)
 
 
 def decode_cursor(cursor: str | None) -> tuple[datetime, int] | None:
-    """Return (published_at, id) from a cursor, None for no cursor; raise
-    ``config.cursors.BadCursor`` (a 400) for a tampered or out-of-range one."""
-    if not cursor:
-        return None
-    return cursors.decode_time(cursor)
+    """(published_at, id) from a feed cursor, None for no cursor; ``BadCursor`` (400) else."""
+    return cursors.decode_time(cursor) if cursor else None
 
 
 def keyset_page(qs: QuerySet[Artwork], cursor: str | None, size: int = PAGE_SIZE) -> Page:
-    """One page after ``cursor`` on (published_at, id) descending: no OFFSET, no COUNT.
-
-    New artworks arriving between pages never shift later pages (no duplicates, no gaps).
-    A tampered cursor raises ``config.cursors.BadCursor``, which answers 400.
-    """
-    position = decode_cursor(cursor)
-    if position is not None:
-        when, pk = position
-        # The redundant ``published_at <= when`` is the part an index can seek to; the OR alone
-        # is only a filter, so a page 10,000 artworks deep first read 10,000 index entries.
-        qs = qs.filter(
-            Q(published_at__lte=when), Q(published_at__lt=when) | Q(published_at=when, id__lt=pk)
-        )
-    rows = list(qs[: size + 1])
-    items = rows[:size]
-    return Page(items=items, next_cursor=encode_cursor(items[-1]) if len(rows) > size else None)
+    """One page of a feed after ``cursor``, on (published_at, id) descending, walking the
+    feed's index (``config.cursors.keyset_page``). A tampered cursor is a 400."""
+    return cursors.keyset_page(qs, cursor, key="published_at", size=size)
 
 
 def hash_bands(phash: str) -> list[int]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import timedelta
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from config import cursors
+from gallery.evidence import evidence_words, images_evidence
 from gallery.models import ArtworkImage
 from gallery.provenance.parameters import FIELDS as GENERATION_FIELDS
 from moderation.models import Appeal, Case, Decision, Flag, FlagSource, ReviewVote, Strike
@@ -44,26 +45,11 @@ def queue_cases(*, reason: str | None = None, age: str | None = None) -> QuerySe
     )
 
 
-@dataclass(frozen=True)
-class QueuePage:
-    items: list[Case]
-    next_cursor: str | None
-
-
-def queue_page(qs: QuerySet[Case], cursor: str | None) -> QueuePage:
-    """Keyset page on (risk_score desc, id asc): no OFFSET, no COUNT, fixed queries.
-
-    A tampered cursor raises ``config.cursors.BadCursor``, which answers 400.
+def queue_page(qs: QuerySet[Case], cursor: str | None) -> cursors.Page:
+    """A keyset page of the queue ``qs`` on (risk_score desc, id asc): no OFFSET, no COUNT,
+    fixed queries. A tampered cursor raises ``config.cursors.BadCursor``, which answers 400.
     """
-    if cursor:
-        score, pk = cursors.decode_score(cursor)
-        qs = qs.filter(Q(risk_score__lt=score) | Q(risk_score=score, id__gt=pk))
-    rows = list(qs[: QUEUE_PAGE + 1])
-    items = rows[:QUEUE_PAGE]
-    next_cursor = None
-    if len(rows) > QUEUE_PAGE:
-        next_cursor = cursors.encode(items[-1].risk_score, items[-1].pk)
-    return QueuePage(items=items, next_cursor=next_cursor)
+    return cursors.keyset_page(qs, cursor, key="risk_score", size=QUEUE_PAGE, ids_ascending=True)
 
 
 def case_detail(case: Case) -> dict:
@@ -82,11 +68,6 @@ def case_detail(case: Case) -> dict:
             other = others.get(item.get("other_image_id"))
             if mine and other:
                 duplicates.append({"mine": mine, "other": other, "summary": item.get("summary")})
-    evidence = []
-    for image in images:
-        for item in (image.provenance or {}).get("evidence", []):
-            if item not in evidence:
-                evidence.append(item)
     votes = list(case.votes.select_related("reviewer"))
     tally = {choice: 0 for choice in ReviewVote.Vote.values}
     for vote in votes:
@@ -97,7 +78,7 @@ def case_detail(case: Case) -> dict:
         "flags": flags,
         "finals": [i for i in images if i.kind == ArtworkImage.Kind.FINAL],
         "process_images": [i for i in images if i.kind == ArtworkImage.Kind.PROCESS],
-        "evidence": evidence,
+        "evidence": images_evidence(images),
         "generation": generation_parameters(images),
         "duplicates": duplicates,
         "votes": votes,
@@ -106,6 +87,12 @@ def case_detail(case: Case) -> dict:
         "audit": list(case.audit.select_related("actor")[:50]),
         "label_history": list(artwork.label_changes.select_related("actor")) if artwork else [],
     }
+
+
+def flag_evidence_words(flags: Iterable[Flag]) -> list[str]:
+    """What the ``flags``' evidence says, one line each (``gallery.evidence``): for the
+    decision page, the reviewers' page and the decision email."""
+    return evidence_words(item for flag in flags for item in flag.evidence)
 
 
 def generation_parameters(images: list[ArtworkImage]) -> list[dict]:
@@ -142,6 +129,8 @@ def generation_parameters(images: list[ArtworkImage]) -> list[dict]:
 
 
 def artist_history(user_id: int, *, exclude_case: int | None = None) -> dict:
+    """The artist's record beside a case: their last 20 decisions (other than
+    ``exclude_case``) and every strike, reversed or not, for the moderator to weigh."""
     decisions = (
         Decision.objects.filter(case__artwork__artist_id=user_id)
         .exclude(case_id=exclude_case)
@@ -166,6 +155,8 @@ def review_queue(*, reviewer) -> QuerySet[Case]:
 
 
 def appeals_queue() -> QuerySet[Appeal]:
+    """Open appeals, oldest first, with what a queue row shows (decision, case, artwork,
+    appellant, deciding moderator) in one query."""
     return (
         Appeal.objects.filter(status=Appeal.Status.OPEN)
         .select_related(

@@ -41,6 +41,7 @@ def sweep_handoffs() -> dict:
 
 @shared_task(acks_late=True)
 def expire_claims() -> int:
+    """Beat task: free cases whose claim ran out; returns how many."""
     return decisions.claims_expire()
 
 
@@ -52,4 +53,5 @@ def daily_upkeep() -> dict:
 
 @shared_task(acks_late=True)
 def build_reports() -> list[int]:
+    """Beat task: build the periodic reports that are due; returns their ids."""
     return [r.pk for r in reports.reports_build_due()]

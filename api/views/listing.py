@@ -4,49 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.utils.text import slugify
-from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from taggit.models import Tag
 
-from accounts.models import FeedPreference
 from api.serializers import ArtworkCardSerializer
 from api.views.common import next_url
 from config import cursors
 from gallery import listing_cache, selectors, state
 
-BAD_CURSOR = "This cursor is not valid: follow the `next` link of the previous page."
 
-
-def valid_cursor(after: str | None) -> str | None:
-    """The cursor if ``config.cursors`` reads it (any listing's timestamp cursor), else 400."""
-    if not after:
-        return None
-    try:
+def _checked_cursor(params: dict[str, Any]) -> str | None:
+    """The ``after`` cursor, decoded once before any cache lookup: a tampered one raises
+    ``config.cursors.BadCursor``, which api.exceptions answers with 400."""
+    after = params.get("after")
+    if after:
         cursors.decode_time(after)
-    except cursors.BadCursor:
-        raise exceptions.ValidationError({"after": [BAD_CURSOR]}) from None
-    return after
-
-
-def label_preference(request: Request, chosen: str | None) -> str:
-    """``show`` if given, else the caller's stored preference (human-only when anonymous)."""
-    preference = chosen or selectors.viewer_preference(request)
-    if preference == FeedPreference.ALL and not settings.ATELIER_ALLOW_AI_GENERATED:
-        # As in selectors.viewer_preference: a site that refuses AI-generated work lists none.
-        preference = FeedPreference.ASSISTED
-    return preference
+    return after or None
 
 
 def artwork_listing(request: Request, params: dict[str, Any], **filters: Any) -> Response:
     """One keyset page of listed artworks: two queries whatever the page size (the page, then
     its tags), plus one to find a tag's id when filtering by tag. The page's cards are cached
     under the listing's version (gallery.listing_cache): a warm page runs none of those two."""
-    preference = label_preference(request, params.get("show"))
+    preference = selectors.viewer_preference(request, params.get("show"))
     mature = params.get("mature") or state.mature_preference(request)
-    after = valid_cursor(params.get("after"))
+    after = _checked_cursor(params)
     if params.get("tag") is not None:
         slug = slugify(params["tag"]) or "-"
         tag_id = Tag.objects.filter(slug=slug).values_list("pk", flat=True).first()
@@ -102,7 +86,7 @@ def _scopes(filters: dict[str, Any]) -> list[str]:
 
 
 def empty_listing(request: Request, params: dict[str, Any]) -> Response:
-    preference = label_preference(request, params.get("show"))
+    preference = selectors.viewer_preference(request, params.get("show"))
     mature = params.get("mature") or state.mature_preference(request)
-    valid_cursor(params.get("after"))
+    _checked_cursor(params)
     return Response({"results": [], "next": None, "show": preference, "mature": mature})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
@@ -20,13 +19,7 @@ from api.serializers import (
     NotificationSerializer,
 )
 from api.views.common import next_url, query
-from api.views.listing import valid_cursor
 from config import cursors
-
-
-def encode_cursor(notification: Notification) -> str:
-    # The feeds' cursor shape (config.cursors), on created_at instead of published_at.
-    return cursors.encode(notification.created_at, notification.pk)
 
 
 class NotificationListView(APIView):
@@ -41,22 +34,15 @@ class NotificationListView(APIView):
     )
     def get(self, request: Request) -> Response:
         params = query(request, NotificationParams)
-        after = valid_cursor(params.get("after"))
         # Walks accounts_notification_list (user, -created_at) like the feeds walk theirs.
         qs = Notification.objects.filter(user=request.user).order_by("-created_at", "-id")
         if params["unread"]:
             qs = qs.filter(read_at__isnull=True)
-        if after:
-            when, pk = cursors.decode_time(after)
-            qs = qs.filter(
-                Q(created_at__lte=when), Q(created_at__lt=when) | Q(created_at=when, id__lt=pk)
-            )
-        size = params["page_size"]
-        rows = list(qs[: size + 1])
-        items = rows[:size]
-        cursor = encode_cursor(items[-1]) if len(rows) > size else None
-        data = NotificationSerializer(items, many=True, context={"request": request}).data
-        return Response({"results": data, "next": next_url(request, cursor)})
+        page = cursors.keyset_page(
+            qs, params.get("after"), key="created_at", size=params["page_size"]
+        )
+        data = NotificationSerializer(page.items, many=True, context={"request": request}).data
+        return Response({"results": data, "next": next_url(request, page.next_cursor)})
 
 
 class NotificationReadView(APIView):

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -23,7 +21,8 @@ from django.utils import timezone
 import imaging
 from accounts.limits import upload_attempt_record
 from accounts.models import User
-from config.errors import Invalid, RateLimited
+from config.errors import Invalid
+from config.ratelimit import allow_post
 from gallery.models import Artwork, ArtworkImage, Label, LabelChange
 from gallery.services.artworks import ai_minor_only, artwork_index_search, clean_stages
 from gallery.services.pipeline import images_enqueue_on_commit
@@ -112,18 +111,8 @@ def upload_check_allowance(*, artist: User, incoming_bytes: int) -> None:
     oldest post of the hour leaves the window), ``Invalid`` (code ``quota``) past the storage
     quota. Only exact under the artist's row lock, which artwork_create holds when it calls this.
     """
-    since = timezone.now() - timedelta(hours=1)
-    recent = Artwork.objects.filter(artist=artist, created_at__gte=since)
-    count = recent.count()
-    if count >= settings.ATELIER_UPLOADS_PER_HOUR:
-        oldest = recent.order_by("created_at").values_list("created_at", flat=True).first()
-        wait = math.ceil((oldest - since).total_seconds()) if oldest else 60
-        raise RateLimited(
-            f"You have posted {count} times in the last hour; please wait a little before "
-            "posting again.",
-            retry_after=wait,
-            code=POSTS_PER_HOUR,
-        )
+    recent = Artwork.objects.filter(artist=artist).values_list("created_at", flat=True)
+    allow_post(recent=recent, code=POSTS_PER_HOUR)
     used = ArtworkImage.objects.filter(artwork__artist=artist).aggregate(total=Sum("bytes"))
     if (used["total"] or 0) + incoming_bytes > settings.ATELIER_STORAGE_QUOTA_BYTES:
         quota_mb = settings.ATELIER_STORAGE_QUOTA_BYTES // (1024 * 1024)

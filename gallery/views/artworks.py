@@ -24,6 +24,7 @@ from gallery.access import (
     can_see_private_files,
     viewer_role,
 )
+from gallery.evidence import images_evidence
 from gallery.forms import ArtworkEditForm
 from gallery.models import Artwork, ArtworkImage, Like
 from gallery.services.artworks import artwork_delete, artwork_edit, like_set
@@ -98,7 +99,7 @@ def artwork_detail(request, pk: int, slug: str | None = None):
             "process_images": SimpleLazyObject(
                 lambda: [i for i in images if i.kind == ArtworkImage.Kind.PROCESS]
             ),
-            "evidence": SimpleLazyObject(lambda: _evidence(images)),
+            "evidence": SimpleLazyObject(lambda: images_evidence(images, with_info=False)),
             "history": artwork.label_changes.select_related("actor"),
             "tags": tags,
             "more": SimpleLazyObject(
@@ -120,15 +121,6 @@ def artwork_detail(request, pk: int, slug: str | None = None):
     )
     response.ai_training_allowed = not artwork.artist.ai_training_opt_out
     return listing_cache.cacheable(request, response, etag)
-
-
-def _evidence(images) -> list[dict]:
-    evidence = []
-    for image in images:
-        for item in (image.provenance or {}).get("evidence", []):
-            if item.get("kind") != "info" and item not in evidence:
-                evidence.append(item)
-    return evidence
 
 
 def json_ld(request, artwork, finals, tags, *, no_ai_recorded: bool = False) -> str:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 import imaging
 from accounts.models import NotificationKind, User
+from accounts.services import user_restrictions_lift
 from gallery.models import LabelChange
 from gallery.services.artworks import artwork_relabel
 from gallery.services.staged_files import StagedFiles
@@ -33,6 +34,8 @@ Action = Decision.Action
 
 
 def appeal_subject(decision: Decision) -> User | None:
+    """The member a decision is about (the post's artist), the only one who may appeal it;
+    None when the post is gone."""
     artwork = decision.case.artwork
     return artwork.artist if artwork is not None else None
 
@@ -158,7 +161,8 @@ def appeal_decide(*, moderator: User, appeal_id: int, uphold: bool, response: st
 
 
 def _reverse(decision: Decision, moderator: User, response: str) -> tuple[dict, dict]:
-    Decision.objects.filter(pk=decision.pk).update(reversed_at=timezone.now())
+    decision.reversed_at = timezone.now()  # the returned appeal shows the reversal
+    Decision.objects.filter(pk=decision.pk).update(reversed_at=decision.reversed_at)
     artwork = decision.case.artwork
     before: dict = {}
     after: dict = {"decision_reversed": decision.pk}
@@ -203,10 +207,4 @@ def _relax_ladder(user: User) -> None:
     active = Strike.objects.filter(user=user, reversed_at__isnull=True, expires_at__gt=now).count()
     ladder = settings.MODERATION_STRIKE_LADDER
     rungs = set(ladder[:active])
-    updates = {}
-    if "suspend" not in rungs:
-        updates.update(suspended_until=None, suspension_reason="")
-    if "hold" not in rungs:
-        updates["uploads_held_until"] = None
-    if updates:
-        User.objects.filter(pk=user.pk).update(**updates)
+    user_restrictions_lift(user=user, suspension="suspend" not in rungs, hold="hold" not in rungs)

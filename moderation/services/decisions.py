@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import NotificationKind, User
+from accounts.services import user_restrictions_lift, user_suspend, user_uploads_hold
 from gallery.models import Artwork, Label, LabelChange
 from gallery.services.artworks import artwork_relabel
 from gallery.services.visibility import (
@@ -31,6 +32,7 @@ from moderation.models import (
     ReviewVote,
     Strike,
 )
+from moderation.selectors import flag_evidence_words
 from moderation.services import ModerationConflict, ModerationInvalid, ModerationNotFound
 from moderation.services.access import case_access_check
 from moderation.services.audit import audit_write
@@ -52,6 +54,7 @@ def _case_or_error(case_id: int) -> Case:
 
 def case_claim(*, moderator: User, case_id: int) -> Case:
     """Claim a case for ``MODERATION_CLAIM_MINUTES``; one conditional UPDATE decides races.
+    Returns the claimed case with its artwork, artist and claimant.
 
     Raises ``ModerationForbidden`` for a party to the case, ``ModerationNotFound`` when the
     case is missing, ``ModerationConflict`` when it is closed or held by another moderator.
@@ -67,7 +70,7 @@ def case_claim(*, moderator: User, case_id: int) -> Case:
     )
     if not claimed:
         raise ModerationConflict("Another moderator is working on this case, or it is closed.")
-    return Case.objects.get(pk=case_id)
+    return Case.objects.select_related("artwork", "artwork__artist", "claimed_by").get(pk=case_id)
 
 
 def case_release(*, moderator: User, case_id: int) -> None:
@@ -239,26 +242,13 @@ def _apply(decision: Decision, case: Case, moderator) -> tuple[dict, dict]:
     return {}, {}  # warn, strike: the message and the strike are the effect
 
 
-def user_suspend(*, user: User, days: int, reason: str) -> tuple[dict, dict]:
-    before = {"suspended_until": user.suspended_until.isoformat() if user.suspended_until else None}
-    until = timezone.now() + timedelta(days=days)
-    if user.suspended_until and user.suspended_until > until:
-        until = user.suspended_until
-    User.objects.filter(pk=user.pk).update(suspended_until=until, suspension_reason=reason[:500])
-    user.suspended_until = until
-    return before, {"suspended_until": until.isoformat()}
-
-
 def user_unsuspend(*, moderator: User, user: User, reason: str) -> None:
     """Lift a suspension early (a moderator's action, logged and told to the member)."""
     with transaction.atomic():
-        before = {
-            "suspended_until": user.suspended_until.isoformat() if user.suspended_until else None
-        }
-        User.objects.filter(pk=user.pk).update(suspended_until=None, suspension_reason="")
+        before, after = user_restrictions_lift(user=user, suspension=True, hold=False)
         audit_write(
             actor=moderator, role=AuditRole.MODERATOR, action=AuditAction.UNSUSPEND, reason=reason,
-            subject_user_id=user.pk, before=before, after={"suspended_until": None},
+            subject_user_id=user.pk, before=before, after=after,
         )  # fmt: skip
         tell_artist(
             user=user, title="Your suspension was lifted", body=reason, url="/",
@@ -277,8 +267,7 @@ def strike_add(*, user: User, decision: Decision) -> dict:
     ladder = settings.MODERATION_STRIKE_LADDER
     rung = ladder[min(active, len(ladder)) - 1] if ladder else "warn"
     if rung == "hold":
-        until = now + timedelta(days=settings.MODERATION_HOLD_DAYS)
-        User.objects.filter(pk=user.pk).update(uploads_held_until=until)
+        user_uploads_hold(user=user, days=settings.MODERATION_HOLD_DAYS)
     elif rung == "suspend":
         user_suspend(user=user, days=settings.MODERATION_SUSPEND_DAYS, reason=decision.reason)
     transaction.on_commit(lambda: trust_recompute(user_id=user.pk))
@@ -324,12 +313,7 @@ def _tell(case: Case, decision: Decision, artist: User | None) -> None:
     artwork = case.artwork
     title_text = artwork.title if artwork else "a post"
     if artist is not None and decision.action != Action.DISMISS:
-        evidence = [
-            e.get("summary") or e.get("value")
-            for f in case.flags.filter(source=FlagSource.PROVENANCE)
-            for e in f.evidence
-            if e.get("kind") not in ("info", "human")
-        ]
+        evidence = flag_evidence_words(case.flags.filter(source=FlagSource.PROVENANCE))
         # A strike is the part of a decision with lasting effects (the ladder: held uploads,
         # then suspension): the message says so plainly and points at the appeal.
         with_strike = " — with a strike" if decision.strike else ""

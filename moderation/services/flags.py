@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
-from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User, trusted_reviewer_q
+from accounts.services import user_lock
+from config.errors import RateLimited
+from config.ratelimit import allow_flag
 from gallery.models import Artwork
 from moderation.models import (
     AI_REASONS,
@@ -74,15 +75,18 @@ def flag_create(
         with transaction.atomic():
             # The reporter's row is the lock: concurrent flags by one member count and insert
             # one after the other, so the hourly limit cannot be overshot by a burst.
-            User.objects.select_for_update().filter(pk=reporter.pk).exists()
-            since = timezone.now() - timedelta(hours=1)
-            recent = Flag.objects.filter(reporter=reporter, created_at__gte=since)
-            if recent.count() >= settings.MODERATION_FLAGS_PER_HOUR:
-                raise ModerationRateLimited(
-                    "You have sent many reports in the last hour. "
-                    "Please wait a little before sending more.",
-                    retry_after=_window_wait(recent, since),
+            user_lock(user_id=reporter.pk)
+            try:
+                allow_flag(
+                    recent=Flag.objects.filter(reporter=reporter).values_list(
+                        "created_at", flat=True
+                    )
                 )
+            except RateLimited as exc:
+                # Re-raised as moderation's own type: "any moderation refusal" stays one catch.
+                raise ModerationRateLimited(
+                    exc.message, retry_after=exc.retry_after, code=exc.code
+                ) from None
             case = case_for_artwork(artwork=artwork, reason=reason)
             flag = Flag.objects.create(
                 artwork=artwork,
@@ -105,15 +109,6 @@ def flag_create(
         ) from None
     _enqueue_processing(case.pk)
     return flag
-
-
-def _window_wait(recent, since) -> int:
-    """Seconds until the oldest of ``recent`` (the flags since ``since``) leaves the hourly
-    window: the earliest moment another flag is accepted."""
-    oldest = recent.order_by("created_at").values_list("created_at", flat=True).first()
-    if oldest is None:
-        return 60
-    return max(1, math.ceil((oldest - since).total_seconds()))
 
 
 def system_flag(
@@ -152,44 +147,85 @@ def _enqueue_processing(case_id: int) -> None:
     transaction.on_commit(lambda: process_case.delay(case_id), robust=True)
 
 
+# --- The risk score ------------------------------------------------------------------------------
+# The queue is worked riskiest first (``moderation.selectors.queue_cases``) and the case page
+# shows every part, so the parts are points on one scale, roughly 0 to 100+, on which
+# ``HIGH_RISK`` (moderation.services.maintenance) pages the moderators. The weights rank the
+# signals by how much each says on its own:
+# - What the file itself says outweighs what people say: a generator's own metadata (C2PA,
+#   IPTC, generator chunks) is close to proof of how the file was made.
+RISK_PROVENANCE_AI_GENERATED = 40.0
+RISK_PROVENANCE_AI_ASSISTED = 25.0  # AI somewhere in the process: a mislabel, not a fake
+# - A file matching work removed for undisclosed AI is the same image coming back: strongest.
+RISK_REUPLOAD = 50.0
+# - A near-duplicate of another artist's earlier post: likely copied, but a perceptual hash also
+#   matches legitimate re-posts of one's own work elsewhere, so below a file's own word.
+RISK_NEAR_DUPLICATE = 30.0
+# - Reporters: 10 points per unit of reporter weight (twice the smoothed accuracy: a newcomer
+#   weighs 1, a reliable reporter up to 2), capped at 40 (four newcomers, two reliable
+#   reporters): a crowd of reports alone never outweighs the file's own evidence.
+RISK_PER_REPORTER_WEIGHT = 10.0
+RISK_REPORTERS_CAP = 40.0
+# - Reviewers: 5 points per unit of weighted AI-minus-human votes, capped both ways at 20 so
+#   votes move a case within the queue without deciding it (agreement at quorum decides).
+RISK_PER_NET_VOTE = 5.0
+RISK_VOTES_CAP = 20.0
+# - New accounts post most throwaway AI uploads; the boost fades after a month.
+RISK_NEW_ACCOUNT = 15.0  # under a week
+RISK_YOUNG_ACCOUNT = 8.0  # under a month
+# - Exposure: a mislabel seen by many does more harm. Logarithmic (10x the reach adds 5
+#   points), capped at 15 so popularity never outranks evidence.
+RISK_PER_REACH_DECADE = 5.0
+RISK_REACH_CAP = 15.0
+# - Escalated (evidence overdue, or reviewers did not agree): a moderator must look soon.
+RISK_ESCALATED = 20.0
+
+
 def case_rescore(*, case_id: int) -> Case:
-    """Recompute the case's risk score from its parts (all shown on the case page)."""
+    """Recompute the case's risk score from its parts and store both (``risk_score``,
+    ``score_parts``, shown on the case page as written). Returns the case with them set.
+    Raises ``Case.DoesNotExist`` for an unknown id."""
     case = Case.objects.select_related("artwork", "artwork__artist").get(pk=case_id)
     flags = list(case.flags.select_related("reporter"))
     parts: dict[str, float] = {}
     kinds = {e.get("kind") for f in flags if f.source == FlagSource.PROVENANCE for e in f.evidence}
     if "ai-generated" in kinds:
-        parts["provenance evidence"] = 40.0
+        parts["provenance evidence"] = RISK_PROVENANCE_AI_GENERATED
     elif "ai-assisted" in kinds:
-        parts["provenance evidence"] = 25.0
+        parts["provenance evidence"] = RISK_PROVENANCE_AI_ASSISTED
     if any(f.source == FlagSource.DUPLICATE for f in flags):
-        parts["near-duplicate of another artist's work"] = 30.0
+        parts["near-duplicate of another artist's work"] = RISK_NEAR_DUPLICATE
     if any(f.source == FlagSource.REUPLOAD for f in flags):
-        parts["re-upload of removed work"] = 50.0
+        parts["re-upload of removed work"] = RISK_REUPLOAD
     reporters = {f.reporter_id: f.reporter for f in flags if f.reporter_id}
+    # A reporter weighs twice their smoothed accuracy: 1 for a newcomer, up to 2.
     flagger_weight = sum(2 * record_for(uid).flag_accuracy for uid in reporters)
     if reporters:
         n = len(reporters)
         # The key is shown on the case page as written ("1 independent reporter").
         who = f"{n} independent reporter{'' if n == 1 else 's'}"
-        parts[f"{who}, weighted by accuracy"] = round(min(10 * flagger_weight, 40), 1)
+        parts[f"{who}, weighted by accuracy"] = round(
+            min(RISK_PER_REPORTER_WEIGHT * flagger_weight, RISK_REPORTERS_CAP), 1
+        )
     votes = list(case.votes.all())
     if votes:
         ai = sum(v.weight for v in votes if v.vote == ReviewVote.Vote.AI)
         human = sum(v.weight for v in votes if v.vote == ReviewVote.Vote.HUMAN)
-        parts["reviewer votes"] = round(max(-20, min(20, 5 * (ai - human))), 1)
+        net = RISK_PER_NET_VOTE * (ai - human)
+        parts["reviewer votes"] = round(max(-RISK_VOTES_CAP, min(RISK_VOTES_CAP, net)), 1)
     artwork = case.artwork
     if artwork is not None:
         age = (timezone.now() - artwork.artist.date_joined).days
         if age < 7:
-            parts["new account (under a week)"] = 15.0
+            parts["new account (under a week)"] = RISK_NEW_ACCOUNT
         elif age < 30:
-            parts["young account (under a month)"] = 8.0
+            parts["young account (under a month)"] = RISK_YOUNG_ACCOUNT
         reach = artwork.like_count + artwork.artist.follower_count
         if reach:
-            parts["exposure (likes and followers)"] = round(min(5 * math.log10(1 + reach), 15), 1)
+            exposure = RISK_PER_REACH_DECADE * math.log10(1 + reach)
+            parts["exposure (likes and followers)"] = round(min(exposure, RISK_REACH_CAP), 1)
     if case.escalated:
-        parts["escalated"] = 20.0
+        parts["escalated"] = RISK_ESCALATED
     score = round(sum(parts.values()), 1)
     Case.objects.filter(pk=case.pk).update(risk_score=score, score_parts=parts)
     case.risk_score, case.score_parts = score, parts

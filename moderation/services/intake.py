@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
+from gallery.evidence import disputing, images_evidence
 from gallery.models import Artwork, ArtworkImage, Label
 from gallery.selectors import near_duplicates
 from gallery.services.handoff import (
@@ -27,11 +28,10 @@ def mismatch_flag(*, artwork_id: int, verdict: str, evidence: list[dict]) -> Non
     reason = (
         FlagReason.UNDISCLOSED_AI if artwork.label == Label.HUMAN else FlagReason.WRONG_AI_LABEL
     )
-    shown = [e for e in evidence if e.get("kind") not in ("info", "human")]
     system_flag(
         artwork=artwork, source=FlagSource.PROVENANCE, reason=reason,
         note=f"Labeled {artwork.get_label_display()}, but the file's metadata says {verdict}.",
-        evidence=shown,
+        evidence=disputing(evidence),
     )  # fmt: skip
 
 
@@ -49,12 +49,10 @@ def artwork_intake(*, artwork_id: int) -> bool:
         if artwork is None:
             return False
         if artwork.label_mismatch:
-            evidence = [
-                e for image in artwork.images.all()
-                for e in (image.provenance or {}).get("evidence", [])
-            ]  # fmt: skip
             mismatch_flag(
-                artwork_id=artwork.pk, verdict=artwork.provenance_verdict, evidence=evidence
+                artwork_id=artwork.pk,
+                verdict=artwork.provenance_verdict,
+                evidence=images_evidence(artwork.images.all()),
             )
         if artwork.status in (Artwork.Status.PUBLISHED, Artwork.Status.AWAITING_APPROVAL):
             images = list(artwork.images.filter(kind=ArtworkImage.Kind.FINAL, state="ready"))

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Notification, NotificationKind, User
 from accounts.services import notify
+from gallery.evidence import images_evidence
 from gallery.models import Artwork
 from gallery.services.visibility import artwork_set_held
 from moderation.models import AuditAction, AuditRole, Case, Flag, FlagSource, Strike
@@ -71,6 +72,10 @@ def cases_sweep_unprocessed(*, older_than: timedelta = timedelta(minutes=2)) -> 
 
 
 def upkeep(*, now=None) -> dict:
+    """The daily sweep: recompute trust for members whose strike expired in the last day,
+    escalate open cases whose process evidence is overdue (logged, rescored), and raise the
+    provenance flags that a lost task never raised. Idempotent: a second run finds nothing
+    new. Returns counts for the task's log."""
     now = now or timezone.now()
     expired = Strike.objects.filter(
         reversed_at__isnull=True, expires_at__lte=now, expires_at__gt=now - timedelta(days=1)
@@ -90,10 +95,9 @@ def upkeep(*, now=None) -> dict:
         .exclude(cases__status=Case.Status.CLOSED)[:500]
     )
     for artwork in missed:
-        evidence = [
-            e
-            for image in artwork.images.all()
-            for e in (image.provenance or {}).get("evidence", [])
-        ]
-        mismatch_flag(artwork_id=artwork.pk, verdict=artwork.provenance_verdict, evidence=evidence)
+        mismatch_flag(
+            artwork_id=artwork.pk,
+            verdict=artwork.provenance_verdict,
+            evidence=images_evidence(artwork.images.all()),
+        )
     return {"strikes_expired": len(set(expired)), "evidence_overdue": len(overdue)}

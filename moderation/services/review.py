@@ -20,6 +20,7 @@ def can_review(user: User) -> bool:
 
 
 def vote_tally(case: Case) -> dict[str, float]:
+    """The case's votes summed by weight, per answer (every answer present, 0.0 if none)."""
     tally = {choice: 0.0 for choice in ReviewVote.Vote.values}
     for vote in case.votes.all():
         tally[vote.vote] += vote.weight

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from accounts.models import TrustLevel, User
+from accounts.services import user_trust_set
 from moderation.models import ReviewerRecord, Strike
 
 THRESHOLDS = ((20, TrustLevel.VETERAN), (10, TrustLevel.TRUSTED), (5, TrustLevel.REGULAR),
@@ -13,6 +14,9 @@ THRESHOLDS = ((20, TrustLevel.VETERAN), (10, TrustLevel.TRUSTED), (5, TrustLevel
 
 
 def trust_points(user: User) -> float:
+    """The member's trust points: up to 6 for account age (one a month), up to 5 for posts
+    (half a point each), one per upheld flag or agreeing vote, minus half per dismissed flag,
+    minus 5 per active strike. ``THRESHOLDS`` turns points into a level."""
     record = ReviewerRecord.objects.filter(user=user).first()
     age_days = (timezone.now() - user.date_joined).days
     points = min(age_days / 30, 6) + min(user.artwork_count, 10) / 2
@@ -26,15 +30,18 @@ def trust_points(user: User) -> float:
 
 
 def trust_recompute(*, user_id: int) -> int:
-    """Set the member's trust level from their record; returns the new level."""
+    """Set the member's trust level from their record (``accounts.services.user_trust_set``)
+    and return it. Raises ``User.DoesNotExist`` for an unknown id."""
     user = User.objects.get(pk=user_id)
     points = trust_points(user)
     level = next((lvl for limit, lvl in THRESHOLDS if points >= limit), TrustLevel.NEW)
     if level != user.trust_level:
-        User.objects.filter(pk=user_id).update(trust_level=level)
+        user_trust_set(user_id=user_id, level=level)
     return level
 
 
 def record_for(user_id: int) -> ReviewerRecord:
+    """The member's flag and vote record, created empty on first use (``get_or_create`` on
+    the unique user column, so concurrent first uses make one row)."""
     record, _ = ReviewerRecord.objects.get_or_create(user_id=user_id)
     return record

@@ -52,12 +52,6 @@ def decision_detail(request, pk: int):
             else:
                 messages.success(request, "Your appeal is with the moderators.")
                 return redirect("moderation:decision", pk=pk)
-    evidence = [
-        e.get("summary") or e.get("value")
-        for flag in decision.case.flags.all()
-        if flag.reporter_id is None
-        for e in flag.evidence
-    ]
     return render(
         request,
         "moderation/decision_detail.html",
@@ -66,7 +60,9 @@ def decision_detail(request, pk: int):
             "appeal": appeal,
             "form": form,
             "is_subject": is_subject,
-            "evidence": evidence,
+            "evidence": selectors.flag_evidence_words(
+                decision.case.flags.filter(reporter__isnull=True)
+            ),
             # The service's own rule, so the form shows exactly when an appeal would be taken.
             "can_appeal": is_subject
             and appeal_refusal(appellant=request.user, decision=decision) is None,

@@ -51,11 +51,7 @@ def review_case(request, pk: int):
             messages.success(request, "Thank you: your vote is counted.")
         return redirect("moderation:review_case", pk=pk)
     images = list(case.artwork.images.all())
-    evidence = [
-        e.get("summary") or e.get("value")
-        for flag in case.flags.filter(source=FlagSource.PROVENANCE)
-        for e in flag.evidence
-    ]
+    evidence = selectors.flag_evidence_words(case.flags.filter(source=FlagSource.PROVENANCE))
     return render(
         request,
         "moderation/review_detail.html",

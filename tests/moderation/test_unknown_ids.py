@@ -35,7 +35,11 @@ def _with_ids(patterns, *, view_module=None) -> list[tuple[str, dict]]:
         if not isinstance(pattern, URLPattern) or not pattern.pattern.converters:
             continue
         view = getattr(pattern.callback, "view_class", pattern.callback)
-        if view_module is not None and view.__module__ != view_module.__name__:
+        # The module or, for a package, any module inside it.
+        inside = (
+            f"{view.__module__}.".startswith(f"{view_module.__name__}.") if view_module else True
+        )
+        if not inside:
             continue
         kwargs = {
             name: UNKNOWN[type(conv).__name__.removesuffix("Converter").lower()]

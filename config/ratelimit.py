@@ -1,0 +1,160 @@
+"""Rate limits: the one mechanism, and a named ``allow_*`` function per limit.
+
+Most limits are token buckets in the cache (Redis when deployed): a bucket holds ``capacity``
+tokens, each attempt takes one, and tokens come back at ``capacity`` per ``period``, so a
+member who stops for a while gets their budget back gradually instead of all at once when a
+fixed window turns. The bucket is read, refilled and written in one atomic step
+(``config.cache.ResilientRedisCache.bucket_take``), so concurrent requests from many web
+processes cannot overshoot it; while Redis is down every limit fails open (an outage must
+not lock everyone out). Without Redis (the embedded ``make run``) the cache is this process's
+memory, and a lock here makes the same step atomic.
+
+Limits on things the database records anyway (a member's reports, an artist's posts) count
+those rows instead (``recent_rows_wait``): exact under the caller's row lock, and a Redis
+restart cannot hand out a fresh budget for actions that stay on the record.
+
+Each ``allow_*`` either raises ``config.errors.RateLimited`` with the real wait (limits a
+service enforces) or returns the wait for the caller to answer with (the API's throttles).
+Identities are plain ids and strings: ``config`` imports no app.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from config.errors import RateLimited
+
+HOUR = 3600.0
+PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+_local_lock = threading.Lock()
+
+
+def bucket_take(key: str, *, capacity: int, period: float) -> float:
+    """Take one token from the bucket ``key`` (``capacity`` tokens, refilled over ``period``
+    seconds). Returns 0.0 when the token was taken, else the seconds until one is back.
+
+    Never raises for a cache outage: the Redis backend grants the token then.
+    """
+    take = getattr(cache, "bucket_take", None)
+    if take is not None:
+        return take(f"bucket:{key}", capacity=capacity, period=period)
+    return _local_take(f"bucket:{key}", capacity=capacity, period=period)
+
+
+def _local_take(key: str, *, capacity: int, period: float) -> float:
+    """The same bucket for a cache without scripts (local memory): one process, one lock."""
+    rate = capacity / period
+    with _local_lock:
+        now = time.time()
+        tokens, at = cache.get(key) or (float(capacity), now)
+        tokens = min(capacity, tokens + max(0.0, now - at) * rate)
+        wait = 0.0
+        if tokens >= 1:
+            tokens -= 1
+        else:
+            wait = (1 - tokens) / rate
+        cache.set(key, (tokens, now), timeout=math.ceil(period) + 1)
+    return wait
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"60/min"`` → (60, 60): the attempts allowed and the period in seconds."""
+    number, period = rate.split("/")
+    return int(number), PERIODS[period[0]]
+
+
+def recent_rows_wait(timestamps: QuerySet, *, limit: int, since: datetime) -> int | None:
+    """For a limit counted from rows: ``timestamps`` is the member's rows' creation times
+    (``values_list("created_at", flat=True)``) since ``since``. None while fewer than ``limit``;
+    else the seconds until the oldest of them leaves the window, the earliest moment another
+    is accepted. Exact only under a lock the caller holds (the member's row)."""
+    if timestamps.count() < limit:
+        return None
+    oldest = timestamps.order_by("created_at").first()
+    if oldest is None:
+        return 60
+    return max(1, math.ceil((oldest - since).total_seconds()))
+
+
+# --- The named limits ---------------------------------------------------------------------------
+
+
+def allow_upload_attempt(*, user_id: int) -> None:
+    """One upload attempt (artwork or avatar, accepted or refused) by member ``user_id``.
+
+    Raises ``RateLimited`` (code ``upload_attempts``) past ``ATELIER_UPLOAD_ATTEMPTS_PER_HOUR``.
+    Refused files count: checking them costs the server work too (issue 10).
+    """
+    allowed = settings.ATELIER_UPLOAD_ATTEMPTS_PER_HOUR
+    wait = bucket_take(f"upload-attempts:{user_id}", capacity=allowed, period=HOUR)
+    if not wait:
+        return
+    retry_after = max(1, math.ceil(wait))
+    minutes = math.ceil(retry_after / 60)
+    raise RateLimited(
+        f"You have tried to upload more than {allowed} times this hour. Please try again in "
+        f"{minutes} minute{'s' if minutes != 1 else ''}.",
+        retry_after=retry_after,
+        code="upload_attempts",
+    )
+
+
+def allow_api_request(*, rate: str, identity: str) -> float:
+    """One API request counted against the DRF throttle rate named ``rate`` for ``identity``
+    (a token, a member, an IP or a login). Returns 0.0 when allowed, else the seconds to wait.
+
+    The rates are read from ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` on every call, so
+    ``override_settings`` applies at once.
+    """
+    from rest_framework.settings import api_settings
+
+    allowed, period = parse_rate(api_settings.DEFAULT_THROTTLE_RATES[rate])
+    return bucket_take(f"api:{rate}:{identity}", capacity=allowed, period=period)
+
+
+def allow_flag(*, recent: QuerySet) -> None:
+    """One more report by a member whose reports of the last hour are ``recent`` (the flags'
+    ``created_at`` values, counted under the reporter's row lock by ``flag_create``).
+
+    Raises ``RateLimited`` past ``MODERATION_FLAGS_PER_HOUR``, with the seconds until the
+    oldest report of the hour leaves the window.
+    """
+    since = timezone.now() - timedelta(hours=1)
+    wait = recent_rows_wait(
+        recent.filter(created_at__gte=since), limit=settings.MODERATION_FLAGS_PER_HOUR, since=since
+    )
+    if wait is not None:
+        raise RateLimited(
+            "You have sent many reports in the last hour. "
+            "Please wait a little before sending more.",
+            retry_after=wait,
+            code="flags_per_hour",
+        )
+
+
+def allow_post(*, recent: QuerySet, code: str) -> None:
+    """One more post by an artist whose posts are ``recent`` (their ``created_at`` values,
+    counted under the artist's row lock by ``artwork_create``).
+
+    Raises ``RateLimited`` (``code``) past ``ATELIER_UPLOADS_PER_HOUR`` posts in the last hour,
+    with the seconds until the oldest of them leaves the window.
+    """
+    since = timezone.now() - timedelta(hours=1)
+    recent = recent.filter(created_at__gte=since)
+    wait = recent_rows_wait(recent, limit=settings.ATELIER_UPLOADS_PER_HOUR, since=since)
+    if wait is not None:
+        raise RateLimited(
+            f"You have posted {recent.count()} times in the last hour; please wait a little "
+            "before posting again.",
+            retry_after=wait,
+            code=code,
+        )
