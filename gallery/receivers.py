@@ -1,4 +1,5 @@
-"""Cache invalidation from the rows themselves: every saved or deleted artwork, follow or artist.
+"""Cache invalidation from the rows themselves: every saved or deleted artwork, follow or artist;
+and the label packets in public files kept in step with the artist's profile.
 
 Connected in ``GalleryConfig.ready()``. A receiver, not a call in each service: every write that
 goes through ``save()`` or ``delete()`` (the services in gallery.services, the state changes that
@@ -9,7 +10,10 @@ listing versions in gallery.listing_cache, so no new write path can forget it. W
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from gallery import listing_cache
+from gallery.tasks import rewrite_artist_label_packets
 
 # The User fields cards, listings and artist pages show or filter on; saving others (last
 # login, preferences) leaves every cached page right.
@@ -59,6 +63,22 @@ def user_saved(sender, instance, update_fields=None, created=False, **kwargs) ->
     listing_cache.bump_now_and_on_commit([listing_cache.GLOBAL, f"artist:{instance.pk}"])
 
 
+# The User fields the label packet inside every public derivative carries (dc:creator and the
+# AI-training reservation: gallery.services.label_files.artwork_label_packet).
+USER_FIELDS_IN_PACKETS = frozenset({"display_name", "handle", "ai_training_opt_out"})
+
+
+def user_saved_packets(sender, instance, update_fields=None, created=False, **kwargs) -> None:
+    if created:
+        return
+    if update_fields is not None and not (set(update_fields) & USER_FIELDS_IN_PACKETS):
+        return
+    # After the commit, in the worker: the rewrite reads and writes files. A profile save that
+    # changed nothing the packets say costs the task one tag comparison per post.
+    artist_id = instance.pk
+    transaction.on_commit(lambda: rewrite_artist_label_packets.delay(artist_id))
+
+
 def connect() -> None:
     from django.contrib.auth import get_user_model
     from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
@@ -76,3 +96,6 @@ def connect() -> None:
     post_save.connect(follow_changed, sender=Follow, dispatch_uid="gallery.cache.follow_saved")
     post_delete.connect(follow_changed, sender=Follow, dispatch_uid="gallery.cache.follow_deleted")
     post_save.connect(user_saved, sender=get_user_model(), dispatch_uid="gallery.cache.user_saved")
+    post_save.connect(
+        user_saved_packets, sender=get_user_model(), dispatch_uid="gallery.packets.user_saved"
+    )

@@ -121,6 +121,18 @@ def rewrite_label_packets(artwork_id: int) -> int:
     return label_files.derivatives_rewrite_label(artwork_id=artwork_id)
 
 
+@shared_task(
+    acks_late=True,
+    autoretry_for=pipeline.TRANSIENT_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=120,
+    max_retries=5,
+)
+def rewrite_artist_label_packets(artist_id: int) -> int:
+    """After a profile change: every post of the artist gets its current packet (idempotent)."""
+    return label_files.artist_derivatives_rewrite_label(artist_id=artist_id)
+
+
 @shared_task(acks_late=True)
 def sweep_stuck_images() -> int:
     """Beat task: re-enqueue images whose task was lost; fail those that keep failing."""

@@ -87,6 +87,19 @@ def derivatives_rewrite_label(*, artwork_id: int) -> int:
     return rewritten
 
 
+def artist_derivatives_rewrite_label(*, artist_id: int) -> int:
+    """Bring the label packets of every post by ``artist_id`` up to date with their profile.
+
+    The packet names the artist (``dc:creator``) and carries their AI-training reservation, so
+    a profile change makes every packet of theirs stale. Each post goes through
+    ``derivatives_rewrite_label``: posts whose packet is already current cost a comparison of
+    tags and no file access. Returns how many images were rewritten; storage errors propagate
+    for the task to retry (the posts done so far stay done, so a retry resumes cheaply).
+    """
+    ids = Artwork.objects.filter(artist_id=artist_id).order_by("pk").values_list("pk", flat=True)
+    return sum(derivatives_rewrite_label(artwork_id=pk) for pk in ids)
+
+
 def _image_rewrite(image: ArtworkImage, packet: bytes, tag: str) -> bool:
     folder = f"art/{image.derivative_key}/"
     if all(d.get("label") == tag for d in image.derivatives):

@@ -18,6 +18,7 @@ from django.urls import reverse
 from PIL import Image
 
 import imaging
+from accounts.services import profile_update
 from config.urls_abs import absolute_url
 from gallery import provenance
 from gallery.models import Artwork, FileDeletion
@@ -250,3 +251,30 @@ def test_with_packet_replaces_an_earlier_packet_and_adds_vp8x_to_a_simple_webp()
         assert b"digitalCapture" in reopened.info["xmp"]
     with pytest.raises(imaging.PacketError):
         imaging.with_packet(b"\x89PNG\r\n\x1a\n", first)
+
+
+def test_a_profile_change_rewrites_the_packets_of_every_post(
+    upload, artist, tmp_path, django_capture_on_commit_callbacks
+):
+    artwork = upload(artist)
+    before = {d["name"] for d, _ in derivative_files(artwork)}
+
+    with django_capture_on_commit_callbacks(execute=True):
+        profile_update(
+            user=artist, data={"display_name": "Ana Renamed", "ai_training_opt_out": True}
+        )
+
+    after = derivative_files(artwork)
+    assert {d["name"] for d, _ in after}.isdisjoint(before)
+    expected = expected_fields(artwork, "digitalCreation", reserved=True)
+    expected["XMP-dc:Creator"] = "Ana Renamed (@ana)"
+    for d, data in after:
+        if EXIFTOOL:
+            assert_only_the_packet(data, expected, tmp_path, d["name"].rsplit("/", 1)[-1])
+        assert b"Ana Renamed (@ana)" in data
+
+    # A profile save that changes nothing the packet says rewrites no file.
+    with django_capture_on_commit_callbacks(execute=True):
+        profile_update(user=artist, data={"bio": "Painter of dawns."})
+    assert [d for d, _ in derivative_files(artwork)] == [d for d, _ in after]
+    assert label_files.artist_derivatives_rewrite_label(artist_id=artist.pk) == 0
