@@ -198,3 +198,21 @@ class ArtworkEditForm(ArtworkFieldsForm):
         label="Why did the label change? (shown in the label history)",
     )
     alt_texts = AltTextsField()
+
+    @staticmethod
+    def edit_arguments(cleaned: dict) -> dict:
+        """The cleaned fields as ``artwork_edit``'s keyword arguments: the site's view and the
+        API's call the service alike from them (the API then overrides ``mature``, which it
+        reads strictly and may leave out)."""
+        return {
+            "title": cleaned["title"],
+            "description": cleaned["description"],
+            "medium": cleaned["medium"],
+            "tags": cleaned["tags"],
+            "label": cleaned["label"],
+            "ai_stages": cleaned["ai_stages"],
+            "ai_note": cleaned["ai_note"],
+            "alt_texts": cleaned["alt_texts"],
+            "reason": cleaned["reason"],
+            "mature": cleaned.get("mature"),
+        }

@@ -219,20 +219,10 @@ class ArtworkDetailView(APIView):
         if not form.is_valid():
             raise form_errors(form)
         mature = _mature(request.data)
-        cleaned = form.cleaned_data
         artwork = artwork_edit(
             artwork=artwork,
             editor=request.user,
-            title=cleaned["title"],
-            description=cleaned["description"],
-            medium=cleaned["medium"],
-            tags=cleaned["tags"],
-            label=cleaned["label"],
-            ai_stages=cleaned["ai_stages"],
-            ai_note=cleaned["ai_note"],
-            alt_texts=cleaned["alt_texts"],
-            reason=cleaned["reason"],
-            mature=mature,
+            **{**ArtworkEditForm.edit_arguments(form.cleaned_data), "mature": mature},
         )
         return artwork_response(request, artwork)
 

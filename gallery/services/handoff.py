@@ -10,10 +10,33 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from gallery.models import Artwork
+from gallery.signals import artwork_scanned
+
+
+def artwork_scanned_on_commit(
+    *, artwork_id: int, verdict: str, mismatch: bool, results: list
+) -> None:
+    """After the commit, tell moderation what the scan found (``artwork_scanned``).
+
+    Call in the transaction that sets ``handoff_pending``: the signal is the fast path, the
+    flag the guarantee (the sweep finds it when the signal's task is lost). ``results`` are
+    the images' ``provenance.ScanResult``s; their evidence is flattened once, here.
+    """
+    evidence = [e for r in results for e in r.to_dict()["evidence"]]
+    transaction.on_commit(
+        lambda: artwork_scanned.send(
+            sender=Artwork,
+            artwork_id=artwork_id,
+            verdict=verdict,
+            mismatch=mismatch,
+            evidence=evidence,
+        )
+    )
 
 
 def artwork_handoff_lock(*, artwork_id: int) -> Artwork | None:

@@ -23,11 +23,12 @@ from accounts.models import User
 from gallery import provenance
 from gallery.models import Artwork, ArtworkImage, ImageHashBand
 from gallery.selectors import hash_bands
+from gallery.services.handoff import artwork_scanned_on_commit
 from gallery.services.label_files import (
     artwork_label_packet,
     packet_tag,
 )
-from gallery.signals import artwork_published, artwork_scanned
+from gallery.signals import artwork_published
 from gallery.storage import private_storage
 
 logger = logging.getLogger(__name__)
@@ -329,16 +330,9 @@ def _artwork_settle(artwork: Artwork) -> None:
             "handoff_pending", "updated_at",
         ]
     )  # fmt: skip
-    evidence = [e for r in results for e in r.to_dict()["evidence"]]
     artwork_id = artwork.pk
-    transaction.on_commit(
-        lambda: artwork_scanned.send(
-            sender=Artwork,
-            artwork_id=artwork_id,
-            verdict=verdict,
-            mismatch=mismatch,
-            evidence=evidence,
-        )
+    artwork_scanned_on_commit(
+        artwork_id=artwork_id, verdict=verdict, mismatch=mismatch, results=results
     )
     if artwork.status == Artwork.Status.PUBLISHED:
         transaction.on_commit(lambda: artwork_published.send(sender=Artwork, artwork_id=artwork_id))

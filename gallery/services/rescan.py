@@ -24,7 +24,7 @@ from accounts.models import User
 from config.errors import Conflict
 from gallery import provenance
 from gallery.models import Artwork, ArtworkImage, RescanRun
-from gallery.signals import artwork_scanned
+from gallery.services.handoff import artwork_scanned_on_commit
 from gallery.storage import private_storage
 
 logger = logging.getLogger(__name__)
@@ -202,16 +202,8 @@ def _artwork_reverdict(artwork: Artwork) -> bool:
         # opens the case; its sweep finishes it if the task below is lost.
         artwork.handoff_pending = True
         fields.append("handoff_pending")
-        evidence = [e for r in results for e in r.to_dict()["evidence"]]
-        artwork_id = artwork.pk
-        transaction.on_commit(
-            lambda: artwork_scanned.send(
-                sender=Artwork,
-                artwork_id=artwork_id,
-                verdict=verdict,
-                mismatch=True,
-                evidence=evidence,
-            )
+        artwork_scanned_on_commit(
+            artwork_id=artwork.pk, verdict=verdict, mismatch=True, results=results
         )
     artwork.save(update_fields=fields)
     return new_mismatch

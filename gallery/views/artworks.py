@@ -204,20 +204,10 @@ def artwork_edit_view(request, pk: int):
     }
     form = ArtworkEditForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         artwork_edit(
             artwork=artwork,
             editor=request.user,
-            title=data["title"],
-            description=data["description"],
-            medium=data["medium"],
-            tags=data["tags"],
-            label=data["label"],
-            ai_stages=data["ai_stages"],
-            ai_note=data["ai_note"],
-            alt_texts=data["alt_texts"],
-            reason=data["reason"],
-            mature=data["mature"],
+            **ArtworkEditForm.edit_arguments(form.cleaned_data),
         )
         messages.success(request, "Your changes are saved.")
         return redirect(artwork)

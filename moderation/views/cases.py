@@ -86,16 +86,11 @@ def case_decide(request, pk: int):
     case = case_to_act_on(request, pk)
     form = DecideForm(request.POST)
     if form.is_valid():
-        data = form.cleaned_data
         try:
             decision_services.case_decide(
                 moderator=request.user,
                 case_id=case.pk,
-                action=data["action"],
-                reason=data["reason"],
-                new_label=data["new_label"],
-                strike=data["strike"],
-                suspend_days=data["suspend_days"],
+                **DecideForm.decision_arguments(form.cleaned_data),
             )
         except SHOWN_ON_PAGE as exc:
             messages.error(request, exc.message)

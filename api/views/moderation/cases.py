@@ -134,12 +134,6 @@ class CaseDecideView(APIView):
         # lock: a decided or claimed case is a 409 even when another moderator got there a
         # moment ago, a party to the case a 403, a missing case a 404.
         decision = case_decide(
-            moderator=request.user,
-            case_id=pk,
-            action=cleaned["action"],
-            reason=cleaned["reason"],
-            new_label=cleaned["new_label"],
-            strike=cleaned["strike"],
-            suspend_days=cleaned["suspend_days"],
+            moderator=request.user, case_id=pk, **DecideForm.decision_arguments(cleaned)
         )
         return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
