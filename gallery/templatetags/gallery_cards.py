@@ -18,6 +18,12 @@ register = template.Library()
 
 CARD_TTL = 600  # seconds; bounds how long an artist's renamed display name can lag
 
+# The listing grid (static/css/atelier.css, "Grid of cards") measures heights in rows of one
+# twentieth of a column's width, so a card's row count depends only on its image's shape. The
+# shape is clamped so a panorama or a long strip stays a usable tile (the image is cropped to fit).
+ROWS_PER_WIDTH = 20
+MIN_ROWS, MAX_ROWS = 10, 40
+
 
 def card_key(artwork, eager: bool) -> str:
     # updated_at moves on every edit, label change, publication and moderation status change;
@@ -28,7 +34,7 @@ def card_key(artwork, eager: bool) -> str:
     flags = f"{facts.label_mismatch:d}{facts.held:d}{facts.relabeled:d}"
     shape = f"{facts.status}:{facts.label}:{flags}"
     return (
-        f"card:v2:{artwork.pk}:{stamp}:{shape}:{artwork.like_count}:{artwork.cover_id}:{int(eager)}"
+        f"card:v3:{artwork.pk}:{stamp}:{shape}:{artwork.like_count}:{artwork.cover_id}:{int(eager)}"
     )
 
 
@@ -36,6 +42,17 @@ def card_key(artwork, eager: bool) -> str:
 def artwork_badge(artwork) -> state.Badge:
     """The badge this artwork wears (gallery.state): ``{% artwork_badge artwork as badge %}``."""
     return state.badge(state.Facts.of(artwork))
+
+
+@register.filter
+def card_rows(image) -> int:
+    """Grid rows a card spans: its image's height in twentieths of the column width, plus one
+    row of gap below. An image without known dimensions (still processing) is a 4:3 tile."""
+    width, height = (getattr(image, "width", None), getattr(image, "height", None))
+    if not width or not height:
+        width, height = 4, 3
+    rows = round(ROWS_PER_WIDTH * height / width)
+    return min(max(rows, MIN_ROWS), MAX_ROWS) + 1
 
 
 @register.simple_tag
