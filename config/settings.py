@@ -153,7 +153,9 @@ else:
 
 # --- Celery (config/celery.py reads every CELERY_* name) -------------------------------------
 # Redis (the default: one service for cache and broker) or RabbitMQ (amqp://…), see README.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
+# The in-memory broker names a host only to keep kombu from warning "No hostname was supplied"
+# on every `make run`; it connects to nothing.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://localhost/")
 _BROKER_IS_AMQP = CELERY_BROKER_URL.split("://", 1)[0] in ("amqp", "amqps", "pyamqp")
 # Without a broker the embedded default runs tasks in-process, right after the commit.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
