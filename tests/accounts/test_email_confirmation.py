@@ -39,7 +39,7 @@ def test_confirming_in_the_sign_up_browser_logs_the_member_in(client):
     assert EmailAddress.objects.get(user=user).verified
     # The next page knows them: the header offers their menu, not "Log in".
     home = client.get(confirm["Location"], follow=True)
-    assert b"Account menu for" in home.content
+    assert b", account menu</span>" in home.content
 
 
 def test_the_link_alone_in_another_browser_verifies_but_does_not_log_in(client):
