@@ -14,11 +14,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-RING = """() => {
-    const s = getComputedStyle(document.querySelector('label[for=images]'));
-    return [s.outlineStyle, s.outlineWidth];
-}"""
-
 
 def _tab_to(page, selector: str, limit: int = 40) -> None:
     for _ in range(limit):
@@ -32,10 +27,11 @@ def test_choose_images_by_keyboard_shows_a_ring_and_opens_the_chooser(page, arti
     log_in(artist)
     page.goto("/upload/")
     label = page.locator("label[for=images]")
-    assert page.evaluate(RING)[0] == "none"
+    expect(label).to_have_css("outline-style", "none")
 
     _tab_to(page, "#images")
-    assert page.evaluate(RING) == ["solid", "3px"]
+    expect(label).to_have_css("outline-style", "solid")
+    expect(label).to_have_css("outline-width", "3px")
     expect(label).to_be_in_viewport()
     for key in ("Enter", " "):
         with page.expect_file_chooser() as chooser:
@@ -49,4 +45,4 @@ def test_choose_images_by_keyboard_shows_a_ring_and_opens_the_chooser(page, arti
 
     # The ring follows focus: Tab onwards (to the alt text field) takes it away.
     page.keyboard.press("Tab")
-    assert page.evaluate(RING)[0] == "none"
+    expect(label).to_have_css("outline-style", "none")
