@@ -32,6 +32,12 @@ class ProfileForm(forms.ModelForm):
             "mature_preference": "Mature work (marked by its artist or moderators)",
             "ai_training_opt_out": "Ask AI crawlers not to train on my work",
         }
+        # The model's help text says what the label already says; this says what it does.
+        help_texts = {
+            "ai_training_opt_out": "Your pages and images then carry the noai, TDMRep and "
+            "X-Robots-Tag signals. Crawlers that honour them stay away; they cannot stop one "
+            "that ignores them.",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,6 +46,9 @@ class ProfileForm(forms.ModelForm):
         self.fields["mature_preference"].required = False
         # The model field stays as it is (no migration); the form adds the one-line rule.
         self.fields["display_name"].validators.append(validate_single_line)
+        if not (self.instance.pk and self.instance.avatar):
+            # Nothing to remove: the checkbox would only puzzle.
+            del self.fields["remove_avatar"]
         if self.instance.pk and not self.is_bound:
             self.fields["links_text"].initial = "\n".join(self.instance.links)
         if self.instance.pk and self.instance.is_suspended:

@@ -38,7 +38,7 @@ def profile_edit(request):
                 user=request.user,
                 data=form.profile_data(),
                 avatar=form.cleaned_data["avatar_file"],
-                remove_avatar=form.cleaned_data["remove_avatar"],
+                remove_avatar=form.cleaned_data.get("remove_avatar", False),
             )
         except AvatarRejected as exc:
             form.add_error("avatar_file", str(exc))

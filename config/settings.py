@@ -153,7 +153,9 @@ else:
 
 # --- Celery (config/celery.py reads every CELERY_* name) -------------------------------------
 # Redis (the default: one service for cache and broker) or RabbitMQ (amqp://…), see README.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
+# The in-memory broker names a host only to keep kombu from warning "No hostname was supplied"
+# on every `make run`; it connects to nothing.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://localhost/")
 _BROKER_IS_AMQP = CELERY_BROKER_URL.split("://", 1)[0] in ("amqp", "amqps", "pyamqp")
 # Without a broker the embedded default runs tasks in-process, right after the commit.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
@@ -333,6 +335,10 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = "handle"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# Confirming the address from the browser that signed up signs the new member in: asking for
+# the password again, a minute after choosing it, lost people (allauth only does this within
+# the sign-up's own session, so a leaked link alone logs nobody in).
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PRESERVE_USERNAME_CASING = True
 ACCOUNT_USERNAME_MIN_LENGTH = 2

@@ -89,10 +89,21 @@ def painting(seed: int, size: tuple[int, int] = (1600, 1200), *, xmp: bytes = b"
     return out.getvalue()
 
 
+# Demo members joined long ago: a fresh date_joined made every demo case score "new account".
+DEMO_JOINED_DAYS_AGO = 400
+
+
 def _ensure_user(handle: str, name: str, bio: str, **extra) -> User:
+    joined = timezone.now() - timedelta(days=DEMO_JOINED_DAYS_AGO)
     user, created = User.objects.get_or_create(
         handle=handle,
-        defaults={"email": f"{handle}@atelier.example", "display_name": name, "bio": bio, **extra},
+        defaults={
+            "email": f"{handle}@atelier.example",
+            "display_name": name,
+            "bio": bio,
+            "date_joined": joined,
+            **extra,
+        },
     )
     if created:
         user.set_password(DEMO_PASSWORD)

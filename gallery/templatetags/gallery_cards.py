@@ -19,6 +19,12 @@ register = template.Library()
 
 CARD_TTL = 600  # seconds; bounds how long an artist's renamed display name can lag
 
+# The listing grid (static/css/atelier.css, "Grid of cards") measures heights in rows of one
+# twentieth of a column's width, so a card's row count depends only on its image's shape. The
+# shape is clamped so a panorama or a long strip stays a usable tile (the image is cropped to fit).
+ROWS_PER_WIDTH = 20
+MIN_ROWS, MAX_ROWS = 10, 40
+
 
 def card_key(artwork, eager: bool, blurred: bool = False) -> str:
     # updated_at moves on every edit, label change, publication and moderation status change;
@@ -31,7 +37,7 @@ def card_key(artwork, eager: bool, blurred: bool = False) -> str:
     # The mature flag is in the shape, and whether this viewer gets the card blurred beside
     # ``eager``: one artwork has a plain and a blurred card.
     return (
-        f"card:v3:{artwork.pk}:{stamp}:{shape}:{facts.mature:d}:{artwork.like_count}:"
+        f"card:v4:{artwork.pk}:{stamp}:{shape}:{facts.mature:d}:{artwork.like_count}:"
         f"{artwork.cover_id}:{int(eager)}{int(blurred)}"
     )
 
@@ -40,6 +46,17 @@ def card_key(artwork, eager: bool, blurred: bool = False) -> str:
 def artwork_badge(artwork) -> state.Badge:
     """The badge this artwork wears (gallery.state): ``{% artwork_badge artwork as badge %}``."""
     return state.badge(state.Facts.of(artwork))
+
+
+@register.filter
+def card_rows(image) -> int:
+    """Grid rows a card spans: its image's height in twentieths of the column width, plus one
+    row of gap below. An image without known dimensions (still processing) is a 4:3 tile."""
+    width, height = (getattr(image, "width", None), getattr(image, "height", None))
+    if not width or not height:
+        width, height = 4, 3
+    rows = round(ROWS_PER_WIDTH * height / width)
+    return min(max(rows, MIN_ROWS), MAX_ROWS) + 1
 
 
 def card_blurred(artwork, *, viewer_id: int | None, mature_preference: str) -> bool:

@@ -40,7 +40,14 @@
       btn.addEventListener("click", function () {
         var url = btn.getAttribute("data-share");
         if (navigator.share) { navigator.share({ url: url }).catch(function () {}); return; }
-        navigator.clipboard.writeText(url).then(function () { btn.textContent = "Link copied"; });
+        navigator.clipboard.writeText(url).then(function () {
+          // Say it worked, then put the button back: a label stuck on "Link copied" reads as
+          // a state, and a second click would seem to do nothing.
+          if (!btn.hasAttribute("data-share-label")) btn.setAttribute("data-share-label", btn.textContent);
+          btn.textContent = "Link copied";
+          clearTimeout(btn.shareTimer);
+          btn.shareTimer = setTimeout(function () { btn.textContent = btn.getAttribute("data-share-label"); }, 3000);
+        });
       });
     });
   }

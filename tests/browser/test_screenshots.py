@@ -4,7 +4,10 @@ Skipped unless ``ATELIER_SCREENSHOTS=1``::
 
     ATELIER_SCREENSHOTS=1 .venv/bin/pytest tests/browser/test_screenshots.py -q
 
-Every page is taken full-page in light and dark, at desktop (1366 px) and phone (390 px) widths.
+The main pages of issue 13's list (listings, artwork, sign-up and login, upload, processing,
+edit, settings, notifications, report, and the moderators' queue, case, audit log, dashboard and
+transparency page), each opened by the member who would open it, are taken full-page in light
+and dark, at desktop (1366 px) and phone (390 px) widths.
 The PNGs are reduced to a 256-colour palette so they stay small enough to keep in the repository.
 """
 
@@ -20,6 +23,10 @@ from PIL import Image
 from accounts.models import User
 from gallery.demo import demo_load, painting
 from gallery.models import Artwork, ArtworkImage, Label
+from moderation.models import Case
+from moderation.services.decisions import case_decide
+from moderation.services.flags import flag_create
+from moderation.services.reports import reports_build_current
 from tests.browser.conftest import DESKTOP, log_in_as
 
 pytestmark = [
@@ -86,31 +93,56 @@ def _settle(page) -> None:
 def test_screenshots(browser, live_server):
     demo_load()
     OUT.mkdir(parents=True, exist_ok=True)
-    rafa = User.objects.get(handle="rafa")
+    people = {h: User.objects.get(handle=h) for h in ("rafa", "mira", "viewer", "moderator")}
+    rafa, mira = people["rafa"], people["mira"]
     assisted = Artwork.objects.filter(artist=rafa, label=Label.ASSISTED).order_by("pk").first()
+    # Something in the audit log and in mira's notifications: a report a moderator acted on.
+    reported, other = Artwork.objects.filter(artist=mira).order_by("pk")[:2]
+    case = flag_create(reporter=people["viewer"], artwork=reported, reason="undisclosed-ai").case
+    case_decide(
+        moderator=people["moderator"], case_id=case.pk, action="hide", reason="Looks generated."
+    )
+    reports_build_current()
+    night = Case.objects.filter(artwork__title="Night market").order_by("pk").first()
+    pages = [
+        ("home", None, "/"),
+        ("artist", None, "/@rafa/"),
+        ("artwork", None, assisted.get_absolute_url()),
+        ("tag", None, "/tags/sea/"),
+        ("search", None, "/search/?q=harbour"),
+        ("login", None, "/accounts/login/"),
+        ("signup", None, "/accounts/signup/"),
+        ("transparency", None, "/transparency/"),
+        ("report", "viewer", f"/moderation/report/{other.pk}/"),
+        ("notifications", "mira", "/notifications/"),
+        ("queue", "moderator", "/moderation/"),
+        ("case", "moderator", f"/moderation/cases/{night.pk}/"),
+        ("audit", "moderator", "/moderation/audit/"),
+        ("dashboard", "moderator", "/moderation/dashboard/"),
+        ("edit", "rafa", f"/artworks/{assisted.pk}/edit/"),
+        ("settings", "rafa", "/settings/profile/"),
+    ]
     for size, options in SIZES.items():
         for scheme in ("light", "dark"):
             context = browser.new_context(
                 base_url=live_server.url, color_scheme=scheme, locale="en-GB", **options
             )
             try:
-                _shoot_all(context, live_server.url, f"{size}-{scheme}.png", rafa, assisted)
+                suffix = f"{size}-{scheme}.png"
+                page = context.new_page()
+                for name, who, url in pages:
+                    context.clear_cookies()
+                    if who:
+                        log_in_as(context, live_server.url, people[who])
+                    page.goto(url)
+                    _shoot(page, f"{name}-{suffix}")
+                _shoot_upload_and_processing(context, page, live_server.url, suffix, rafa, assisted)
             finally:
                 context.close()
 
 
-def _shoot_all(context, base_url: str, suffix: str, rafa, assisted) -> None:
-    page = context.new_page()
-    for name, url in [
-        ("home", "/"),
-        ("artist", "/@rafa/"),
-        ("artwork", assisted.get_absolute_url()),
-        ("search", "/search/?q=harbour"),
-        ("login", "/accounts/login/"),
-    ]:
-        page.goto(url)
-        _shoot(page, f"{name}-{suffix}")
-
+def _shoot_upload_and_processing(context, page, base_url: str, suffix: str, rafa, assisted):
+    context.clear_cookies()
     log_in_as(context, base_url, rafa)
     page.goto("/upload/")
     files = [

@@ -171,3 +171,15 @@ def test_embedded_default_needs_nothing_set():
         "True",
         "django.core.mail.backends.console.EmailBackend",
     ]
+
+
+def test_embedded_broker_connects_without_a_hostname_warning():
+    result = _run_django(
+        "import django, logging; django.setup(); logging.basicConfig();"
+        "from config.celery import app; c = app.connection_for_write();"
+        "print(c.info()['transport'], c.info()['hostname'])",
+        ATELIER_VAR_DIR="/tmp/atelier-embedded-check",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["memory", "localhost"]
+    assert "No hostname was supplied" not in result.stderr

@@ -1,0 +1,48 @@
+"""The upload picker by keyboard only (issue 13, item 8): Tab reaches "Choose images", which
+shows a focus ring, and Enter or Space opens the file chooser."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from gallery.demo import painting
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.xdist_group("browser"),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def _tab_to(page, selector: str, limit: int = 40) -> None:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"document.activeElement.matches({selector!r})"):
+            return
+    pytest.fail(f"Tab never reached {selector}")
+
+
+def test_choose_images_by_keyboard_shows_a_ring_and_opens_the_chooser(page, artist, log_in):
+    log_in(artist)
+    page.goto("/upload/")
+    label = page.locator("label[for=images]")
+    expect(label).to_have_css("outline-style", "none")
+
+    _tab_to(page, "#images")
+    expect(label).to_have_css("outline-style", "solid")
+    expect(label).to_have_css("outline-width", "3px")
+    expect(label).to_be_in_viewport()
+    for key in ("Enter", " "):
+        with page.expect_file_chooser() as chooser:
+            page.keyboard.press(key)
+        assert chooser.value.is_multiple()
+    chooser.value.set_files(
+        [{"name": "dawn.jpg", "mimeType": "image/jpeg", "buffer": painting(1, (300, 200))}]
+    )
+    expect(page.locator("[data-file-list] li")).to_have_count(1)
+    expect(page.get_by_label("Alt text for dawn.jpg")).to_be_visible()
+
+    # The ring follows focus: Tab onwards (to the alt text field) takes it away.
+    page.keyboard.press("Tab")
+    expect(label).to_have_css("outline-style", "none")
