@@ -289,6 +289,8 @@ class Notification(models.Model):
 
 class ApiTokenQuerySet(models.QuerySet):
     def active(self) -> ApiTokenQuerySet:
+        """Tokens not revoked (``revoked_at`` unset): the ones the token page lists and
+        ``token_create`` counts against ``MAX_ACTIVE_TOKENS``. Lazy; raises nothing."""
         return self.filter(revoked_at__isnull=True)
 
 

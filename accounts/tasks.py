@@ -8,6 +8,9 @@ from celery.exceptions import SoftTimeLimitExceeded
 from accounts import services
 
 
+# Acknowledged after it ran, and put back on the queue if the worker dies mid-render: a
+# lost process does not lose the avatar, and avatar_apply makes a second run harmless.
+# Storage and broker errors are worth a retry; a bad file is not (avatar_apply records it).
 @shared_task(
     acks_late=True,
     reject_on_worker_lost=True,
@@ -21,6 +24,8 @@ from accounts import services
 )
 def render_avatar(user_id: int, pending: str) -> None:
     """Decode and resize a member's new avatar (idempotent; a superseded upload is skipped)."""
+    # The soft limit leaves time to tell the member why; the hard one kills a render that
+    # hangs even so.
     try:
         services.avatar_apply(user_id=user_id, pending=pending)
     except SoftTimeLimitExceeded:

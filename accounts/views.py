@@ -10,6 +10,7 @@ from accounts.access import member_required
 from accounts.avatars import AvatarRejected
 from accounts.forms import ApiTokenForm, ProfileForm
 from accounts.models import ApiToken
+from accounts.selectors import notification_list
 from accounts.services import (
     notifications_mark_read,
     profile_update,
@@ -67,7 +68,7 @@ def notifications(request):
     if request.method == "POST":
         notifications_mark_read(user=request.user)
         return redirect("notifications")
-    items = list(request.user.notifications.all()[:100])
+    items = list(notification_list(user=request.user)[:100])
     return render(request, "accounts/notification_list.html", {"items": items})
 
 

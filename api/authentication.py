@@ -19,6 +19,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate(self, request):
         header = authentication.get_authorization_header(request).split()
+        # Another scheme (Basic, Bearer) is not ours to refuse: None lets the session class
+        # try, and a request with neither stays anonymous for the public reads.
         if not header or header[0].lower() != KEYWORD.lower().encode():
             return None
         if len(header) != 2:
@@ -29,6 +31,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode("ascii")
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed("That token is not valid.") from None
+        # Found by the key's digest, never the key itself: a leaked table holds no usable key,
+        # and no constant-time compare is needed since a caller cannot choose digest bytes.
         token = (
             ApiToken.objects.select_related("user")
             .filter(key_hash=ApiToken.digest(key), revoked_at__isnull=True)
@@ -36,6 +40,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         )
         if token is None:
             raise exceptions.AuthenticationFailed("That token is not valid or was revoked.")
+        # Deactivating an account revokes none of its tokens (reactivating it brings them
+        # back), so the account's state is checked on every request.
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("This account is deactivated.")
         token_touch(token=token)

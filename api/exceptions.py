@@ -38,6 +38,8 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "too_large"
 
 
+# DRF has no 409 of its own. Services raise config.errors.Conflict when the object's current
+# state refuses the request: a case decided or claimed by another moderator, a second vote.
 class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "This cannot be done in the current state."
@@ -50,6 +52,8 @@ class SiteLimit(exceptions.Throttled):
 
     def __init__(self, detail: str, wait: int) -> None:
         super().__init__(wait=wait, detail=detail)
+        # Throttled appends "Expected available in N seconds." to the detail: put the site's
+        # sentence back alone. ``wait`` stays, and with it the Retry-After header.
         self.detail = exceptions.ErrorDetail(detail, code=self.default_code)
 
 
@@ -117,12 +121,16 @@ def _translate(exc: Exception) -> Exception:
     if isinstance(exc, cursors.BadCursor):
         # Every listing's cursor is the ``after`` parameter.
         return exceptions.ValidationError({"after": [BAD_CURSOR]})
+    # DRF converts only Django's Http404 and PermissionDenied; a ValidationError from a
+    # model's clean, or a service that raises Django's own, would otherwise be a 500.
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             return exceptions.ValidationError(
                 {(NON_FIELD if k == "__all__" else k): v for k, v in exc.message_dict.items()}
             )
         return exceptions.ValidationError({NON_FIELD: exc.messages})
+    # Both are SuspiciousOperation subclasses: they must be tested before it, or an
+    # oversized body would read as an unreadable one.
     if isinstance(exc, RequestDataTooBig):
         mb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
         return PayloadTooLarge(f"The request's fields are larger than {mb} MB.")
@@ -131,6 +139,7 @@ def _translate(exc: Exception) -> Exception:
             {"images": [f"At most {settings.ATELIER_MAX_IMAGES_PER_POST} images per post."]}
         )
     if isinstance(exc, SuspiciousOperation):
+        # Django would answer it with an HTML 400 page; the API's answers are all JSON.
         return exceptions.ParseError("The request could not be read.")
     return exc
 
@@ -139,10 +148,12 @@ def exception_handler(exc: Exception, context: dict) -> Any:
     exc = _translate(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
+        # Not a refusal but a bug: DRF re-raises it for Django's 500 handling and logging.
         return None
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail) or {NON_FIELD: ["The request is not valid."]}
         response.data = {"detail": _summary(errors), "errors": errors}
+    # The API's own throttles get one wording; a SiteLimit keeps the service's sentence.
     elif isinstance(exc, exceptions.Throttled) and not isinstance(exc, SiteLimit):
         wait = f" in {int(exc.wait)} seconds" if exc.wait else " later"
         response.data = {"detail": f"Too many requests: try again{wait}.", "errors": {}}

@@ -18,10 +18,14 @@ def member_check(request, *, allow_suspended: bool = False, write: bool = False)
     """
     user = request.user
     if not user.is_authenticated:
+        # NotAuthenticated, not PermissionDenied: DRF answers it 401 with WWW-Authenticate
+        # (ApiTokenAuthentication names the scheme), telling the client what to send.
         raise exceptions.NotAuthenticated(
             "Sign in first: send “Authorization: Token <key>” "
             "(make a token on your account page, or with POST /api/v1/auth/token/)."
         )
+    # Only a token has a scope. The session (request.auth is None) is the site's own pages,
+    # whose writes SessionAuthentication already holds to the CSRF check.
     if write and isinstance(request.auth, ApiToken) and not request.auth.can_write:
         raise exceptions.PermissionDenied(
             "This token is read-only; create a read-write token to make changes."
@@ -77,6 +81,8 @@ class ModeratorOnly(permissions.BasePermission):
     changes)."""
 
     def has_permission(self, request, view) -> bool:
+        # Suspension is refused even for reads: a moderator suspended mid-shift loses the
+        # queue, its evidence and the reporters' names at once, not only the decisions.
         member_check(request, write=request.method not in permissions.SAFE_METHODS)
         if not request.user.is_moderator:
             raise exceptions.PermissionDenied("Only moderators can do this.")

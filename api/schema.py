@@ -32,6 +32,9 @@ class AtelierAutoSchema(AutoSchema):
         public_read = self.method in permissions.SAFE_METHODS and any(
             isinstance(p, ReadAnyoneWriteMember) for p in perms
         )
+        # In OpenAPI an empty security requirement means "no credentials": listing it beside
+        # the token says a public read works anonymously and also with a token (which is
+        # then checked: a wrong one is a 401 even here).
         if public_read and {} not in auths:
             auths.append({})
         return auths

@@ -247,6 +247,8 @@ class ArtworkCardSerializer(serializers.Serializer):
         return absolute(self.context["request"], artwork.get_absolute_url())
 
     def get_tags(self, artwork: Artwork) -> list[str]:
+        # .all(), not a filter or order_by: it must read the listing's prefetch_related("tags")
+        # (api.views.listing), or every card would cost a query.
         return [t.name for t in artwork.tags.all()]
 
     @extend_schema_field(BadgeSerializer)
@@ -293,6 +295,8 @@ class ArtworkDetailSerializer(ArtworkCardSerializer):
         return credentials.no_ai_recorded(self.context["images"])
 
     def _images(self, kind: str) -> list[dict]:
+        # Only ready images have derivatives to point at; the artist and moderators see the
+        # others' state in ``processing``.
         ready = [i for i in self.context["images"] if i.kind == kind and i.state == i.State.READY]
         return ImageSerializer(ready, many=True, context=self.context).data
 
@@ -346,6 +350,7 @@ class PageParams(serializers.Serializer):
         max_length=200,
         help_text="The cursor from the previous page's `next` link.",
     )
+    # Capped: a keyset page reads page_size + 1 rows, so the cap bounds one request's work.
     page_size = serializers.IntegerField(required=False, min_value=1, max_value=100, default=24)
 
 
@@ -386,6 +391,8 @@ class NotificationParams(PageParams):
 
 
 def _choices(name: str) -> list[tuple[str, str]]:
+    # As ArtworkFieldsForm.__init__ narrows the labels, but once, at import: the schema shows
+    # the setting the process started with, while the form still checks it on every request.
     choices = list(FORM_FIELDS[name].choices)
     if name == "label" and not settings.ATELIER_ALLOW_AI_GENERATED:
         choices = [c for c in choices if c[0] != Label.GENERATED]
@@ -421,6 +428,8 @@ class ArtworkFields(serializers.Serializer):
 
 
 class ArtworkCreate(ArtworkFields):
+    # Text here, a list in ArtworkUpdate: an upload is multipart form data, an edit JSON.
+    # api.views.common.form_data reads either shape on both.
     tags = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -499,6 +508,7 @@ class NotificationSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     read_at = serializers.DateTimeField(allow_null=True)
 
+    # Stored as a site path ("/about/labels/"); a client outside the site needs the host.
     @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
     def get_url(self, notification: Notification) -> str | None:
         return absolute(self.context["request"], notification.url)

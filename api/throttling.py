@@ -31,6 +31,8 @@ class BucketThrottle(BaseThrottle):
         raise NotImplementedError
 
     def allow_request(self, request, view) -> bool:
+        # DRF asks the throttles after authentication and permissions (APIView.initial): a
+        # request refused with 401 or 403 spends nothing from any bucket.
         found = self.identity(request)
         if found is None:
             return True
@@ -47,6 +49,7 @@ class ClientThrottle(BucketThrottle):
     """Every API request: per token, per session member, or per IP for anonymous callers."""
 
     def identity(self, request):
+        # Keyed by the token's row id, never its key: the identity ends up in cache keys.
         if isinstance(request.auth, ApiToken):
             return "client", f"token:{request.auth.pk}"
         if request.user.is_authenticated:
@@ -65,8 +68,14 @@ class TokenObtainLoginThrottle(BucketThrottle):
     """Per login, whatever the IP: slows password guessing spread over many addresses."""
 
     def identity(self, request):
+        # Throttles run before the view validates the body: it may be a JSON list or number.
         data = request.data if isinstance(request.data, dict) else {}
+        # Lower-cased because the login backends match a handle or an email in any case:
+        # changing the case must not buy a fresh bucket.
         login = str(data.get("login", "")).strip().lower()
         if not login:
+            # Nothing to guess with: the serializer answers 400, and the IP bucket still counts.
             return None
+        # Hashed: the login is unvalidated input of any length, and an email address should
+        # not sit in the cache's keys.
         return "token-obtain", "login:" + hashlib.sha256(login.encode()).hexdigest()[:32]

@@ -48,5 +48,6 @@ urlpatterns = [
     path("v1/", include(v1)),
     path("schema/", meta.schema_view, name="schema"),
     path("docs/", meta.docs_view, name="docs"),
+    # Last, so it only takes what nothing above matched: JSON 404s, never the site's HTML.
     re_path(r"^(?P<path>.*)$", meta.not_found),
 ]

@@ -123,6 +123,9 @@ class ReportPeriod(models.TextChoices):
 
 class CaseQuerySet(models.QuerySet):
     def open(self) -> CaseQuerySet:
+        """Cases not yet decided (status ``open``): the queue's rows, and the one case per
+        artwork that new flags join (``moderation_case_one_open_per_artwork``). Lazy; no
+        ordering of its own."""
         return self.filter(status=Case.Status.OPEN)
 
 
@@ -305,9 +308,13 @@ class Decision(models.Model):
 
 class AuditQuerySet(models.QuerySet):
     def update(self, **kwargs):
+        """Always raises ``PermissionError``: a bulk update would bypass ``AuditEntry.save``'s
+        refusal, so the queryset refuses too (the database trigger is the last line)."""
         raise PermissionError("The audit log is append-only.")
 
     def delete(self):
+        """Always raises ``PermissionError``: ``AuditEntry.delete`` refuses one entry, this
+        refuses the bulk ``filter(…).delete()``."""
         raise PermissionError("The audit log is append-only.")
 
 

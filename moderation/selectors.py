@@ -41,6 +41,8 @@ def queue_cases(*, reason: str | None = None, age: str | None = None) -> QuerySe
     return (
         qs.select_related("artwork", "artwork__artist", "artwork__cover", "claimed_by")
         .annotate(flag_count=_flag_count())
+        # The moderation_case_queue index's order (partial: open cases), so a page walks it;
+        # among equal scores the lower id, the older case, comes first.
         .order_by("-risk_score", "id")
     )
 
@@ -69,6 +71,8 @@ def case_detail(case: Case) -> dict:
             if mine and other:
                 duplicates.append({"mine": mine, "other": other, "summary": item.get("summary")})
     votes = list(case.votes.select_related("reviewer"))
+    # A plain count for the moderator to read; the weighted tally (review.vote_tally) is the
+    # one that decides at quorum.
     tally = {choice: 0 for choice in ReviewVote.Vote.values}
     for vote in votes:
         tally[vote.vote] += 1
@@ -146,6 +150,7 @@ def review_queue(*, reviewer) -> QuerySet[Case]:
     """Open AI-label cases this reviewer has not voted on and does not own; no private data."""
     return (
         Case.objects.open()
+        # Escalated cases have left community review (vote_cast refuses them too).
         .filter(ai_question=True, escalated=False, artwork__isnull=False)
         .exclude(artwork__artist_id=reviewer.pk)
         .exclude(votes__reviewer=reviewer)

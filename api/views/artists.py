@@ -91,6 +91,8 @@ class ArtistFollowView(APIView):
     @staticmethod
     def _set(request: Request, handle: str, *, following: bool) -> Response:
         artist = artist_or_404(handle)
+        # follow_set ignores a self-follow (accounts_follow_not_self forbids the row): say so
+        # with a 400 rather than answer as if it had worked.
         if artist.pk == request.user.pk:
             raise exceptions.ValidationError("You cannot follow yourself.")
         count = follow_set(follower=request.user, artist=artist, following=following)

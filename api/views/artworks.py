@@ -41,6 +41,8 @@ TEXT_FIELDS = ("title", "description", "medium", "tags", "label", "ai_note")
 def artwork_response(request: Request, artwork: Artwork, **kwargs) -> Response:
     """The artwork as its detail; processing and provenance only for its artist and moderators."""
     images = list(artwork.images.all())
+    # The cover is one of the images just read: taken from them, not through the FK, which
+    # not every caller's query loaded (artwork_for_owner does not).
     artwork.cover = next((i for i in images if i.pk == artwork.cover_id), None)
     user = request.user
     liked = (
@@ -85,11 +87,14 @@ def _idempotency_key(request: Request) -> str:
 
 def _already_posted(request: Request, artwork_id: int) -> Response:
     """A replayed key answers 200 with the post it made, not a second post."""
+    # 200, not 201: this request created nothing, and the client can tell a retry that
+    # landed from a first post.
     artwork = Artwork.objects.select_related("artist").get(pk=artwork_id)
     return artwork_response(request, artwork, status=status.HTTP_200_OK)
 
 
 class ArtworkListView(APIView):
+    # No JSONParser: an upload carries files, so a JSON body is a 415, not a post without images.
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
@@ -114,6 +119,8 @@ class ArtworkListView(APIView):
                 .values_list("pk", flat=True)
                 .first()
             )
+            # A filter, not a resource: an unknown handle matches nothing (an empty page),
+            # where GET /artists/<handle>/artworks/ answers 404.
             if artist_id is None:
                 return empty_listing(request, params)
             filters["artist_id"] = artist_id
@@ -161,6 +168,7 @@ class ArtworkListView(APIView):
             )
         except UploadReplayed as exc:
             return _already_posted(request, exc.artwork_id)
+        # RFC 9110 §15.3.2: without Location a 201 names the request's URL (the listing).
         location = request.build_absolute_uri(reverse("api:artwork", args=[artwork.pk]))
         return artwork_response(
             request, artwork, status=status.HTTP_201_CREATED, headers={"Location": location}
@@ -197,6 +205,8 @@ class ArtworkDetailView(APIView):
     )
     def patch(self, request: Request, pk: int) -> Response:
         artwork = artwork_for_owner(request, pk)
+        # The edit form wants every field: the current values stand in for those left out,
+        # so its cross-field rules (ai_stages for ai-assisted) judge the post as it will be.
         current = {
             "title": artwork.title,
             "description": artwork.description,
@@ -218,6 +228,8 @@ class ArtworkDetailView(APIView):
         form = ArtworkEditForm(data)
         if not form.is_valid():
             raise form_errors(form)
+        # Not the form's: its BooleanField reads a field left out as False, which would clear
+        # the mark on every edit. None (left out) keeps the current value.
         mature = _mature(request.data)
         artwork = artwork_edit(
             artwork=artwork,
@@ -260,6 +272,7 @@ class ArtworkLikeView(APIView):
 
     @staticmethod
     def _set(request: Request, pk: int, *, liked: bool) -> Response:
+        # A post the caller may not see is a 404 here too: a like must not confirm it exists.
         artwork = artwork_for_viewer(request, pk)
         count = like_set(user=request.user, artwork=artwork, liked=liked)
         return Response({"liked": liked, "like_count": count})

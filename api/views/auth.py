@@ -27,6 +27,7 @@ class TokenView(APIView):
     # A stale or wrong token in the header must not stop someone from getting a new one.
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    # Replaces the default list, so the general ClientThrottle is named again.
     throttle_classes = [ClientThrottle, TokenObtainIpThrottle, TokenObtainLoginThrottle]
 
     @extend_schema(
@@ -49,6 +50,7 @@ class TokenView(APIView):
         user = authenticate(
             request._request, username=data["login"].strip(), password=data["password"]
         )
+        # One message for an unknown login and a wrong password: no probing for accounts.
         if user is None:
             raise exceptions.ValidationError({"non_field_errors": [BAD_LOGIN]})
         if not has_verified_email(user):

@@ -21,6 +21,8 @@ def query(request, params_class: type[serializers.Serializer]) -> dict[str, Any]
 def next_url(request, cursor: str | None) -> str | None:
     if cursor is None:
         return None
+    # Built on the request's own URL so every filter and page_size carries over: the next
+    # page is of the same listing, whatever the client asked.
     return replace_query_param(request.build_absolute_uri(), "after", cursor)
 
 
@@ -59,9 +61,11 @@ def form_data(
             # a JSON list holds one tag per item.
             value = ", ".join(value) if multi else tags_text(value)
         elif multi:
+            # A repeated field keeps its last value, as QueryDict's own lookup does.
             value = value[-1] if value else ""
         if value is None:
             value = ""
+        # bool is an int: without the first test JSON true would reach the form as "True".
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             errors[name] = ["Expected text."]
             continue

@@ -32,6 +32,9 @@ def artwork_listing(request: Request, params: dict[str, Any], **filters: Any) ->
     mature = params.get("mature") or state.mature_preference(request)
     after = _checked_cursor(params)
     if params.get("tag") is not None:
+        # A tag that slugifies to nothing ("!!") must still filter: an empty slug would drop
+        # the filter and list everything. slugify strips dashes at both ends, so no tag's
+        # slug is "-".
         slug = slugify(params["tag"]) or "-"
         tag_id = Tag.objects.filter(slug=slug).values_list("pk", flat=True).first()
         filters["tag_id" if tag_id is not None else "tag"] = tag_id if tag_id is not None else slug
@@ -42,6 +45,7 @@ def artwork_listing(request: Request, params: dict[str, Any], **filters: Any) ->
     current = listing_cache.versions(_scopes(filters))
     key = current and listing_cache.listing_cache_key(
         surface=state.Surface.API_LIST,
+        # The host is part of the key: cards carry absolute URLs built from it.
         argument=f"{sorted(filters.items())}@{request.get_host()}",
         preference=preference, mature=mature, cursor=after,
         part=f"api:{params['page_size']}", versions=current,

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Notification
+from accounts.selectors import notification_list
 from accounts.services import notifications_mark_read
 from api.permissions import MemberOnly
 from api.schema import errors
@@ -35,9 +36,7 @@ class NotificationListView(APIView):
     def get(self, request: Request) -> Response:
         params = query(request, NotificationParams)
         # Walks accounts_notification_list (user, -created_at) like the feeds walk theirs.
-        qs = Notification.objects.filter(user=request.user).order_by("-created_at", "-id")
-        if params["unread"]:
-            qs = qs.filter(read_at__isnull=True)
+        qs = notification_list(user=request.user, unread_only=params["unread"])
         page = cursors.keyset_page(
             qs, params.get("after"), key="created_at", size=params["page_size"]
         )

@@ -62,6 +62,10 @@ def case_claim(*, moderator: User, case_id: int) -> Case:
     case_access_check(moderator=moderator, case=_case_or_error(case_id))
     now = timezone.now()
     until = now + timedelta(minutes=settings.MODERATION_CLAIM_MINUTES)
+    # One conditional UPDATE, no read before it: when two moderators claim at once,
+    # PostgreSQL makes the second wait for the first's row lock, then re-checks the WHERE
+    # against the claimed row, which no longer matches. A lapsed claim is free at once (not
+    # only after claims_expire has run); a moderator's own claim is renewed.
     claimed = (
         Case.objects.open()
         .filter(pk=case_id)
@@ -90,6 +94,9 @@ def claims_expire() -> int:
 
 
 def _lock_open_case(case_id: int, moderator: User | None) -> Case:
+    # of=self: the artwork FK is nullable, so select_related joins it with a LEFT JOIN, and
+    # PostgreSQL refuses FOR UPDATE on the nullable side of an outer join. The case row is
+    # the lock every decision path takes, which is all the services need.
     case = (
         Case.objects.select_for_update(of=("self",))
         .select_related("artwork")
@@ -203,6 +210,8 @@ def case_decide(
             action=AuditAction(action), case=case, reason=reason, before=before, after=after,
             subject_user_id=artist.pk if artist else None,
         )  # fmt: skip
+        # Inside the transaction on purpose: the notifications are rows that roll back with
+        # the decision, and the emails wait for the commit (notify._email's on_commit).
         _tell(case, decision, artist)
     return decision
 
@@ -265,6 +274,8 @@ def strike_add(*, user: User, decision: Decision) -> dict:
     )  # fmt: skip
     active = Strike.objects.filter(user=user, reversed_at__isnull=True, expires_at__gt=now).count()
     ladder = settings.MODERATION_STRIKE_LADDER
+    # ``active`` counts the strike just added. Past the ladder's end its last rung repeats:
+    # with the default ladder every further strike suspends again.
     rung = ladder[min(active, len(ladder)) - 1] if ladder else "warn"
     if rung == "hold":
         user_uploads_hold(user=user, days=settings.MODERATION_HOLD_DAYS)
@@ -288,6 +299,7 @@ def _update_records(case: Case, decision: Decision) -> None:
         record.save()
     if not case.ai_question:
         return
+    # "Can't tell" is never right or wrong: it leaves the reviewer's accuracy alone.
     for vote in case.votes.exclude(vote=ReviewVote.Vote.UNSURE):
         record = record_for(vote.reviewer_id)
         record.votes_decided += 1

@@ -109,12 +109,14 @@ def _check_reupload(artwork: Artwork, images: list[ArtworkImage]) -> None:
     earlier = (
         Decision.objects.filter(
             case__ai_question=True,
+            # A decision reversed on appeal is no precedent.
             reversed_at__isnull=True,
             action__in=[Decision.Action.REMOVE, Decision.Action.RELABEL],
             case__artwork__isnull=False,
         )
         .filter(
             Q(case__artwork__images__sha256__in=[i.sha256 for i in images])
+            # Empty hashes left out: "" would match every other image without one.
             | Q(case__artwork__images__phash__in=[i.phash for i in images if i.phash])
         )
         .exclude(case__artwork=artwork)

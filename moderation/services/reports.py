@@ -18,6 +18,8 @@ PERIOD_DAYS = {Report.Period.DAILY: 1, Report.Period.WEEKLY: 7}
 def _percentile(values: list[float], q: float) -> float | None:
     if not values:
         return None
+    # Linear interpolation between the two nearest ranks (numpy's default): a quiet day with
+    # a handful of decisions still gets a p90 between two real values.
     ordered = sorted(values)
     rank = q * (len(ordered) - 1)
     low = int(rank)
@@ -27,6 +29,7 @@ def _percentile(values: list[float], q: float) -> float | None:
 
 def report_data(*, start: datetime, end: datetime) -> dict:
     """Numbers for the window [start, end): all JSON-serialisable."""
+    # Half-open windows: a case closed exactly at midnight counts in one day's report only.
     opened = dict(
         Case.objects.filter(opened_at__gte=start, opened_at__lt=end)
         .values_list("reason")
@@ -44,6 +47,8 @@ def report_data(*, start: datetime, end: datetime) -> dict:
     upheld = sum(1 for d in decisions if d.action != Decision.Action.DISMISS)
     mislabel = {}
     for label in Label.values:
+        # By the label the case opened with, not the current one: a relabel decision has
+        # changed that, and the rate is about what artists claimed.
         about = [d for d in decisions if d.case.ai_question and d.case.label_at_open == label]
         if about:
             wrong = sum(1 for d in about if d.action != Decision.Action.DISMISS)
@@ -82,6 +87,8 @@ def report_data(*, start: datetime, end: datetime) -> dict:
 def report_build(*, period: str, start: datetime) -> Report:
     """Build (or rebuild: idempotent) the report for one period starting at ``start``."""
     end = start + timedelta(days=PERIOD_DAYS[period])
+    # moderation_report_unique on (period, start): beat and a moderator's "Build now" at the
+    # same moment still end with one row.
     report, _ = Report.objects.update_or_create(
         period=period, start=start,
         defaults={"end": end, "data": report_data(start=start, end=end)},
@@ -106,6 +113,7 @@ def reports_build_current(*, now: datetime | None = None) -> list[Report]:
 
 def reports_build_due(*, now: datetime | None = None) -> list[Report]:
     """Yesterday's daily report, and last week's (Monday to Monday) weekly report."""
+    # timezone.now() is UTC (USE_TZ), so days and weeks are UTC ones whatever TIME_ZONE says.
     now = now or timezone.now()
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
     monday = today - timedelta(days=today.weekday())

@@ -40,6 +40,8 @@ def vote_cast(*, reviewer: User, case_id: int, vote: str) -> ReviewVote:
     if vote not in ReviewVote.Vote.values:
         raise ModerationInvalid("Choose one of the three answers.")
     with transaction.atomic():
+        # The case row serializes the votes, so the one that reaches quorum sees every other;
+        # of=self as in decisions._lock_open_case (the artwork is a LEFT JOIN).
         case = (
             Case.objects.select_for_update(of=("self",)).select_related("artwork").get(pk=case_id)
         )
@@ -54,6 +56,7 @@ def vote_cast(*, reviewer: User, case_id: int, vote: str) -> ReviewVote:
                     case=case, reviewer=reviewer, vote=vote, weight=weight
                 )
         except IntegrityError:
+            # moderation_vote_once is the guarantee against a double click or a second tab.
             raise ModerationConflict("You have already voted on this case.") from None
         _maybe_resolve(case)
     return cast

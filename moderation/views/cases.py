@@ -104,6 +104,7 @@ def case_decide(request, pk: int):
             "evidence_form": EvidenceRequestForm(),
             "unsuspend_form": UnsuspendForm(),
             "claimed_by_other": case.claimed_by_other(request.user),
+            # case_to_act_on has already refused a party with a 403: there is none here.
             "conflict": None,
         }
     )
@@ -159,6 +160,8 @@ def appeal_file(request, pk: int):
     except FileNotFoundError:
         raise Http404("The file is gone.") from None
     response = FileResponse(handle, content_type=f"image/{item.format.lower()}")
+    # An artist's upload served from the site's own origin: downloaded, never rendered
+    # inline, and kept by no cache, since only moderators may see it.
     response["Content-Disposition"] = f'attachment; filename="appeal-{item.appeal_id}-{pk}"'
     response["Cache-Control"] = "private, no-store"
     return response

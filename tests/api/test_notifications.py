@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Notification, NotificationKind
@@ -110,3 +112,19 @@ def test_bad_params_are_400(client_for):
 
 def test_unknown_notification_is_404(client_for):
     assert client_for("member").post(f"{LIST}{10**25}/read/").status_code == 404
+
+
+def test_list_queries_do_not_grow_with_the_page(client_for, artist, viewer):
+    for i in range(3):
+        notify(user=artist, kind=NotificationKind.DECISION, title=f"n{i}")
+    notify(user=viewer, kind=NotificationKind.DECISION, title="not yours")
+    client = client_for("owner")
+    client.get(LIST)  # records the token's first use: a write the next requests skip
+    counts = []
+    for size in (1, 3):
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(LIST, {"page_size": size}).json()
+        counts.append(len(queries))
+        assert [n["title"] for n in body["results"]] == ["n2", "n1", "n0"][:size]
+    # The token with its member, the verified email, the page itself.
+    assert counts == [3, 3]

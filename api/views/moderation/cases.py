@@ -82,6 +82,7 @@ class CaseDetailView(APIView):
             Case.objects.select_related("artwork", "artwork__artist", "claimed_by"), pk=pk
         )
         detail = selectors.case_detail(case)
+        # At most one (moderation_decision_one_per_case): first() is the decision.
         decision = case.decisions.select_related("moderator").first()
         return Response(case_detail_data(case, detail, decision, request))
 
@@ -128,6 +129,7 @@ class CaseDecideView(APIView):
             request.data,
             DecideForm,
             fields=("action", "reason", "new_label", "suspend_days"),
+            # Parsed apart: JSON sends a boolean, which form_data refuses as "Expected text".
             extra={"strike": _strike(request.data)},
         )
         # The case's state and the moderator's standing are checked under the service's row

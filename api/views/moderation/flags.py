@@ -34,6 +34,8 @@ class ArtworkFlagView(APIView):
         tags=["moderation"],
     )
     def post(self, request: Request, pk: int) -> Response:
+        # Only what the reporter can see may be reported; anything else is a 404, so a report
+        # never confirms that a hidden post exists.
         artwork = artwork_for_viewer(request, pk)
         cleaned = form_input(request.data, FlagForm, fields=("reason", "note", "original_url"))
         flag = flag_create(

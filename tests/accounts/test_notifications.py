@@ -1,0 +1,87 @@
+"""A member's notifications: one selector behind the site's page and the API's list."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Notification, NotificationKind
+from accounts.selectors import notification_list
+from accounts.services import notify
+
+pytestmark = pytest.mark.django_db
+
+
+def _notify(user, count: int, prefix: str = "n") -> None:
+    for i in range(count):
+        notify(user=user, kind=NotificationKind.DECISION, title=f"{prefix}{i}")
+
+
+def test_selector_lists_own_newest_first_ties_by_id(artist, viewer):
+    _notify(artist, 3)
+    _notify(viewer, 2, prefix="other")
+    # Same instant for all three: the id decides, newest first.
+    Notification.objects.filter(user=artist).update(created_at=timezone.now())
+    assert [n.title for n in notification_list(user=artist)] == ["n2", "n1", "n0"]
+
+
+def test_selector_unread_only_leaves_out_read_ones(artist):
+    _notify(artist, 3)
+    Notification.objects.filter(user=artist, title="n1").update(read_at=timezone.now())
+    assert [n.title for n in notification_list(user=artist, unread_only=True)] == ["n2", "n0"]
+    assert notification_list(user=artist).count() == 3
+
+
+def test_selector_order_follows_created_at_before_id(artist):
+    _notify(artist, 2)
+    # The older row by id is the newer one by time: time wins.
+    Notification.objects.filter(user=artist, title="n0").update(
+        created_at=timezone.now() + timedelta(minutes=1)
+    )
+    assert [n.title for n in notification_list(user=artist)] == ["n0", "n1"]
+
+
+def _page_queries(client) -> tuple[int, list[str]]:
+    """The query count of the notifications page, and the titles it lists in order."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("notifications"))
+    assert response.status_code == 200
+    titles = [n.title for n in response.context["items"]]
+    for title in titles:
+        assert title in response.content.decode()
+    return len(queries), titles
+
+
+def test_site_page_shows_own_newest_first_in_fixed_queries(client, artist, viewer):
+    _notify(artist, 2)
+    _notify(viewer, 1, prefix="other")
+    client.force_login(artist)
+    client.get(reverse("notifications"))
+    few, titles = _page_queries(client)
+    assert titles == ["n1", "n0"]
+    _notify(artist, 20, prefix="more")
+    many, titles = _page_queries(client)
+    # Session, user, verified email, the list, the unread badge, two permission reads.
+    assert few == many == 7
+    assert titles[0] == "more19" and len(titles) == 22
+
+
+def test_site_page_lists_at_most_the_newest_100(client, artist):
+    _notify(artist, 101)
+    client.force_login(artist)
+    _count, titles = _page_queries(client)
+    assert len(titles) == 100
+    assert titles[0] == "n100" and titles[-1] == "n1"
+
+
+def test_site_post_marks_all_read(client, artist):
+    _notify(artist, 2)
+    client.force_login(artist)
+    response = client.post(reverse("notifications"))
+    assert response.status_code == 302
+    assert not Notification.objects.filter(user=artist, read_at__isnull=True).exists()
