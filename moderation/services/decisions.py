@@ -297,15 +297,17 @@ def _update_records(case: Case, decision: Decision) -> None:
         record.flags_decided += 1
         record.flags_upheld += decision.action != Action.DISMISS
         record.save()
-    if not case.ai_question:
-        return
-    # "Can't tell" is never right or wrong: it leaves the reviewer's accuracy alone.
-    for vote in case.votes.exclude(vote=ReviewVote.Vote.UNSURE):
-        record = record_for(vote.reviewer_id)
-        record.votes_decided += 1
-        record.votes_agreed += (vote.vote == ReviewVote.Vote.AI) == ai_outcome
-        record.save()
-    people = reporters | set(case.votes.values_list("reviewer_id", flat=True))
+    people = set(reporters)
+    if case.ai_question:
+        # "Can't tell" is never right or wrong: it leaves the reviewer's accuracy alone.
+        for vote in case.votes.exclude(vote=ReviewVote.Vote.UNSURE):
+            record = record_for(vote.reviewer_id)
+            record.votes_decided += 1
+            record.votes_agreed += (vote.vote == ReviewVote.Vote.AI) == ai_outcome
+            record.save()
+        people |= set(case.votes.values_list("reviewer_id", flat=True))
+    # Every reporter's record moved (stolen art and spam reports count as much as AI ones), so
+    # every reporter's level is recomputed, after the commit that made the record true.
     transaction.on_commit(lambda: [trust_recompute(user_id=uid) for uid in people])
 
 

@@ -10,9 +10,17 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Notification
+from accounts.models import Notification, TrustLevel
 from gallery.models import Artwork, LabelChange
-from moderation.models import AuditEntry, Case, Decision, Flag, Strike
+from moderation.models import (
+    AuditEntry,
+    Case,
+    Decision,
+    Flag,
+    FlagReason,
+    ReviewerRecord,
+    Strike,
+)
 from moderation.services import ModerationError
 from moderation.services.decisions import (
     case_claim,
@@ -22,6 +30,7 @@ from moderation.services.decisions import (
     user_unsuspend,
 )
 from moderation.services.flags import flag_create
+from moderation.services.trust import trust_recompute
 from tests.factories import ArtworkFactory, ModeratorFactory
 
 pytestmark = pytest.mark.django_db
@@ -241,3 +250,25 @@ def test_two_moderators_deciding_at_once_produce_exactly_one_decision(artist, vi
     winner = next(o[1] for o in outcomes if o[0] == "ok")
     assert Decision.objects.get().action == winner
     assert AuditEntry.objects.filter(case=case, action__in=["remove", "dismiss"]).count() == 1
+
+
+def test_an_upheld_report_that_is_not_about_ai_still_raises_the_reporters_trust(
+    moderator, artist, viewer, django_capture_on_commit_callbacks
+):
+    # A member one upheld report short of the next level reports stolen art (not an AI
+    # question, so no review votes): the upheld decision must recompute their level.
+    artwork = ArtworkFactory(artist=artist)
+    viewer.date_joined = timezone.now()
+    viewer.artwork_count = 0
+    viewer.save()
+    ReviewerRecord.objects.create(user=viewer, flags_decided=1, flags_upheld=1)
+    assert trust_recompute(user_id=viewer.pk) == TrustLevel.NEW
+    flag = flag_create(reporter=viewer, artwork=artwork, reason=FlagReason.STOLEN)
+    case = flag.case
+    assert not case.ai_question
+    with django_capture_on_commit_callbacks(execute=True):
+        _decide(moderator, case, "remove")
+    record = ReviewerRecord.objects.get(user=viewer)
+    assert (record.flags_decided, record.flags_upheld) == (2, 2)
+    viewer.refresh_from_db()
+    assert viewer.trust_level == TrustLevel.MEMBER
