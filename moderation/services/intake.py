@@ -15,7 +15,15 @@ from gallery.services.handoff import (
     artwork_handoff_lock,
     artworks_handoff_stale,
 )
-from moderation.models import AuditAction, AuditRole, Decision, FlagReason, FlagSource
+from moderation.models import (
+    AuditAction,
+    AuditEntry,
+    AuditRole,
+    Decision,
+    Flag,
+    FlagReason,
+    FlagSource,
+)
 from moderation.services.audit import audit_write
 from moderation.services.flags import case_for_artwork, system_flag
 
@@ -56,9 +64,22 @@ def artwork_intake(*, artwork_id: int) -> bool:
             )
         if artwork.status in (Artwork.Status.PUBLISHED, Artwork.Status.AWAITING_APPROVAL):
             images = list(artwork.images.filter(kind=ArtworkImage.Kind.FINAL, state="ready"))
-            _check_reupload(artwork, images)
-            _check_duplicates(artwork, images)
-        if artwork.status == Artwork.Status.AWAITING_APPROVAL:
+            # A post can settle more than once (a provenance rescan hands it over again): a
+            # check that flagged it before, whatever a moderator then decided, is not repeated,
+            # or a dismissed duplicate would come back with every better reader.
+            checked = set(
+                Flag.objects.filter(
+                    artwork_id=artwork.pk, source__in=[FlagSource.REUPLOAD, FlagSource.DUPLICATE]
+                ).values_list("source", flat=True)
+            )
+            if FlagSource.REUPLOAD not in checked:
+                _check_reupload(artwork, images)
+            if FlagSource.DUPLICATE not in checked:
+                _check_duplicates(artwork, images)
+        held_before = AuditEntry.objects.filter(
+            artwork_id=artwork.pk, action=AuditAction.HELD_FOR_APPROVAL
+        ).exists()
+        if artwork.status == Artwork.Status.AWAITING_APPROVAL and not held_before:
             case = case_for_artwork(artwork=artwork, reason=FlagReason.OTHER)
             audit_write(
                 actor=None, role=AuditRole.SYSTEM, action=AuditAction.HELD_FOR_APPROVAL, case=case,

@@ -15,6 +15,7 @@ from moderation.models import AuditAction, AuditEntry, Case, Flag, FlagReason, F
 from moderation.services import ModerationError
 from moderation.services.decisions import case_decide
 from moderation.services.flags import flag_create
+from moderation.services.intake import artwork_intake
 from moderation.services.maintenance import HIGH_RISK, case_process
 from tests.factories import ArtworkFactory, ModeratorFactory, UserFactory
 from tests.gallery import provenance_files as pf
@@ -134,6 +135,34 @@ def test_near_duplicate_of_another_artists_work_is_flagged_side_by_side(
     client.force_login(moderator)
     page = client.get(reverse("moderation:case", args=[flag.case_id])).content.decode()
     assert "Near-duplicates, side by side" in page and original.title in page
+
+
+def test_a_second_settle_does_not_bring_back_a_dismissed_duplicate(
+    client, artist, other_artist, moderator, django_capture_on_commit_callbacks
+):
+    # A provenance rescan hands a post over again (gallery.services.rescan): the intake must
+    # not raise the near-duplicate a moderator already dismissed.
+    _upload(client, other_artist, _photo(11), django_capture_on_commit_callbacks)
+    copy_bytes = io.BytesIO()
+    Image.open(io.BytesIO(_photo(11))).resize((500, 375)).save(copy_bytes, "JPEG", quality=70)
+    copy = _upload(client, artist, copy_bytes.getvalue(), django_capture_on_commit_callbacks)
+    flag = Flag.objects.get(source=FlagSource.DUPLICATE, artwork=copy)
+    case_decide(moderator=moderator, case_id=flag.case_id, action="dismiss", reason="Homage.")
+
+    Artwork.objects.filter(pk=copy.pk).update(handoff_pending=True)
+    assert artwork_intake(artwork_id=copy.pk)
+
+    assert Flag.objects.filter(source=FlagSource.DUPLICATE, artwork=copy).count() == 1
+    assert not Case.objects.filter(artwork=copy, status=Case.Status.OPEN).exists()
+
+
+def test_a_second_settle_of_a_held_post_writes_its_held_audit_line_once(artist):
+    artwork = ArtworkFactory(artist=artist, status=Artwork.Status.AWAITING_APPROVAL)
+    for _ in range(2):
+        Artwork.objects.filter(pk=artwork.pk).update(handoff_pending=True)
+        assert artwork_intake(artwork_id=artwork.pk)
+    held = AuditEntry.objects.filter(artwork_id=artwork.pk, action=AuditAction.HELD_FOR_APPROVAL)
+    assert held.count() == 1
 
 
 def test_reupload_of_work_removed_as_ai_cites_the_earlier_decision(
