@@ -174,25 +174,25 @@ def artist(request, handle: str):
     return response
 
 
-@require_http_methods(["GET", "POST"])
-def preference_set(request):
-    """Change the label preference from any listing; members keep it, others get a cookie.
+def _viewing_choice_set(request, *, field: str, values, default: str, cookie: str, save):
+    """Change one of the viewer's listing choices from any listing page.
 
-    Anonymous visitors change it with a GET (the listing's form needs no CSRF token, so the
-    page sets no cookie and stays shareable); it writes only their own cookie. Members post,
-    with the token, since it changes their account.
+    Members keep it on their account (``save``) and post, with the CSRF token, since it
+    changes their account. Anonymous visitors change only their own ``cookie`` with a GET: the
+    listing's form then needs no CSRF token, so the page sets no cookie and stays shareable.
+    An unknown value falls back to ``default``.
     """
     source = request.POST if request.method == "POST" else request.GET
-    value = source.get("preference", FeedPreference.HUMAN)
-    if value not in FeedPreference.values:
-        value = FeedPreference.HUMAN
+    value = source.get(field, default)
+    if value not in values:
+        value = default
     response = HttpResponseRedirect(safe_next_url(request, default="/"))
     if request.user.is_authenticated:
         if request.method == "POST":
-            account_services.preference_set(user=request.user, preference=value)
+            save(user=request.user, preference=value)
     else:
         response.set_cookie(
-            selectors.PREFERENCE_COOKIE,
+            cookie,
             value,
             max_age=365 * 24 * 3600,
             samesite="Lax",
@@ -200,34 +200,32 @@ def preference_set(request):
             httponly=True,
         )
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def preference_set(request):
+    """The label filter (human-only by default): ``selectors.PREFERENCE_COOKIE``."""
+    return _viewing_choice_set(
+        request,
+        field="preference",
+        values=FeedPreference.values,
+        default=FeedPreference.HUMAN,
+        cookie=selectors.PREFERENCE_COOKIE,
+        save=account_services.preference_set,
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def mature_preference_set(request):
-    """Change the mature preference from any listing: members keep it on their account,
-    anonymous viewers get the ``atelier_mature`` cookie (read by state.mature_preference).
-
-    As with the label preference, anonymous visitors use a GET that writes only their own
-    cookie, so listing pages carry no CSRF token and stay cacheable; members post.
-    """
-    source = request.POST if request.method == "POST" else request.GET
-    value = source.get("mature", MaturePreference.BLUR)
-    if value not in MaturePreference.values:
-        value = MaturePreference.BLUR
-    response = HttpResponseRedirect(safe_next_url(request, default="/"))
-    if request.user.is_authenticated:
-        if request.method == "POST":
-            account_services.mature_preference_set(user=request.user, preference=value)
-    else:
-        response.set_cookie(
-            state.MATURE_COOKIE,
-            value,
-            max_age=365 * 24 * 3600,
-            samesite="Lax",
-            secure=request.is_secure(),
-            httponly=True,
-        )
-    return response
+    """The mature-work choice (blurred by default): ``state.MATURE_COOKIE``."""
+    return _viewing_choice_set(
+        request,
+        field="mature",
+        values=MaturePreference.values,
+        default=MaturePreference.BLUR,
+        cookie=state.MATURE_COOKIE,
+        save=account_services.mature_preference_set,
+    )
 
 
 @require_POST
