@@ -464,10 +464,11 @@ def page_cache_purge() -> int:
 
 
 def _redis():
-    """A plain client of the bench's Redis, for what Django's cache API cannot do."""
+    """A plain client of the cache's Redis, for what Django's cache API cannot do."""
     import redis
+    from django.conf import settings
 
-    return redis.Redis.from_url(os.environ["REDIS_URL"])
+    return redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
 
 
 def redis_misses() -> int:
@@ -603,6 +604,12 @@ def gunicorn_start(config: str, port: int, env: dict[str, str]) -> subprocess.Po
     elif kind != "sync":
         raise SystemExit(f"Unknown worker class in {config!r}: use sync:N or gthread:N:T.")
     process = _spawn(command, env)
+    wait_ready(process, port)
+    return process
+
+
+def wait_ready(process: subprocess.Popen, port: int) -> None:
+    """Until gunicorn answers /healthz (30 s at most; it is stopped if it never does)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -612,7 +619,7 @@ def gunicorn_start(config: str, port: int, env: dict[str, str]) -> subprocess.Po
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response,
         ):
             if response.status == 200:
-                return process
+                return
         time.sleep(0.2)
     process_stop(process)
     raise SystemExit("gunicorn did not answer /healthz within 30 s")
@@ -1153,7 +1160,8 @@ def comparison_section() -> list[str]:
 COMPARISON = """
 ### Beside django-photologue and pinry
 
-Not measured: see *Comparison with other galleries* below for why.
+django-photologue's photo list is measured by `bench/compare.py` (its section follows, with
+its own `/healthz` and date); pinry is not measured (why: in that section).
 """
 
 
