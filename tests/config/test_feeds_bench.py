@@ -128,3 +128,23 @@ def test_the_bumper_moves_the_global_version_while_it_runs():
     bumper.stop()
     assert not bumper.is_alive()
     assert listing_cache.versions([]) != before
+
+
+def test_the_report_labels_a_small_run_and_keeps_its_markers():
+    import argparse
+
+    args = argparse.Namespace(
+        artworks=20_000, artists=1000, duration=3, rounds=1, caches=["warm", "cold"],
+        api_tokens=40, worker_concurrency=1, upload_size="1600x1200",
+    )  # fmt: skip
+    rows = [{"page": "feed, first page", "cache": "warm", "queries": 0, "total_ms": 1.0,
+             "sql_ms": 0.0, "cpu_ms": 1.0}]  # fmt: skip
+    section = feeds.report(args, "seeded", "a member", rows, {"sync:2": run()}, None, (1.0, 2.0))
+    assert section.startswith(feeds.START) and section.endswith(feeds.END)
+    assert "20,000 published artworks over 1,000 artists" in section
+    assert "A check of the script at 20,000 artworks" in section
+    assert "| sync, 2 workers (baseline, best) | 1,000 | 1,000 |" in section
+    full = argparse.Namespace(**{**vars(args), "artworks": 1_000_000})
+    assert "A check of the script" not in feeds.report(
+        full, "seeded", "a member", rows, {"sync:2": run()}, None, (1.0, 2.0)
+    )
