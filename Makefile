@@ -89,7 +89,8 @@ check-deploy: venv
 bench: venv services
 	$(PY) bench/thumbnails.py
 	$(PY) bench/provenance.py
-	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/feeds.py
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/feeds.py $(FEEDS_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) bench/compare.py
 
 # Backups use the same environment as the site (DATABASE_URL, STORAGE_BACKEND, AWS_*, MEDIA_ROOT…).
 backup: venv
