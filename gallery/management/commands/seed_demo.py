@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from gallery.demo import DEMO_PASSWORD, bulk_seed, demo_load
+from gallery.services.artworks import artwork_index_search
 
 
 class Command(BaseCommand):
@@ -16,6 +17,9 @@ class Command(BaseCommand):
     def handle(self, *args, artworks: int, artists: int, **options):
         if artworks:
             bulk_seed(artworks=artworks, artists=max(artists, 1), stdout=self.stdout)
+            # COPY writes no search vectors: one UPDATE fills them, or search finds nothing.
+            self.stdout.write("Indexing for search…")
+            artwork_index_search()
             self.stdout.write(self.style.SUCCESS(f"Seeded {artworks} artworks."))
             return
         created = demo_load(stdout=self.stdout)
