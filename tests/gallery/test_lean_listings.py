@@ -1,19 +1,24 @@
 """Lean listings (issue 15, point 2): listing queries load only the columns their cards read,
-whatever surface renders them."""
+and cards use the derivatives' public URLs stored at publication, never the storage's url()."""
 
 from __future__ import annotations
 
 import pytest
+from django.core.files.storage import default_storage, storages
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from gallery import selectors, state
-from gallery.models import Artwork
+from gallery.models import Artwork, ArtworkImage
 from gallery.services.artworks import artwork_index_search, artwork_relabel
-from gallery.services.visibility import artwork_set_mature
-from tests.factories import ArtworkFactory
+from gallery.services.label_files import derivatives_rewrite_label
+from gallery.services.visibility import artwork_remove, artwork_restore, artwork_set_mature
+from gallery.storage import public_url_stamp, with_public_url
+from tests.factories import ArtworkFactory, image_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +145,152 @@ def test_listing_query_leaves_out_what_cards_do_not_show(everything, varied):
     atom = _listing_sql(everything, ATOM[0])
     assert '"gallery_artwork"."description"' in atom
     assert '"gallery_artwork"."search_vector"' not in atom
+
+
+# --- Stored public URLs ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def url_calls(monkeypatch) -> list[str]:
+    """Every call of public storage's url() (the instance's: static files have their own)."""
+    calls: list[str] = []
+    public = storages["default"]
+    original = public.url
+
+    def counting(name, *args, **kwargs):
+        calls.append(name)
+        return original(name, *args, **kwargs)
+
+    monkeypatch.setattr(public, "url", counting)
+    return calls
+
+
+def _stored(artwork: Artwork) -> None:
+    """Give the factory's cover the URLs the pipeline stores."""
+    image = artwork.cover
+    image.derivatives = [with_public_url(d) for d in image.derivatives]
+    image.save(update_fields=["derivatives"])
+
+
+def test_a_listing_of_twenty_cards_calls_no_storage_url(client, artist, url_calls):
+    posts = [ArtworkFactory(artist=artist, title=f"card {i}") for i in range(20)]
+    for artwork in posts:
+        _stored(artwork)
+    url_calls.clear()
+    body = client.get("/").content.decode()
+    assert body.count('class="art-card"') == 20
+    assert f"/media/art/t{posts[0].pk}/320.jpg" in body
+    api = APIClient().get("/api/v1/artworks/?page_size=20").json()
+    assert len(api["results"]) == 20
+    assert url_calls == []
+
+
+def test_old_rows_without_stored_urls_still_get_theirs(client, artist, url_calls):
+    artwork = ArtworkFactory(artist=artist, title="old row")
+    assert "url" not in artwork.cover.derivatives[0]
+    body = client.get("/").content.decode()
+    assert f"/media/art/t{artwork.pk}/320.jpg" in body
+    assert url_calls  # computed, as before
+
+
+def test_a_moved_storage_makes_stored_urls_stale(client, artist, settings, url_calls):
+    artwork = ArtworkFactory(artist=artist, title="moved")
+    _stored(artwork)
+    assert artwork.cover.derivatives[0]["url"].startswith("/media/")
+    stamp = public_url_stamp()
+    # A deploy puts the files behind a CDN: URLs stored under the old address are not served.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            **settings.STORAGES["default"],
+            "OPTIONS": {
+                **settings.STORAGES["default"]["OPTIONS"],
+                "base_url": "https://cdn.example/media/",
+            },
+        },
+    }
+    assert public_url_stamp() != stamp
+    body = client.get("/").content.decode()
+    assert f"https://cdn.example/media/art/t{artwork.pk}/320.jpg" in body
+    assert '="/media/art/' not in body and " /media/art/" not in body
+
+
+def test_signed_public_urls_are_never_stored(settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {"bucket_name": "b", "querystring_auth": True},
+        },
+    }
+    assert public_url_stamp() is None
+    assert with_public_url({"name": "art/x/320.jpg", "url": "stale", "url_stamp": "x"}) == {
+        "name": "art/x/320.jpg"
+    }
+
+
+@pytest.fixture
+def published(client, artist, django_capture_on_commit_callbacks) -> Artwork:
+    """A post through the real upload form and pipeline (eager task on commit)."""
+    client.force_login(artist)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("gallery:upload"),
+            {"title": "Harbour", "medium": "drawing", "label": "human-made",
+             "images": [SimpleUploadedFile("a.jpg", image_bytes("JPEG", size=(700, 500)))]},
+        )  # fmt: skip
+    assert response.status_code == 302
+    client.logout()
+    return Artwork.objects.get(status="published")
+
+
+def _derivatives(artwork: Artwork) -> list[dict]:
+    return ArtworkImage.objects.get(artwork=artwork).derivatives
+
+
+def test_the_pipeline_stores_each_derivatives_url(published):
+    derivatives = _derivatives(published)
+    assert len(derivatives) >= 2
+    for d in derivatives:
+        assert d["url"] == default_storage.url(d["name"]) == "/media/" + d["name"]
+        assert d["url_stamp"] == public_url_stamp()
+
+
+def test_a_label_rewrite_stores_the_new_names_urls(
+    published, artist, django_capture_on_commit_callbacks
+):
+    before = {d["name"] for d in _derivatives(published)}
+    with django_capture_on_commit_callbacks(execute=True):
+        artwork_relabel(
+            artwork=published, to_label="ai-assisted", by="artist", actor=artist, reason="Oops."
+        )
+    derivatives_rewrite_label(artwork_id=published.pk)  # a second run changes nothing
+    after = _derivatives(published)
+    assert {d["name"] for d in after}.isdisjoint(before)
+    assert all(d["url"] == "/media/" + d["name"] for d in after)
+
+
+def test_restoring_a_removed_post_stores_its_urls_afresh(
+    client, published, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        artwork_remove(artwork_id=published.pk, reason="AI.")
+    image = ArtworkImage.objects.get(artwork=published)
+    assert image.public_files == "withdrawn"
+    # While removed, the page (the artist's and moderators' view) points at the withdrawn view.
+    assert image.derivative_url(image.derivatives[0]).startswith(
+        f"/originals/{image.pk}/withdrawn/"
+    )
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            **settings.STORAGES["default"],
+            "OPTIONS": {**settings.STORAGES["default"]["OPTIONS"], "base_url": "/files/"},
+        },
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        artwork_restore(artwork_id=published.pk)
+    restored = ArtworkImage.objects.get(artwork=published)
+    assert restored.public_files == "public"
+    assert all(d["url"] == "/files/" + d["name"] for d in restored.derivatives)
+    assert all(d["url_stamp"] == public_url_stamp() for d in restored.derivatives)
