@@ -294,3 +294,28 @@ def test_restoring_a_removed_post_stores_its_urls_afresh(
     assert restored.public_files == "public"
     assert all(d["url"] == "/files/" + d["name"] for d in restored.derivatives)
     assert all(d["url_stamp"] == public_url_stamp() for d in restored.derivatives)
+
+
+# --- The artwork page for a member -------------------------------------------------------------
+
+
+def test_member_artwork_page_reads_its_marks_with_the_row(
+    client, artist, viewer, other_artist, django_assert_num_queries
+):
+    from accounts.models import Follow
+    from gallery.models import Like
+
+    artwork = ArtworkFactory(artist=artist, title="marked")
+    Like.objects.create(user=viewer, artwork=artwork)
+    Follow.objects.create(follower=viewer, artist=artist)
+    client.get(artwork.get_absolute_url())  # warm the public fragments
+    client.force_login(viewer)
+    # Session, user, two permission lists, notifications count, the artwork with both marks.
+    with django_assert_num_queries(6):
+        body = client.get(artwork.get_absolute_url()).content.decode()
+    assert "<span>Liked</span>" in body and ">Following</button>" in body
+    client.force_login(other_artist)
+    with django_assert_num_queries(6):
+        body = client.get(artwork.get_absolute_url()).content.decode()
+    assert "<span>Like</span>" in body and ">Follow</button>" in body
+    assert Like.objects.filter(artwork=artwork).count() == 1
