@@ -15,7 +15,7 @@ from rest_framework import serializers
 
 from accounts.models import ApiToken, FeedPreference, MaturePreference, Notification, User
 from config.text import validate_single_line
-from gallery import credentials, state
+from gallery import credentials, selectors, state
 from gallery.evidence import evidence_fields
 from gallery.forms import MAX_TAGS, ArtworkEditForm, ArtworkFieldsForm
 from gallery.models import AiStage, Artwork, ArtworkImage, Label, LabelChange, Medium, Verdict
@@ -261,6 +261,16 @@ class ArtworkCardSerializer(serializers.Serializer):
         if artwork.cover is None:
             return None
         return ImageSerializer(artwork.cover, context=self.context).data
+
+
+# The columns ArtworkCardSerializer reads beyond a site card's (gallery.selectors.CARD_COLUMNS):
+# the API list loads exactly these (api.views.listing), so a field added above needs its
+# column here or each card costs a query (tests/gallery/test_lean_listings.py counts them).
+CARD_COLUMNS = (
+    *selectors.CARD_COLUMNS,
+    "ai_stages", "ai_note", "medium", "image_count",
+    "artist__avatar", "cover__kind", "cover__position",
+)  # fmt: skip
 
 
 class LabelChangeSerializer(serializers.Serializer):

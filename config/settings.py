@@ -81,6 +81,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every write of the request, the session's included, pins its reads to the
+    # primary (a no-op without DATABASE_REPLICA_URL).
+    "config.db_router.PrimaryPinMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "config.urls_abs.CurrentRequestMiddleware",
     "config.middleware.RefuseNulBytesMiddleware",
@@ -133,6 +136,19 @@ DATABASES = {"default": database_config(DATABASE_URL, conn_max_age=CONN_MAX_AGE)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The embedded default keeps its database under var/; make sure the folder exists.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+# A streaming replica of the primary: web requests read from it (config/db_router.py says when).
+DATABASE_REPLICA_URL = env_url("DATABASE_REPLICA_URL", None, schemes=("postgres", "postgresql"))
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 10, minimum=0)
+DATABASE_ROUTERS: list[str] = []
+if DATABASE_REPLICA_URL:
+    if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL.")
+    DATABASES["replica"] = {
+        **database_config(DATABASE_REPLICA_URL, conn_max_age=CONN_MAX_AGE),
+        # Tests run against the primary's test database through this alias.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, rate limits and the Celery broker ----------------------------------------

@@ -5,11 +5,13 @@ A policy, not a view: it lives outside `views/` so that `api/` need not import a
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from accounts.models import Follow
 from gallery import state
-from gallery.models import Artwork
+from gallery.models import Artwork, Like
 
 
 def can_manage(user, artwork: Artwork) -> bool:
@@ -36,10 +38,25 @@ def viewer_role(user, artwork: Artwork) -> state.Role:
     return state.Role.MEMBER
 
 
-def artwork_for_viewer(request, pk: int, *, surface=state.Surface.PAGE) -> Artwork:
+def artwork_for_viewer(
+    request, pk: int, *, surface=state.Surface.PAGE, marks: bool = False
+) -> Artwork:
     """The artwork if this viewer may see it on ``surface`` (the page, or the API's detail):
-    404 otherwise, never revealing that it exists. The state table decides."""
-    artwork = get_object_or_404(Artwork.objects.select_related("artist", "cover"), pk=pk)
+    404 otherwise, never revealing that it exists. The state table decides.
+
+    ``marks``: a signed-in viewer's own marks come with the row, in the same query, as
+    ``viewer_liked`` and ``viewer_follows`` (False for anonymous viewers, without a query).
+    """
+    qs = Artwork.objects.select_related("artist", "cover")
+    user = request.user
+    if marks and user.is_authenticated:
+        # Subqueries, not separate lookups: the artwork page is one query shorter for members.
+        likes = Like.objects.filter(user_id=user.pk, artwork_id=OuterRef("pk"))
+        follows = Follow.objects.filter(follower_id=user.pk, artist_id=OuterRef("artist_id"))
+        qs = qs.annotate(viewer_liked=Exists(likes), viewer_follows=Exists(follows))
+    artwork = get_object_or_404(qs, pk=pk)
+    if marks and not user.is_authenticated:
+        artwork.viewer_liked = artwork.viewer_follows = False
     shown = state.present(
         state.Facts.of(artwork),
         surface=surface,

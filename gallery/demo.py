@@ -26,6 +26,7 @@ from accounts.models import User
 from gallery import seeding
 from gallery.models import AiStage, Artwork, ArtworkImage, Label, Medium, TaggedArtwork
 from gallery.services.upload import IncomingImage, artwork_create
+from gallery.storage import with_public_url
 
 DEMO_PASSWORD = "atelier-demo-2026"  # noqa: S105 - printed in the README; demo accounts only
 
@@ -203,13 +204,15 @@ def _shared_derivatives() -> list[list[dict]]:
             if not default_storage.exists(name):
                 default_storage.save(name, ContentFile(d.data))
             entries.append(
-                {
-                    "name": name,
-                    "width": d.width,
-                    "height": d.height,
-                    "format": d.format,
-                    "bytes": len(d.data),
-                }
+                with_public_url(
+                    {
+                        "name": name,
+                        "width": d.width,
+                        "height": d.height,
+                        "format": d.format,
+                        "bytes": len(d.data),
+                    }
+                )
             )
         sets.append((entries, rendered.placeholder, rendered.phash))
     return sets

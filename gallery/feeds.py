@@ -114,7 +114,10 @@ class ArtistFeed(_ArtworkFeed):
 
     def _queryset(self, obj):
         return selectors.artworks_for_listing(
-            preference=self.preference, mature_preference=self.mature, artist_id=obj.pk
+            preference=self.preference,
+            mature_preference=self.mature,
+            artist_id=obj.pk,
+            columns=selectors.ATOM_COLUMNS,
         )
 
     def scope(self, obj) -> str:
@@ -140,7 +143,10 @@ class TagFeed(_ArtworkFeed):
 
     def _queryset(self, obj):
         return selectors.artworks_for_listing(
-            preference=self.preference, mature_preference=self.mature, tag_id=obj.pk
+            preference=self.preference,
+            mature_preference=self.mature,
+            tag_id=obj.pk,
+            columns=selectors.ATOM_COLUMNS,
         )
 
     def scope(self, obj) -> str:

@@ -13,7 +13,7 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
-from gallery.storage import private_storage, public_url
+from gallery.storage import private_storage, stored_public_url
 
 IPTC_BASE = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 
@@ -364,9 +364,10 @@ class ArtworkImage(models.Model):
     def derivative_url(self, derivative: dict) -> str:
         """The URL of one derivative: public storage's, or, once the files have left public
         storage (a removed post), the permission-checked view that serves them from private
-        storage to the artist and moderators."""
+        storage to the artist and moderators. The public URL is the one stored with the
+        record at publication when it is current (``gallery.storage.stored_public_url``)."""
         if self.public_files == self.PublicFiles.PUBLIC:
-            return public_url(derivative["name"])
+            return stored_public_url(derivative)
         filename = derivative["name"].rsplit("/", 1)[-1]
         return reverse("gallery:withdrawn_media", kwargs={"pk": self.pk, "filename": filename})
 

@@ -62,6 +62,7 @@ def artworks_for_listing(
     search: str | None = None,
     own: bool = False,
     mature_preference: str = MaturePreference.BLUR,
+    columns: tuple[str, ...] | None = None,
 ) -> QuerySet[Artwork]:
     """Listed artworks for a viewer, newest first, with what a card needs in one query.
 
@@ -70,6 +71,8 @@ def artworks_for_listing(
     artist) lists all their public posts, disputed or not, ignoring the label preference.
     ``mature_preference`` (``state.mature_preference(request)``) leaves mature work out for
     "hide"; blurring it for "blur" is the cards' job (``gallery_cards.artwork_cards``).
+    ``columns`` are the only columns loaded (``CARD_COLUMNS`` by default; Atom feeds and the
+    API pass their own supersets): reading any other attribute of a row costs a query.
     """
     # What may be listed, the label filter and the mature filter come from the state table.
     qs = Artwork.objects.filter(state.listing_q(preference, mature_preference=mature_preference))
@@ -91,10 +94,12 @@ def artworks_for_listing(
         )
     if search:
         qs = _search(qs, search)
-    # Cards need neither the search vector, the provenance report nor most of the artist's
-    # row: leaving them out halves the page's database transfer and model building.
+    # A card reads a handful of columns: leaving out the description, the search vector, the
+    # cover's provenance report and most of the artist's row shrinks each row several times.
     return (
-        qs.select_related("artist", "cover").defer(*CARD_DEFERRED).order_by("-published_at", "-id")
+        qs.select_related("artist", "cover")
+        .only(*(columns or CARD_COLUMNS))
+        .order_by("-published_at", "-id")
     )
 
 
@@ -105,14 +110,25 @@ def artworks_not_public_of(*, artist_id: int, limit: int = 120) -> QuerySet[Artw
         Artwork.objects.filter(artist_id=artist_id)
         .exclude(status__in=PUBLIC_STATUSES)
         .select_related("artist", "cover")
-        .defer(*CARD_DEFERRED)
+        .only(*CARD_COLUMNS)
         .order_by("-created_at", "-id")[:limit]
     )
 
 
-CARD_DEFERRED = (
-    "search_vector", "cover__provenance", "artist__password", "artist__bio", "artist__links",
+# Every column a card reads, and no other: templates/gallery/_card.html and _badge.html (title,
+# cover image, like count, artist's name), gallery_cards.card_key and card_blurred (updated_at,
+# like_count, cover_id, the badge's facts, mature), state.Facts.of (the artist's suspension)
+# and the keyset cursor (published_at). tests/gallery/test_lean_listings.py fails if a listing
+# reads anything else (each such read is one query per card).
+CARD_COLUMNS = (
+    "title", "label", "status", "label_mismatch", "held", "relabeled", "mature", "like_count",
+    "updated_at", "published_at", "artist", "cover",
+    "artist__handle", "artist__display_name", "artist__suspended_until",
+    "cover__width", "cover__height", "cover__alt_text", "cover__placeholder",
+    "cover__derivatives", "cover__public_files",
 )  # fmt: skip
+# Atom entries add the description and the medium (gallery.feeds._ArtworkFeed.item_description).
+ATOM_COLUMNS = (*CARD_COLUMNS, "description", "medium")
 
 
 def _tagged_ids(tag: str):

@@ -13,7 +13,7 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 os.environ.setdefault("DEBUG", "true")
 
 from config.settings import *  # noqa: F403
-from config.settings import _BROKER_IS_AMQP, CACHES, REDIS_URL, STORAGES
+from config.settings import _BROKER_IS_AMQP, CACHES, DATABASES, REDIS_URL, STORAGES
 
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 _index = int(_worker.removeprefix("gw") or 0)
@@ -43,3 +43,6 @@ STORAGES["private"] = {
     "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
 }
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# A ``replica`` alias on the primary's own test database, for tests/config/test_db_router.py.
+# No router routes to it unless a test installs config.db_router.ReplicaRouter.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}

@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from taggit.models import Tag
 
-from api.serializers import ArtworkCardSerializer
+from api.serializers import CARD_COLUMNS, ArtworkCardSerializer
 from api.views.common import next_url
 from config import cursors
 from gallery import listing_cache, selectors, state
@@ -56,7 +56,7 @@ def artwork_listing(request: Request, params: dict[str, Any], **filters: Any) ->
 
     def cards() -> tuple[list, str | None]:
         qs = selectors.artworks_for_listing(
-            preference=preference, mature_preference=mature, **filters
+            preference=preference, mature_preference=mature, columns=CARD_COLUMNS, **filters
         )
         page = selectors.keyset_page(qs.prefetch_related("tags"), after, size=params["page_size"])
         data = ArtworkCardSerializer(page.items, many=True, context={"request": request}).data

@@ -19,6 +19,7 @@ import imaging
 from config.urls_abs import absolute_url
 from gallery.models import Artwork, ArtworkImage, FileDeletion, Label, Medium
 from gallery.services.withdrawal import file_deletions_run
+from gallery.storage import with_public_url
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +124,8 @@ def _image_rewrite(image: ArtworkImage, packet: bytes, tag: str) -> bool:
         name = f"{folder}{derivative['width']}-{tag}.{ext}"
         default_storage.save(name, ContentFile(data))
         written.append(name)
-        new.append({**derivative, "name": name, "bytes": len(data), "label": tag})
+        # A new name is a new URL: stored with it, as the pipeline does.
+        new.append(with_public_url({**derivative, "name": name, "bytes": len(data), "label": tag}))
     with transaction.atomic():
         # Conditional on the list as read: a re-render or a withdrawal meanwhile wins, and
         # the files just written are the ones to delete instead.

@@ -29,7 +29,7 @@ from gallery.services.label_files import (
     packet_tag,
 )
 from gallery.signals import artwork_published
-from gallery.storage import private_storage
+from gallery.storage import private_storage, with_public_url
 
 logger = logging.getLogger(__name__)
 
@@ -233,15 +233,19 @@ def _image_run(image: ArtworkImage, runner: Runner) -> None:
     for derivative in rendered.derivatives:
         name = _derivative_name(image, derivative)
         default_storage.save(name, ContentFile(derivative.data))
+        # The finished public URL is stored with the record: cards then never ask the
+        # storage for it (gallery.storage.with_public_url).
         derivatives.append(
-            {
-                "name": name,
-                "width": derivative.width,
-                "height": derivative.height,
-                "format": derivative.format,
-                "bytes": len(derivative.data),
-                "label": packet_tag(packet),
-            }
+            with_public_url(
+                {
+                    "name": name,
+                    "width": derivative.width,
+                    "height": derivative.height,
+                    "format": derivative.format,
+                    "bytes": len(derivative.data),
+                    "label": packet_tag(packet),
+                }
+            )
         )
     _image_finish(image, runner, scan, rendered, derivatives)
 

@@ -41,7 +41,12 @@ from django.utils.module_loading import import_string
 
 from gallery import listing_cache
 from gallery.models import Artwork, ArtworkImage, FileDeletion
-from gallery.storage import absolute_public_url, private_storage, withdrawn_name
+from gallery.storage import (
+    absolute_public_url,
+    private_storage,
+    with_public_url,
+    withdrawn_name,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -142,13 +147,17 @@ def public_files_settle(*, artwork_id: int) -> int:
             else:
                 _restore(image)
         cdn_purge(urls)
-        for state, done in (
-            (PublicFiles.WITHDRAWING, PublicFiles.WITHDRAWN),
-            (PublicFiles.RESTORING, PublicFiles.PUBLIC),
-        ):
-            ArtworkImage.objects.filter(
-                pk__in=[i.pk for i in images if i.public_files == state]
-            ).update(public_files=done)
+        ArtworkImage.objects.filter(
+            pk__in=[i.pk for i in images if i.public_files == PublicFiles.WITHDRAWING]
+        ).update(public_files=PublicFiles.WITHDRAWN)
+        for image in images:
+            if image.public_files == PublicFiles.RESTORING:
+                # Back under the same names; their stored URLs are made again, in case public
+                # storage moved (a CDN, another bucket) while the post was removed.
+                ArtworkImage.objects.filter(pk=image.pk).update(
+                    public_files=PublicFiles.PUBLIC,
+                    derivatives=[with_public_url(d) for d in image.derivatives],
+                )
         # The images' URLs changed (public storage or the withdrawn-file view): cached pages
         # showing them are retired, through the artwork's own scopes.
         listing_cache.artwork_changed(

@@ -6,7 +6,6 @@ import json
 import mimetypes
 
 from django.contrib import messages
-from django.db.models import Exists
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,7 +13,6 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import member_required
-from accounts.models import Follow
 from config.urls_abs import absolute_url
 from gallery import credentials, listing_cache, selectors, state
 from gallery.access import (
@@ -26,13 +24,14 @@ from gallery.access import (
 )
 from gallery.evidence import images_evidence
 from gallery.forms import ArtworkEditForm
-from gallery.models import Artwork, ArtworkImage, Like
+from gallery.models import ArtworkImage
 from gallery.services.artworks import artwork_delete, artwork_edit, like_set
 from gallery.storage import private_storage
 
 
 def artwork_detail(request, pk: int, slug: str | None = None):
-    artwork = artwork_for_viewer(request, pk)
+    # The member's like and follow marks come with the artwork's row (one query for all).
+    artwork = artwork_for_viewer(request, pk, marks=True)
     if slug != artwork.slug:
         return redirect(artwork, permanent=True)
     preference = selectors.viewer_preference(request)
@@ -71,16 +70,7 @@ def artwork_detail(request, pk: int, slug: str | None = None):
     etag = listing_cache.etag_for(fragment_key) if fragment_key else None
     if listing_cache.matches(request, etag):
         return listing_cache.not_modified(request, etag)
-    liked = is_following = False
-    if request.user.is_authenticated:
-        # One query for both of the member's own marks.
-        marks = Like.objects.filter(user_id=request.user.pk, artwork=artwork).values("pk")
-        follows = Follow.objects.filter(follower_id=request.user.pk, artist_id=artwork.artist_id)
-        liked, is_following = (
-            Artwork.objects.filter(pk=artwork.pk)
-            .values_list(Exists(marks), Exists(follows.values("pk")))
-            .get()
-        )
+    liked, is_following = artwork.viewer_liked, artwork.viewer_follows
     response = render(
         request,
         "gallery/artwork_detail.html",

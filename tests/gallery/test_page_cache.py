@@ -176,9 +176,9 @@ def test_artwork_page_queries_cold_then_warm(client, artist, viewer, django_asse
     with django_assert_num_queries(1):
         assert client.get(artwork.get_absolute_url()).status_code == 200
     client.force_login(viewer)
-    # A member (was 12): session, user, the user's two permission lists (the nav's moderator
-    # link), notifications count and one query for the like and follow marks.
-    with django_assert_num_queries(7):
+    # A member (was 12, then 7): session, user, the user's two permission lists (the nav's
+    # moderator link), notifications count, and the artwork with the like and follow marks.
+    with django_assert_num_queries(6):
         assert client.get(artwork.get_absolute_url()).status_code == 200
 
 
