@@ -26,6 +26,9 @@ def _tab_to(page, selector: str, limit: int = 40) -> None:
 def test_choose_images_by_keyboard_shows_a_ring_and_opens_the_chooser(page, artist, log_in):
     log_in(artist)
     page.goto("/upload/")
+    # Chromium opens a file chooser only for the focused window; an earlier test's second
+    # window in the same browser may hold focus, as another app's window would for a person.
+    page.bring_to_front()
     label = page.locator("label[for=images]")
     expect(label).to_have_css("outline-style", "none")
 
