@@ -109,25 +109,24 @@ def provenance_rescan_batch(run_id: int, chain: bool = True) -> int:
     return count
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=pipeline.TRANSIENT_ERRORS,
-    retry_backoff=5,
-    retry_backoff_max=120,
-    max_retries=5,
-)
+# Label-packet rewrites read and write public files: a storage or database blip is retried
+# with backoff, and a worker killed mid-rewrite hands the task back (acks_late; idempotent).
+FILE_REWRITE_TASK = {
+    "acks_late": True,
+    "autoretry_for": pipeline.TRANSIENT_ERRORS,
+    "retry_backoff": 5,
+    "retry_backoff_max": 120,
+    "max_retries": 5,
+}
+
+
+@shared_task(**FILE_REWRITE_TASK)
 def rewrite_label_packets(artwork_id: int) -> int:
     """Put the artwork's current label packet into its public derivatives (idempotent)."""
     return label_files.derivatives_rewrite_label(artwork_id=artwork_id)
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=pipeline.TRANSIENT_ERRORS,
-    retry_backoff=5,
-    retry_backoff_max=120,
-    max_retries=5,
-)
+@shared_task(**FILE_REWRITE_TASK)
 def rewrite_artist_label_packets(artist_id: int) -> int:
     """After a profile change: every post of the artist gets its current packet (idempotent)."""
     return label_files.artist_derivatives_rewrite_label(artist_id=artist_id)
