@@ -34,9 +34,10 @@ def test_pages_and_login_work_while_redis_is_unreachable(client, artist):
     assert int(client.session["_auth_user_id"]) == artist.pk
 
 
-@override_settings(CACHES=DEAD_REDIS)
-def test_readyz_names_redis_when_it_is_unreachable(client, settings):
-    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+# One override for both settings: mixing the decorator with pytest-django's ``settings``
+# fixture restored them out of order and left the dead cache in place for later tests.
+@override_settings(CACHES=DEAD_REDIS, REDIS_URL="redis://127.0.0.1:1/0")
+def test_readyz_names_redis_when_it_is_unreachable(client):
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["failed"] == ["redis"]
