@@ -68,20 +68,34 @@ def user_saved(sender, instance, update_fields=None, created=False, **kwargs) ->
 USER_FIELDS_IN_PACKETS = frozenset({"display_name", "handle", "ai_training_opt_out"})
 
 
-def user_saved_packets(sender, instance, update_fields=None, created=False, **kwargs) -> None:
-    if created:
+def user_saving_packets(sender, instance, update_fields=None, raw=False, **kwargs) -> None:
+    if raw or instance.pk is None:
         return
-    if update_fields is not None and not (set(update_fields) & USER_FIELDS_IN_PACKETS):
+    fields = USER_FIELDS_IN_PACKETS
+    if update_fields is not None:
+        fields = fields & set(update_fields)
+        if not fields:
+            return
+    # The profile form saves the name and the AI-training choice with every bio edit: compare
+    # with the stored row (one query, before the write) so only a real change costs the worker
+    # a pass over every post of the artist.
+    before = type(instance).objects.filter(pk=instance.pk).values(*fields).first()
+    if before is None or all(before[f] == getattr(instance, f) for f in fields):
         return
-    # After the commit, in the worker: the rewrite reads and writes files. A profile save that
-    # changed nothing the packets say costs the task one tag comparison per post.
     artist_id = instance.pk
+    # After the commit, in the worker: the rewrite reads and writes files.
     transaction.on_commit(lambda: rewrite_artist_label_packets.delay(artist_id))
 
 
 def connect() -> None:
     from django.contrib.auth import get_user_model
-    from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+    from django.db.models.signals import (
+        m2m_changed,
+        post_delete,
+        post_save,
+        pre_delete,
+        pre_save,
+    )
 
     from accounts.models import Follow
     from gallery.models import Artwork, TaggedArtwork
@@ -96,6 +110,6 @@ def connect() -> None:
     post_save.connect(follow_changed, sender=Follow, dispatch_uid="gallery.cache.follow_saved")
     post_delete.connect(follow_changed, sender=Follow, dispatch_uid="gallery.cache.follow_deleted")
     post_save.connect(user_saved, sender=get_user_model(), dispatch_uid="gallery.cache.user_saved")
-    post_save.connect(
-        user_saved_packets, sender=get_user_model(), dispatch_uid="gallery.packets.user_saved"
+    pre_save.connect(
+        user_saving_packets, sender=get_user_model(), dispatch_uid="gallery.packets.user_saving"
     )

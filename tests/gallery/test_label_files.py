@@ -273,8 +273,14 @@ def test_a_profile_change_rewrites_the_packets_of_every_post(
             assert_only_the_packet(data, expected, tmp_path, d["name"].rsplit("/", 1)[-1])
         assert b"Ana Renamed (@ana)" in data
 
-    # A profile save that changes nothing the packet says rewrites no file.
-    with django_capture_on_commit_callbacks(execute=True):
-        profile_update(user=artist, data={"bio": "Painter of dawns."})
+    # A profile save that changes nothing the packet says (the form always sends the name and
+    # the AI-training choice) enqueues no rewrite and rewrites no file.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        profile_update(
+            user=artist,
+            data={"bio": "Painter of dawns.", "display_name": "Ana Renamed",
+                  "ai_training_opt_out": True},
+        )  # fmt: skip
+    assert not [c for c in callbacks if "_packets" in c.__qualname__]
     assert [d for d, _ in derivative_files(artwork)] == [d for d, _ in after]
     assert label_files.artist_derivatives_rewrite_label(artist_id=artist.pk) == 0
