@@ -11,16 +11,21 @@ listing versions in gallery.listing_cache, so no new write path can forget it. W
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 
 from gallery import listing_cache
 from gallery.tasks import rewrite_artist_label_packets
 
-# The User fields cards, listings and artist pages show or filter on; saving others (last
-# login, preferences) leaves every cached page right.
-USER_FIELDS_SHOWN = frozenset(
-    {"display_name", "handle", "avatar", "bio", "links", "suspended_until", "is_active",
-     "ai_training_opt_out", "artwork_count"}
-)  # fmt: skip
+# The User fields every listing shows (the name and avatar on cards) or filters on (suspension,
+# deactivation): a change retires every cached listing.
+USER_FIELDS_EVERYWHERE = frozenset(
+    {"display_name", "handle", "avatar", "suspended_until", "is_active"}
+)
+# The fields only the artist's own page shows: a change retires that page alone.
+USER_FIELDS_ON_PROFILE = frozenset({"bio", "links", "ai_training_opt_out", "artwork_count"})
+# The fields the label packet inside every public derivative carries (dc:creator and the
+# AI-training reservation: gallery.services.label_files.artwork_label_packet).
+USER_FIELDS_IN_PACKETS = frozenset({"display_name", "handle", "ai_training_opt_out"})
 
 
 def _never_listed(artwork) -> bool:
@@ -54,37 +59,37 @@ def follow_changed(sender, instance, **kwargs) -> None:
     )
 
 
-def user_saved(sender, instance, update_fields=None, created=False, **kwargs) -> None:
-    if created:
-        return
-    if update_fields is not None and not (set(update_fields) & USER_FIELDS_SHOWN):
-        return
-    # A suspension changes what every listing may show; a new name shows on cards everywhere.
-    listing_cache.bump_now_and_on_commit([listing_cache.GLOBAL, f"artist:{instance.pk}"])
+def _stored(value):
+    # A file field's value compares by its name, as values() returns it.
+    return value.name if isinstance(value, FieldFile) else value
 
 
-# The User fields the label packet inside every public derivative carries (dc:creator and the
-# AI-training reservation: gallery.services.label_files.artwork_label_packet).
-USER_FIELDS_IN_PACKETS = frozenset({"display_name", "handle", "ai_training_opt_out"})
+def user_saving(sender, instance, update_fields=None, raw=False, **kwargs) -> None:
+    """Before a member's row is written: retire the cached pages and label packets that show
+    what really changed (one query for the stored values; nothing when nothing they show did).
 
-
-def user_saving_packets(sender, instance, update_fields=None, raw=False, **kwargs) -> None:
+    The profile form saves every field it has with each bio edit, so comparing is what keeps
+    a bio edit from emptying every cached listing and rewriting every file of the artist.
+    """
     if raw or instance.pk is None:
         return
-    fields = USER_FIELDS_IN_PACKETS
+    watched = USER_FIELDS_EVERYWHERE | USER_FIELDS_ON_PROFILE | USER_FIELDS_IN_PACKETS
     if update_fields is not None:
-        fields = fields & set(update_fields)
-        if not fields:
+        watched &= set(update_fields)
+        if not watched:
             return
-    # The profile form saves the name and the AI-training choice with every bio edit: compare
-    # with the stored row (one query, before the write) so only a real change costs the worker
-    # a pass over every post of the artist.
-    before = type(instance).objects.filter(pk=instance.pk).values(*fields).first()
-    if before is None or all(before[f] == getattr(instance, f) for f in fields):
+    before = type(instance).objects.filter(pk=instance.pk).values(*watched).first()
+    if before is None:
         return
-    artist_id = instance.pk
-    # After the commit, in the worker: the rewrite reads and writes files.
-    transaction.on_commit(lambda: rewrite_artist_label_packets.delay(artist_id))
+    changed = {f for f in watched if before[f] != _stored(getattr(instance, f))}
+    if changed & USER_FIELDS_EVERYWHERE:
+        listing_cache.bump_now_and_on_commit([listing_cache.GLOBAL, f"artist:{instance.pk}"])
+    elif changed & USER_FIELDS_ON_PROFILE:
+        listing_cache.bump_now_and_on_commit([f"artist:{instance.pk}"])
+    if changed & USER_FIELDS_IN_PACKETS:
+        artist_id = instance.pk
+        # After the commit, in the worker: the rewrite reads and writes files.
+        transaction.on_commit(lambda: rewrite_artist_label_packets.delay(artist_id))
 
 
 def connect() -> None:
@@ -109,7 +114,4 @@ def connect() -> None:
     )
     post_save.connect(follow_changed, sender=Follow, dispatch_uid="gallery.cache.follow_saved")
     post_delete.connect(follow_changed, sender=Follow, dispatch_uid="gallery.cache.follow_deleted")
-    post_save.connect(user_saved, sender=get_user_model(), dispatch_uid="gallery.cache.user_saved")
-    pre_save.connect(
-        user_saving_packets, sender=get_user_model(), dispatch_uid="gallery.packets.user_saving"
-    )
+    pre_save.connect(user_saving, sender=get_user_model(), dispatch_uid="gallery.user_saving")

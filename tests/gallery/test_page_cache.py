@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Follow
+from accounts.services import profile_update
 from gallery import listing_cache, selectors
 from gallery.models import Artwork
 from gallery.services.artworks import (
@@ -264,3 +265,19 @@ def test_pages_render_without_redis(client, artist, monkeypatch, django_assert_n
         response = client.get(url)
         assert response.status_code == 200 and "sea one" in response.content.decode(), url
         assert "ETag" not in response
+
+
+def test_a_bio_edit_retires_only_the_artist_page_and_a_rename_retires_every_listing(client, artist):
+    _post(artist, "sea one")
+    home, page = client.get("/")["ETag"], client.get("/@ana/")["ETag"]
+    # The profile form sends every field it has; only the bio really changes here.
+    profile_update(
+        user=artist,
+        data={"bio": "Painter of dawns.", "display_name": artist.display_name,
+              "ai_training_opt_out": artist.ai_training_opt_out},
+    )  # fmt: skip
+    assert client.get("/")["ETag"] == home
+    assert client.get("/@ana/")["ETag"] != page
+    profile_update(user=artist, data={"display_name": "Ana Renamed"})
+    # (Cards keep the old name for up to gallery_cards.CARD_TTL; the listing is retired now.)
+    assert client.get("/")["ETag"] != home
