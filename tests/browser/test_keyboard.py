@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from gallery.demo import painting
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, DESKTOP, log_in_as
 
 pytestmark = [
     pytest.mark.browser,
@@ -23,12 +24,27 @@ def _tab_to(page, selector: str, limit: int = 40) -> None:
     pytest.fail(f"Tab never reached {selector}")
 
 
-def test_choose_images_by_keyboard_shows_a_ring_and_opens_the_chooser(page, artist, log_in):
-    log_in(artist)
+@pytest.fixture
+def lone_page(browser, live_server, artist):
+    """A page alone in a browser of its own, signed in as the artist.
+
+    Chromium opens a file chooser only for the focused window. In the shared browser an
+    earlier test's window may still hold focus (as another app's window would for a person),
+    and ``bring_to_front`` did not always win it back on CI; a browser with one window does.
+    """
+    own = browser.browser_type.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    try:
+        context = own.new_context(base_url=live_server.url, viewport=DESKTOP, locale="en-GB")
+        context.set_default_timeout(10_000)
+        log_in_as(context, live_server.url, artist)
+        yield context.new_page()
+    finally:
+        own.close()
+
+
+def test_choose_images_by_keyboard_shows_a_ring_and_opens_the_chooser(lone_page):
+    page = lone_page
     page.goto("/upload/")
-    # Chromium opens a file chooser only for the focused window; an earlier test's second
-    # window in the same browser may hold focus, as another app's window would for a person.
-    page.bring_to_front()
     label = page.locator("label[for=images]")
     expect(label).to_have_css("outline-style", "none")
 
