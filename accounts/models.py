@@ -60,6 +60,13 @@ class NotificationKind(models.TextChoices):
     UNSUSPENDED = "unsuspended", "Your suspension was lifted"
     REPORT_OUTCOME = "report-outcome", "The outcome of your report"
     CASE_HIGH_RISK = "case-high-risk", "A high-risk case (moderators)"
+    # Community (issue 16): people reaching one another, each kind switchable in settings.
+    FOLLOW = "follow", "Someone followed you"
+    LIKE = "like", "Likes on your work"
+    COMMENT = "comment", "A comment on your work"
+    REPLY = "reply", "A reply to your comment"
+    MENTION = "mention", "You were mentioned"
+    NEW_POST = "new-post", "A new post by an artist you follow"
 
 
 MODERATE_PERMISSION = "accounts.moderate"
@@ -254,6 +261,72 @@ class Follow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.follower_id} → {self.artist_id}"
+
+
+class Block(models.Model):
+    """``blocker`` blocked ``blocked``: each is hidden from the other everywhere (works,
+    comments, follows, notifications, search). Read through ``accounts.selectors.blocked_ids``,
+    which answers for both directions at once."""
+
+    blocker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_made")
+    blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_received")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # A double click cannot block twice; blocking yourself means nothing.
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="accounts_block_unique"),
+            models.CheckConstraint(
+                condition=~models.Q(blocker=models.F("blocked")), name="accounts_block_not_self"
+            ),
+        ]
+        indexes = [
+            # blocked_ids reads both directions: this serves the "who blocked me" half.
+            models.Index(fields=["blocked"], name="accounts_block_blocked"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} ⊘ {self.blocked_id}"
+
+
+class Mute(models.Model):
+    """A member mutes an artist or a tag: hidden from that member's own feeds only (the other
+    side never knows). Exactly one of ``artist`` and ``tag`` is set."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="mutes")
+    artist = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    # taggit's Tag: accounts may not import gallery, and the tag rows are taggit's own.
+    tag = models.ForeignKey(
+        "taggit.Tag", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(artist__isnull=False) & models.Q(tag__isnull=True))
+                | (models.Q(artist__isnull=True) & models.Q(tag__isnull=False)),
+                name="accounts_mute_one_subject",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "artist"],
+                condition=models.Q(artist__isnull=False),
+                name="accounts_mute_artist_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "tag"],
+                condition=models.Q(tag__isnull=False),
+                name="accounts_mute_tag_unique",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(user=models.F("artist")), name="accounts_mute_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} mutes {self.artist_id or f'#{self.tag_id}'}"
 
 
 class Notification(models.Model):

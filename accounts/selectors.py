@@ -1,10 +1,11 @@
-"""Reads of accounts' rows that depend on who is asking: a member's own notifications."""
+"""Reads of accounts' rows that depend on who is asking: a member's own notifications, and
+whom they blocked or muted."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from accounts.models import Notification, User
+from accounts.models import Block, Mute, Notification, User
 
 
 def notification_list(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
@@ -19,3 +20,39 @@ def notification_list(*, user: User, unread_only: bool = False) -> QuerySet[Noti
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     return qs
+
+
+def blocked_ids(user) -> frozenset[int]:
+    """The ids of members hidden from ``user`` by a block, in either direction: those ``user``
+    blocked and those who blocked ``user``. Every surface that shows one member's work,
+    comments, follows or notifications to another filters on this one set.
+
+    Anonymous visitors (or ``None``) block nobody: an empty set, and no query.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    # One query for both directions: a union of the two halves, each served by an index.
+    made = Block.objects.filter(blocker_id=user.pk).values_list("blocked_id", flat=True)
+    received = Block.objects.filter(blocked_id=user.pk).values_list("blocker_id", flat=True)
+    return frozenset(made.union(received))
+
+
+def muted_artist_ids(user) -> frozenset[int]:
+    """The artists ``user`` muted (hidden from their own feeds only); empty for anonymous."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    return frozenset(
+        Mute.objects.filter(user_id=user.pk, artist__isnull=False).values_list(
+            "artist_id", flat=True
+        )
+    )
+
+
+def muted_tag_ids(user) -> frozenset[int]:
+    """The taggit ``Tag`` ids ``user`` muted (hidden from their own feeds only); empty for
+    anonymous."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    return frozenset(
+        Mute.objects.filter(user_id=user.pk, tag__isnull=False).values_list("tag_id", flat=True)
+    )

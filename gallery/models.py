@@ -132,6 +132,10 @@ class Artwork(models.Model):
         "ArtworkImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     like_count = models.PositiveIntegerField(default=0)
+    # Comments (the community app): the artist may turn them off per post; the count of
+    # visible comments is kept here so cards show it without a query per card.
+    comments_enabled = models.BooleanField(default=True, db_default=True)
+    comment_count = models.PositiveIntegerField(default=0, db_default=0)
     image_count = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class CommunityConfig(AppConfig):
+    """Comments, collections and what members build around the work (issue 16).
+
+    Its place in the import order is accounts ← gallery ← community ← moderation ← api: it
+    reads artworks and members, and moderation reads its comments to decide cases on them.
+    """
+
+    name = "community"
+    verbose_name = "Community"
