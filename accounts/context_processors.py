@@ -5,12 +5,10 @@ from config.urls_abs import site_base
 
 def site(request) -> dict:
     """Site-wide values; the unread count is one indexed query, and only for members."""
-    unread = 0
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        from accounts.models import Notification
+    from accounts.selectors import unread_count
 
-        unread = Notification.objects.filter(user=user, read_at__isnull=True).count()
+    user = getattr(request, "user", None)
+    unread = unread_count(user) if user is not None and user.is_authenticated else 0
     return {
         # The served address when SITE_URL is unset: templates write {{ SITE_URL }}{{ path }}.
         "SITE_URL": site_base(request),

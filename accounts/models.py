@@ -231,8 +231,21 @@ class User(AbstractUser):
     # querysets use moderator_q / trusted_reviewer_q, which say the same in SQL).
     @property
     def is_moderator(self) -> bool:
-        """Holds the ``accounts.moderate`` permission (the Moderators group grants it)."""
-        return self.is_active and self.has_perm(MODERATE_PERMISSION)
+        """Holds the ``accounts.moderate`` permission (the Moderators group grants it).
+
+        One EXISTS query through ``moderator_q``, kept on the instance for the request (as
+        ``has_perm`` keeps its own cache): every member page asks it for the header's links,
+        and ``has_perm`` would load all of the member's permissions in two queries.
+        """
+        if not self.is_active:
+            return False
+        if self.is_superuser:
+            return True
+        cached = self.__dict__.get("_atelier_is_moderator")
+        if cached is None:
+            cached = type(self)._default_manager.filter(moderator_q(), pk=self.pk).exists()
+            self._atelier_is_moderator = cached
+        return cached
 
     @property
     def is_trusted_reviewer(self) -> bool:

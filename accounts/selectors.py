@@ -22,6 +22,17 @@ def notification_list(*, user: User, unread_only: bool = False) -> QuerySet[Noti
     return qs
 
 
+def unread_count(user: User) -> int:
+    """How many of ``user``'s notifications are unread: the header's badge. One indexed
+    count, kept on the user object for the rest of the request (the page cache's key and the
+    header both ask)."""
+    cached = user.__dict__.get("_atelier_unread")
+    if cached is None:
+        cached = Notification.objects.filter(user=user, read_at__isnull=True).count()
+        user._atelier_unread = cached
+    return cached
+
+
 def blocked_ids(user) -> frozenset[int]:
     """The ids of members hidden from ``user`` by a block, in either direction: those ``user``
     blocked and those who blocked ``user``. Every surface that shows one member's work,

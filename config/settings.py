@@ -371,6 +371,9 @@ ACCOUNT_RATE_LIMITS = {
 }
 
 # --- Security -----------------------------------------------------------------------------------
+# Sessions are read from the cache and written through to the database: a member's page
+# skips one query, and a Redis outage falls back to the database rows (nothing is lost).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
