@@ -27,7 +27,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.http import HttpResponseNotModified
+from django.http import HttpResponse, HttpResponseNotModified
+from django.middleware.csrf import get_token
 from django.utils.cache import patch_vary_headers
 
 # Seconds a rendered block lives. Bounds what no event announces: a suspension running out, an
@@ -227,3 +228,127 @@ def matches(request, etag: str | None) -> bool:
         return False
     sent = request.headers.get("If-None-Match", "")
     return sent.strip() == "*" or etag in [t.strip().removeprefix("W/") for t in sent.split(",")]
+
+
+# Stand for the request's CSP nonce and a member's CSRF token in a stored page: each response
+# gets its own back.
+NONCE_MARK = "__atelier_csp_nonce__"
+CSRF_MARK = "__atelier_csrf_token__"
+
+
+def _bare_anonymous(request) -> bool:
+    """A visitor with no session and no pending message: nothing of theirs is on the page.
+
+    Such a page depends only on what its key names, so one rendering serves every such
+    visitor. A session cookie (a signed-out member, a half-finished signup) or a message
+    cookie ("Signed out.") may put something of the visitor's own on the page: rendered
+    afresh, as before.
+    """
+    cookies = request.COOKIES
+    return (
+        not request.user.is_authenticated
+        and settings.SESSION_COOKIE_NAME not in cookies
+        and "messages" not in cookies
+    )
+
+
+def _member_bits(request) -> str | None:
+    """What a member's page shell shows of them (gallery/base.html's header and banner), as a
+    key part; None when a message is waiting (it is shown once, on the next page)."""
+    from accounts.selectors import unread_count
+
+    user = request.user
+    if "messages" in request.COOKIES or "_messages" in request.session:
+        return None
+    avatar = user.avatar.name if user.avatar else ""
+    return "\x1f".join(
+        map(str, (
+            user.pk, user.handle, user.name, avatar, user.is_moderator,
+            user.is_trusted_reviewer, user.is_suspended, user.suspended_until,
+            user.suspension_reason, unread_count(user),
+        ))
+    )  # fmt: skip
+
+
+def whole_page(request, key: str | None, render, *, members: bool = False) -> HttpResponse:
+    """The whole page from the cache when it can be; ``render(context)`` builds it otherwise
+    (``context`` goes into the template's context).
+
+    Bare anonymous visitors (``_bare_anonymous``) share one rendering. With ``members``, a
+    signed-in member gets their own, keyed also on what the header shows of them
+    (``_member_bits``), rendered with ``CSRF_MARK`` for the CSRF token and served with a
+    fresh one: any masked form of the member's secret is valid. ``key`` is the page's
+    listing or fragment key (its versions retire it like the block); the host and full path
+    are added, since links and the canonical URL carry them.
+
+    Stored: only a 200 that set no cookie and (anonymous) used no CSRF token, with the CSP
+    nonce replaced by ``NONCE_MARK``; served with this request's own nonce, so the page's
+    script tags match this response's ``Content-Security-Policy`` header. The middleware
+    after the view (CSP, the AI-training headers, security headers) runs as for any response.
+    """
+    if key is None or request.method not in ("GET", "HEAD"):
+        return render({})
+    if _bare_anonymous(request):
+        viewer, context = "", {}
+    elif members and request.user.is_authenticated:
+        viewer, context = _member_bits(request), {"csrf_token": CSRF_MARK}
+        if viewer is None:
+            return render({})
+    else:
+        return render({})
+    page_key = _page_key(request, key, viewer)
+    stored = cache.get(page_key)
+    if stored is None:
+        response = render(context)
+        shareable = (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and (viewer or not request.META.get("CSRF_COOKIE_NEEDS_UPDATE"))
+        )
+        if not shareable:
+            return _with_csrf(request, response) if viewer else response
+        body = response.content.decode(response.charset)
+        nonce = getattr(request, "_csp_nonce", None)
+        if nonce:  # a LazyNonce is true only once the page has used it
+            body = body.replace(str(nonce), NONCE_MARK)
+        stored = (response["Content-Type"], body, getattr(response, "ai_training_allowed", False))
+        cache.set(page_key, stored, PAGE_TTL)
+    return _serve(request, stored)
+
+
+def _page_key(request, key: str, viewer: str) -> str:
+    raw = f"{key}\x1f{request.get_host()}\x1f{request.get_full_path()}\x1f{viewer}"
+    return "lp:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def bare_anonymous(request) -> bool:
+    """Whether ``whole_page`` shares one rendering with this visitor (``_bare_anonymous``)."""
+    return request.method in ("GET", "HEAD") and _bare_anonymous(request)
+
+
+def anonymous_page_from_cache(request, key: str) -> HttpResponse | None:
+    """The page ``whole_page`` stored under ``key`` for bare anonymous visitors, or None: lets
+    a view serve it before reading anything from the database."""
+    if not bare_anonymous(request):
+        return None
+    stored = cache.get(_page_key(request, key, ""))
+    return None if stored is None else _serve(request, stored)
+
+
+def _serve(request, stored) -> HttpResponse:
+    content_type, body, ai_training_allowed = stored
+    if NONCE_MARK in body:
+        body = body.replace(NONCE_MARK, str(request._csp_nonce))
+    if CSRF_MARK in body:
+        body = body.replace(CSRF_MARK, get_token(request))
+    response = HttpResponse(body, content_type=content_type)
+    response.ai_training_allowed = ai_training_allowed
+    return response
+
+
+def _with_csrf(request, response) -> HttpResponse:
+    """A member's page rendered with ``CSRF_MARK`` but not stored: the real token put back."""
+    if not response.streaming and CSRF_MARK.encode() in response.content:
+        response.content = response.content.replace(CSRF_MARK.encode(), get_token(request).encode())
+    return response

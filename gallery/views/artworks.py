@@ -28,8 +28,39 @@ from gallery.models import ArtworkImage
 from gallery.services.artworks import artwork_delete, artwork_edit, like_set
 from gallery.storage import private_storage
 
+# The artist of each public artwork seen, kept for ``_anonymous_key``: a post never changes hands.
+ARTIST_OF = "artwork-artist:{}"
+
+
+def _anonymous_key(request, pk: int, artist_id: int, current: str | None) -> str | None:
+    """The key of an artwork page shared by bare anonymous visitors (listing_cache.whole_page):
+    the post's, its artist's and the global versions, the label and mature choices (their
+    cookies), and the host. What else the page shows follows from these: blurring from the
+    post's facts (versioned) and the mature choice; the slug and ``?mature=show`` are in the
+    path, which ``whole_page`` adds."""
+    if current is None:
+        current = listing_cache.versions([f"artwork:{pk}", f"artist:{artist_id}"])
+    return current and listing_cache.listing_cache_key(
+        surface=state.Surface.PAGE, argument=f"{pk}@{request.get_host()}",
+        preference=selectors.viewer_preference(request),
+        mature=state.mature_preference(request), cursor=None, part="anonymous-page",
+        versions=current,
+    )  # fmt: skip
+
 
 def artwork_detail(request, pk: int, slug: str | None = None):
+    # Bare anonymous visitors: the whole page from the cache before any query, when this
+    # post's artist is known and the page stored under the current versions.
+    if listing_cache.bare_anonymous(request):
+        artist_id = listing_cache.cache.get(ARTIST_OF.format(pk))
+        key = artist_id is not None and _anonymous_key(request, pk, artist_id, None)
+        if key:
+            etag = listing_cache.etag_for(key)
+            if listing_cache.matches(request, etag):
+                return listing_cache.not_modified(request, etag)
+            response = listing_cache.anonymous_page_from_cache(request, f"{key}:whole")
+            if response is not None:
+                return listing_cache.cacheable(request, response, etag)
     # The member's like and follow marks come with the artwork's row (one query for all).
     artwork = artwork_for_viewer(request, pk, marks=True)
     if slug != artwork.slug:
@@ -67,47 +98,64 @@ def artwork_detail(request, pk: int, slug: str | None = None):
     tags = SimpleLazyObject(lambda: list(artwork.tags.all()))
     finals = SimpleLazyObject(lambda: [i for i in images if i.kind == ArtworkImage.Kind.FINAL])
     no_ai = SimpleLazyObject(lambda: credentials.no_ai_recorded(images))
-    etag = listing_cache.etag_for(fragment_key) if fragment_key else None
+    # Bare anonymous visitors share the whole page under ``_anonymous_key`` (served above when
+    # warm); everyone else's page is rendered around the cached fragments.
+    page_key = None
+    if fragment_key and listing_cache.bare_anonymous(request):
+        listing_cache.cache.set(ARTIST_OF.format(artwork.pk), artwork.artist_id, None)
+        page_key = _anonymous_key(request, artwork.pk, artwork.artist_id, current)
+    etag = listing_cache.etag_for(page_key or fragment_key) if fragment_key else None
     if listing_cache.matches(request, etag):
         return listing_cache.not_modified(request, etag)
     liked, is_following = artwork.viewer_liked, artwork.viewer_follows
-    response = render(
+    # Anonymous visitors get the whole page from the cache, under the fragments' versions.
+    response = listing_cache.whole_page(
         request,
-        "gallery/artwork_detail.html",
-        {
-            "artwork": artwork,
-            "json_ld": listing_cache.get_or_render(
-                fragment_key and fragment_key + ":ld",
-                lambda: json_ld(request, artwork, finals, tags, no_ai_recorded=bool(no_ai)),
-            ),
-            "fragment_key": fragment_key or "",
-            "fragment_ttl": listing_cache.PAGE_TTL if fragment_key else 0,
-            "credentials_panel": SimpleLazyObject(lambda: credentials.credentials_panel(images)),
-            "credentials_no_ai": no_ai,
-            "is_following": is_following,
-            "finals": finals,
-            "process_images": SimpleLazyObject(
-                lambda: [i for i in images if i.kind == ArtworkImage.Kind.PROCESS]
-            ),
-            "evidence": SimpleLazyObject(lambda: images_evidence(images, with_info=False)),
-            "history": artwork.label_changes.select_related("actor"),
-            "tags": tags,
-            "more": SimpleLazyObject(
-                lambda: list(
-                    selectors.artworks_for_listing(
-                        preference=preference, mature_preference=mature, artist_id=artwork.artist_id
-                    ).exclude(pk=artwork.pk)[:6]
-                )
-            ),
-            "liked": liked,
-            "mature_preference": mature,
-            "mature_blurred": blurred,
-            "can_manage": can_manage(request.user, artwork),
-            "is_owner": request.user.is_authenticated and request.user.pk == artwork.artist_id,
-            # A URL contract, not an import: gallery never imports moderation.
-            "report_url": reverse("moderation:report", kwargs={"artwork_id": artwork.pk}),
-            "evidence_url": reverse("moderation:evidence_add", kwargs={"artwork_id": artwork.pk}),
-        },
+        page_key and f"{page_key}:whole",
+        lambda extra: render(
+            request,
+            "gallery/artwork_detail.html",
+            {
+                "artwork": artwork,
+                "json_ld": listing_cache.get_or_render(
+                    fragment_key and fragment_key + ":ld",
+                    lambda: json_ld(request, artwork, finals, tags, no_ai_recorded=bool(no_ai)),
+                ),
+                "fragment_key": fragment_key or "",
+                "fragment_ttl": listing_cache.PAGE_TTL if fragment_key else 0,
+                "credentials_panel": SimpleLazyObject(
+                    lambda: credentials.credentials_panel(images)
+                ),
+                "credentials_no_ai": no_ai,
+                "is_following": is_following,
+                "finals": finals,
+                "process_images": SimpleLazyObject(
+                    lambda: [i for i in images if i.kind == ArtworkImage.Kind.PROCESS]
+                ),
+                "evidence": SimpleLazyObject(lambda: images_evidence(images, with_info=False)),
+                "history": artwork.label_changes.select_related("actor"),
+                "tags": tags,
+                "more": SimpleLazyObject(
+                    lambda: list(
+                        selectors.artworks_for_listing(
+                            preference=preference,
+                            mature_preference=mature,
+                            artist_id=artwork.artist_id,
+                        ).exclude(pk=artwork.pk)[:6]
+                    )
+                ),
+                "liked": liked,
+                "mature_preference": mature,
+                "mature_blurred": blurred,
+                "can_manage": can_manage(request.user, artwork),
+                "is_owner": request.user.is_authenticated and request.user.pk == artwork.artist_id,
+                # A URL contract, not an import: gallery never imports moderation.
+                "report_url": reverse("moderation:report", kwargs={"artwork_id": artwork.pk}),
+                "evidence_url": reverse(
+                    "moderation:evidence_add", kwargs={"artwork_id": artwork.pk}
+                ),
+            },
+        ),
     )
     response.ai_training_allowed = not artwork.artist.ai_training_opt_out
     return listing_cache.cacheable(request, response, etag)

@@ -26,13 +26,16 @@ def _listing(
     surface: str,
     argument=None,
     scopes: list[str],
+    members: bool = False,
     **filters,
 ):
     """Render a listing page whose block of cards comes from the cache when it can.
 
     ``surface`` and ``argument`` name the listing in the cache key; ``scopes`` are the version
     counters its cards depend on (gallery.listing_cache). Anonymous pages answer 304 to a
-    matching ``If-None-Match`` before touching the database for the cards.
+    matching ``If-None-Match`` before touching the database for the cards. ``members``: the
+    page holds nothing of a member but what ``listing_cache.whole_page`` keys on, so members'
+    whole pages are cached too.
     """
     preference = selectors.viewer_preference(request)
     mature = state.mature_preference(request)
@@ -72,11 +75,17 @@ def _listing(
         # processors run, so no member's CSRF token can end up in a shared block.
         return render_to_string(block, {**block_context, "page": page, "request": request})
 
-    block = mark_safe(listing_cache.get_or_render(key, render_block))  # noqa: S308 - our template
-    if partial:
-        response = HttpResponse(block)
-    else:
-        response = render(request, template, {**block_context, "grid": block, "page": True})
+    def render_page(extra: dict):
+        block = mark_safe(listing_cache.get_or_render(key, render_block))  # noqa: S308 - ours
+        if partial:
+            return HttpResponse(block)
+        return render(request, template, {**block_context, "grid": block, "page": True, **extra})
+
+    # The whole page comes from the cache (one lookup, no template): for anonymous visitors,
+    # and for members on the pages whose every member-specific part is in the key.
+    response = listing_cache.whole_page(
+        request, key and f"{key}:whole", render_page, members=members
+    )
     return listing_cache.cacheable(request, response, etag, varies_on_partial=bool(cursor))
 
 
@@ -99,6 +108,7 @@ def following(request):
         surface=state.Surface.FOLLOWING,
         argument=request.user.pk,
         scopes=[listing_cache.FOLLOWING, f"follows:{request.user.pk}"],
+        members=True,
         following_of=request.user.pk,
     )
 
