@@ -275,13 +275,11 @@ def notification_settings_set(*, user: User, changes: dict[str, dict]) -> list[C
     return notification_choices(user=user)
 
 
-def unsubscribe(*, token: str) -> tuple[User, str]:
-    """Turn email off for the scope a signed token names (``accounts.emails``): one kind,
-    every kind on one digest, or all email. No login: the token is the proof. In-site
-    choices stay as they are. Idempotent (a second click changes nothing).
+def unsubscribe_check(*, token: str) -> tuple[User, str]:
+    """The member and scope a token names, changing nothing (the page a GET shows).
 
-    Returns (member, scope). Raises ``Invalid`` (code ``bad_token``) for a forged, altered,
-    expired token or one whose member is gone.
+    Raises ``Invalid`` (code ``bad_token``) for a forged, altered or expired token, or one
+    whose member is gone.
     """
     try:
         user_id, scope = emails.unsubscribe_read(token)
@@ -290,9 +288,21 @@ def unsubscribe(*, token: str) -> tuple[User, str]:
     user = User.objects.filter(pk=user_id).first()
     if user is None:
         raise Invalid("This unsubscribe link's account no longer exists.", code="bad_token")
+    return user, scope
+
+
+def unsubscribe(*, token: str) -> tuple[User, str]:
+    """Turn email off for the scope a signed token names (``accounts.emails``): one kind,
+    every kind on one digest, or all email. No login: the token is the proof. In-site
+    choices stay as they are. Idempotent (a second click changes nothing).
+
+    Returns (member, scope). Raises ``Invalid`` (code ``bad_token``) for a forged, altered,
+    expired token or one whose member is gone.
+    """
+    user, scope = unsubscribe_check(token=token)
     choices = notification_choices(user=user)
     if scope == emails.SCOPE_ALL:
-        kinds = [c for c in choices]
+        kinds = choices
     elif scope.startswith("digest-"):
         kinds = [c for c in choices if c.email == scope.removeprefix("digest-")]
     else:

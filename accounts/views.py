@@ -9,7 +9,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import member_required
 from accounts.avatars import AvatarRejected
-from accounts.emails import BadToken, unsubscribe_read
 from accounts.forms import ApiTokenForm, NotificationSettingsForm, ProfileForm
 from accounts.models import ApiToken
 from accounts.selectors import notification_list
@@ -23,6 +22,7 @@ from accounts.services_notifications import (
     notification_choices,
     notification_settings_set,
     unsubscribe,
+    unsubscribe_check,
     unsubscribe_scope_label,
 )
 from config import cursors
@@ -136,8 +136,8 @@ def unsubscribe_view(request, token: str):
             request, {"done": True, "what": unsubscribe_scope_label(scope), "member": user}
         )
     try:
-        _user_id, scope = unsubscribe_read(token)
-    except BadToken as exc:
+        _user, scope = unsubscribe_check(token=token)
+    except Invalid as exc:
         return _unsubscribe_page(request, {"error": exc.message}, status=400)
     return _unsubscribe_page(request, {"what": unsubscribe_scope_label(scope)})
 

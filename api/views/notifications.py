@@ -11,16 +11,16 @@ from rest_framework.views import APIView
 from accounts.models import Notification
 from accounts.selectors import notification_list
 from accounts.services import notifications_mark_read
+from accounts.services_notifications import notification_choices, notification_settings_set
 from api.permissions import MemberOnly
 from api.schema import errors
-from accounts.services_notifications import notification_choices, notification_settings_set
 from api.serializers import (
     MarkedReadSerializer,
-    NotificationSettingsSerializer,
-    NotificationSettingsUpdate,
     NotificationPageSerializer,
     NotificationParams,
     NotificationSerializer,
+    NotificationSettingsSerializer,
+    NotificationSettingsUpdate,
 )
 from api.views.common import next_url, query
 from config import cursors

@@ -69,9 +69,7 @@ def test_social_kind_by_default_is_in_site_without_immediate_email(
     assert mail.outbox == []
 
 
-def test_in_site_off_with_a_digest_keeps_a_hidden_row_out_of_list_and_badge(
-    client, artist, viewer
-):
+def test_in_site_off_with_a_digest_keeps_a_hidden_row_out_of_list_and_badge(client, artist, viewer):
     _set(artist, LIKE, in_site=False, email=EmailChoice.WEEKLY)
     notify(user=artist, kind=LIKE, title="Vic liked it", actor=viewer)
     note = Notification.objects.get(user=artist)
