@@ -449,11 +449,11 @@ class NotificationSetting(models.Model):
             models.UniqueConstraint(fields=["user", "kind"], name="accounts_notifsetting_unique"),
             models.CheckConstraint(
                 condition=models.Q(kind__in=NotificationKind.values),
-                name="accounts_notifsetting_kind_valid",
+                name="accounts_notificationsetting_kind_valid",
             ),
             models.CheckConstraint(
                 condition=models.Q(email__in=EmailChoice.values),
-                name="accounts_notifsetting_email_valid",
+                name="accounts_notificationsetting_email_valid",
             ),
         ]
 
@@ -483,7 +483,7 @@ class NotificationDigest(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(period__in=DigestPeriod.values),
-                name="accounts_digest_period_valid",
+                name="accounts_notificationdigest_period_valid",
             ),
         ]
 
@@ -512,6 +512,10 @@ class NotificationFanout(models.Model):
         constraints = [
             # followers_notify_start relies on it: one fan-out per event, ever.
             models.UniqueConstraint(fields=["key"], name="accounts_fanout_key_unique"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=NotificationKind.values),
+                name="accounts_notificationfanout_kind_valid",
+            ),
         ]
         indexes = [
             # fanouts_sweep looks for unfinished ones.

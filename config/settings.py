@@ -565,6 +565,8 @@ SPECTACULAR_SETTINGS = {
         "FeedPreferenceEnum": "accounts.models.FeedPreference",
         "MaturePreferenceEnum": "accounts.models.MaturePreference",
         "TokenScopeEnum": "accounts.models.ApiToken.Scope",
+        "NotificationKindEnum": "accounts.models.NotificationKind",
+        "EmailChoiceEnum": "accounts.models.EmailChoice",
         "EvidenceKindEnum": "api.serializers.EVIDENCE_KINDS",
         "CaseStatusEnum": "moderation.models.Case.Status",
         "FlagStatusEnum": "moderation.models.Flag.Status",

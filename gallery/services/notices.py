@@ -30,6 +30,7 @@ def like_notify(*, user: User, artwork: Artwork) -> None:
 
 
 def new_post_key(artwork_id: int) -> str:
+    """The fan-out key of a post's publication: one per post, ever (no query, no error)."""
     return f"new-post:{artwork_id}"
 
 
