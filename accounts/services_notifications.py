@@ -467,7 +467,8 @@ def fanouts_sweep(*, older_than: timedelta = timedelta(minutes=5)) -> int:
 
 # --- Digests ------------------------------------------------------------------------------------
 
-DIGEST_BATCH = 500
+# Small enough that one batch's emails fit well inside the task's time limit.
+DIGEST_BATCH = 100
 # How far back a member's first digest (or one after a long outage) looks.
 DIGEST_LOOKBACK = {DigestPeriod.DAILY: timedelta(days=3), DigestPeriod.WEEKLY: timedelta(weeks=3)}
 
@@ -504,10 +505,11 @@ def digests_send(
     ``budget_seconds`` the run stops and returns where to resume. Idempotent: each member's
     digest is claimed (a ``NotificationDigest`` row, unique per member, period and window end)
     before its email is sent, and marked sent after; a rerun skips members whose digest is
-    claimed for this window and sends the claimed ones never marked sent (a worker killed
-    between claim and send). The one gap is a kill after the mail server took a message and
-    before ``sent_at`` was stored: that member gets it twice. Members with nothing to report,
-    no address, or the kind off get nothing. Mail server errors raise (the task retries).
+    claimed for this window and sends the claimed ones never marked sent, of this window or
+    an earlier one (a worker killed between claim and send). The one gap is a kill after the
+    mail server took a message and before ``sent_at`` was stored: that member gets it twice.
+    Members with nothing to report, no address, or the kind off get nothing. Mail server
+    errors raise (the task retries).
     """
     period = DigestPeriod(period)
     end = window_end or digest_window_end(period)
@@ -584,9 +586,11 @@ def _digests_claim(members: list[User], *, period: str, end: datetime, lookback:
 def _digests_deliver(members: list[User], *, period: str, end: datetime) -> int:
     by_id = {m.pk: m for m in members}
     sent = 0
+    # Older windows too: a claim left unsent by a run that died is sent late, not never (the
+    # member's next window starts at its end, so nothing is counted twice).
     pending = NotificationDigest.objects.filter(
-        user_id__in=list(by_id), period=period, window_end=end, sent_at__isnull=True
-    ).order_by("user_id")
+        user_id__in=list(by_id), period=period, window_end__lte=end, sent_at__isnull=True
+    ).order_by("user_id", "window_end")
     for digest_id in pending.values_list("pk", flat=True):
         with transaction.atomic():
             # The row lock is the claim on sending: a second runner (a redelivered task) skips

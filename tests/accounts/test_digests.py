@@ -167,6 +167,18 @@ def test_a_worker_killed_mid_run_skips_nobody_and_repeats_nothing(members, monke
     assert sorted(m.to[0] for m in mail.outbox) == ["ana@example.com", "eve@example.com"]
 
 
+def test_a_claim_left_unsent_by_an_earlier_run_is_sent_by_the_next(members):
+    earlier = WEEK_END - timedelta(weeks=1)
+    NotificationDigest.objects.create(
+        user=members["cid"], period="weekly", window_start=earlier - timedelta(weeks=1),
+        window_end=earlier, counts={"follow": 2},
+    )  # fmt: skip
+    assert digests_send(period="weekly", window_end=WEEK_END).sent == 1
+    [email] = mail.outbox
+    assert email.to == ["cid@example.com"] and "Someone followed you: 2" in email.body
+    assert digests_send(period="weekly", window_end=WEEK_END).sent == 0
+
+
 def test_members_without_an_address_or_inactive_get_none(members):
     _seed_week(members)
     type(members["ana"]).objects.filter(pk=members["ana"].pk).update(email="")
