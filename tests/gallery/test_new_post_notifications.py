@@ -151,3 +151,35 @@ def test_publish_cost_does_not_grow_with_followers(artist):
     few = publish_queries(2)
     _followers(artist, 200)
     assert publish_queries(202) == few
+
+
+def test_an_upload_that_finishes_processing_tells_followers(
+    client, artist, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from gallery.services import pipeline
+    from tests.factories import image_bytes
+
+    followers = _followers(artist, 2)
+    client.force_login(artist)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("gallery:upload"),
+            {
+                "title": "Strip",
+                "medium": "drawing",
+                "label": "human-made",
+                "images": [SimpleUploadedFile("a.jpg", image_bytes("JPEG", size=(300, 200)))],
+            },
+        )
+    art = Artwork.objects.get()
+    if art.status != Artwork.Status.PUBLISHED:  # the eager task may not have run it yet
+        with django_capture_on_commit_callbacks(execute=True):
+            pipeline.image_process(image_id=art.images.get().pk)
+    art.refresh_from_db()
+    assert art.status == Artwork.Status.PUBLISHED
+    notes = Notification.objects.filter(kind=NEW_POST)
+    assert sorted(n.user_id for n in notes) == sorted(u.pk for u in followers)
+    assert notes.first().title == f"{artist.name} posted “Strip”"
