@@ -4,7 +4,8 @@ from config.urls_abs import site_base
 
 
 def site(request) -> dict:
-    """Site-wide values; the unread count is one indexed query, and only for members."""
+    """Site-wide values; the unread count is one query on the partial index
+    ``accounts_notification_unread`` (accounts.selectors.unread_count), and only for members."""
     from accounts.selectors import unread_count
 
     user = getattr(request, "user", None)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.core.validators import URLValidator
 
-from accounts.models import FeedPreference, User
+from accounts.models import EmailChoice, FeedPreference, User
 from config.text import SingleLineCharField, validate_single_line
 
 MAX_LINKS = 5
@@ -108,3 +108,44 @@ class ApiTokenForm(forms.Form):
         initial="read",
         widget=forms.RadioSelect,
     )
+
+
+class NotificationSettingsForm(forms.Form):
+    """One in-site checkbox and one email choice per kind the member can receive (built from
+    ``notification_choices``); ``changes()`` is what ``notification_settings_set`` takes.
+
+    A locked kind's checkbox is shown ticked and disabled: Django then keeps its initial
+    value whatever the request sends, so a hand-made POST cannot turn it off either.
+    """
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for choice in choices:
+            in_site = forms.BooleanField(
+                required=False,
+                initial=choice.in_site,
+                disabled=choice.in_site_locked,
+                label=f"{choice.label}: in your notifications",
+            )
+            email = forms.ChoiceField(
+                choices=EmailChoice.choices,
+                initial=choice.email,
+                label=f"{choice.label}: email",
+            )
+            self.fields[f"{choice.kind}-in_site"] = in_site
+            self.fields[f"{choice.kind}-email"] = email
+            self.rows.append(choice)
+
+    def table(self):
+        """(choice, in-site bound field, email bound field) per row, for the template."""
+        return [(c, self[f"{c.kind}-in_site"], self[f"{c.kind}-email"]) for c in self.rows]
+
+    def changes(self) -> dict[str, dict]:
+        return {
+            c.kind: {
+                "in_site": self.cleaned_data[f"{c.kind}-in_site"],
+                "email": self.cleaned_data[f"{c.kind}-email"],
+            }
+            for c in self.rows
+        }

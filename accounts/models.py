@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Permission, UserManager
 from django.core.validators import RegexValidator
@@ -271,6 +273,10 @@ class Follow(models.Model):
                 condition=~models.Q(follower=models.F("artist")), name="accounts_follow_not_self"
             ),
         ]
+        indexes = [
+            # The new-post fan-out walks one artist's followers in follower order.
+            models.Index(fields=["artist", "follower"], name="accounts_follow_artist"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.follower_id} → {self.artist_id}"
@@ -342,12 +348,73 @@ class Mute(models.Model):
         return f"{self.user_id} mutes {self.artist_id or f'#{self.tag_id}'}"
 
 
+class EmailChoice(models.TextChoices):
+    """When a member wants email about one kind of notification."""
+
+    IMMEDIATE = "immediate", "Right away"
+    DAILY = "daily", "Daily digest"
+    WEEKLY = "weekly", "Weekly digest"
+    OFF = "off", "No email"
+
+
+class DigestPeriod(models.TextChoices):
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly"
+
+
+@dataclass(frozen=True)
+class KindPolicy:
+    """A kind's defaults (used while a member has no ``NotificationSetting`` row for it) and
+    its fixed rules: ``in_site_locked`` kinds always reach the member's list (decisions about
+    their own posts and account must never be silenced), ``moderators_only`` kinds are shown
+    in settings to moderators alone."""
+
+    in_site: bool
+    email: str
+    in_site_locked: bool = False
+    moderators_only: bool = False
+
+
+_MODERATION = KindPolicy(in_site=True, email=EmailChoice.IMMEDIATE, in_site_locked=True)
+# Documented in README ("Notifications"): moderation's word on your own posts and account is
+# in-site always and emailed at once unless you turn the email off; people reaching you are
+# in-site and gathered into a digest (conversations daily, the rest weekly).
+KIND_POLICY: dict[str, KindPolicy] = {
+    NotificationKind.DECISION: _MODERATION,
+    NotificationKind.EVIDENCE_REQUEST: _MODERATION,
+    NotificationKind.APPEAL: _MODERATION,
+    NotificationKind.UNSUSPENDED: _MODERATION,
+    NotificationKind.REPORT_OUTCOME: KindPolicy(in_site=True, email=EmailChoice.OFF),
+    NotificationKind.CASE_HIGH_RISK: KindPolicy(
+        in_site=True, email=EmailChoice.OFF, moderators_only=True
+    ),
+    NotificationKind.FOLLOW: KindPolicy(in_site=True, email=EmailChoice.WEEKLY),
+    NotificationKind.LIKE: KindPolicy(in_site=True, email=EmailChoice.WEEKLY),
+    NotificationKind.COMMENT: KindPolicy(in_site=True, email=EmailChoice.DAILY),
+    NotificationKind.REPLY: KindPolicy(in_site=True, email=EmailChoice.DAILY),
+    NotificationKind.MENTION: KindPolicy(in_site=True, email=EmailChoice.DAILY),
+    NotificationKind.NEW_POST: KindPolicy(in_site=True, email=EmailChoice.WEEKLY),
+}
+
+
 class Notification(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=40, choices=NotificationKind)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     url = models.CharField(max_length=300, blank=True)
+    # Who caused it (the latest one, for a batch); gone members leave the row behind.
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Batching ("12 people liked …"): rows sharing a group key collapse into one unread row;
+    # ``count`` is how many events it stands for, ``actor_ids`` who (capped, newest last).
+    group_key = models.CharField(max_length=100, blank=True)
+    count = models.PositiveIntegerField(default=1)
+    actor_ids = models.JSONField(default=list, blank=True)
+    # False: the member turned this kind off in their list but wants it in a digest; the row
+    # exists only for the digest to count.
+    in_site = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -358,8 +425,9 @@ class Notification(models.Model):
             models.Index(
                 fields=["user"],
                 name="accounts_notification_unread",
-                condition=models.Q(read_at__isnull=True),
+                condition=models.Q(read_at__isnull=True, in_site=True),
             ),
+            # The list, its keyset pages, and the digests' per-member counts walk this one.
             models.Index(fields=["user", "-created_at"], name="accounts_notification_list"),
         ]
         constraints = [
@@ -367,10 +435,112 @@ class Notification(models.Model):
                 condition=models.Q(kind__in=NotificationKind.values),
                 name="accounts_notification_kind_valid",
             ),
+            # accounts.services_notifications.notify relies on it: two likes at the same
+            # instant cannot open two batches for one post.
+            models.UniqueConstraint(
+                fields=["user", "group_key"],
+                condition=models.Q(read_at__isnull=True) & ~models.Q(group_key=""),
+                name="accounts_notification_open_group",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class NotificationSetting(models.Model):
+    """A member's choice for one kind; no row means the kind's ``KIND_POLICY`` defaults."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notification_settings")
+    kind = models.CharField(max_length=40, choices=NotificationKind)
+    in_site = models.BooleanField(default=True)
+    email = models.CharField(max_length=10, choices=EmailChoice)
+
+    class Meta:
+        constraints = [
+            # notification_settings_set upserts on it (one choice per member and kind).
+            models.UniqueConstraint(fields=["user", "kind"], name="accounts_notifsetting_unique"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=NotificationKind.values),
+                name="accounts_notificationsetting_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(email__in=EmailChoice.values),
+                name="accounts_notificationsetting_email_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {self.in_site}/{self.email}"
+
+
+class NotificationDigest(models.Model):
+    """One digest email to one member: claimed (the row) before it is sent (``sent_at``).
+
+    The window ends on the period's boundary, so a rerun of the same run computes the same
+    ``window_end`` and the unique constraint stops a second claim."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=10, choices=DigestPeriod)
+    window_start = models.DateTimeField()
+    window_end = models.DateTimeField()
+    counts = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # digests_send claims with it; it also serves "the member's last digest" lookups.
+            models.UniqueConstraint(
+                fields=["user", "period", "window_end"], name="accounts_digest_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period__in=DigestPeriod.values),
+                name="accounts_notificationdigest_period_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period} digest for {self.user_id} to {self.window_end:%Y-%m-%d}"
+
+
+class NotificationFanout(models.Model):
+    """Telling every follower of ``actor`` about one event (a new post), in batches.
+
+    ``key`` names the event once ("new-post:<artwork id>"): a post published again after a
+    hold finds its row and tells nobody twice. ``after_id`` is the last follower id done, moved
+    in the same transaction as that batch's rows, so a killed worker resumes where it stopped.
+    """
+
+    key = models.CharField(max_length=100)
+    kind = models.CharField(max_length=40, choices=NotificationKind)
+    actor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(max_length=200)
+    url = models.CharField(max_length=300, blank=True)
+    after_id = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # followers_notify_start relies on it: one fan-out per event, ever.
+            models.UniqueConstraint(fields=["key"], name="accounts_fanout_key_unique"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=NotificationKind.values),
+                name="accounts_notificationfanout_kind_valid",
+            ),
+        ]
+        indexes = [
+            # fanouts_sweep looks for unfinished ones.
+            models.Index(
+                fields=["created_at"],
+                name="accounts_fanout_pending",
+                condition=models.Q(done_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class ApiTokenQuerySet(models.QuerySet):

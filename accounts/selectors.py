@@ -14,9 +14,15 @@ def notification_list(*, user: User, unread_only: bool = False) -> QuerySet[Noti
     The order is the one ``config.cursors.keyset_page(key="created_at")`` pages on and the
     one the ``accounts_notification_list`` index (user, -created_at) serves, so the API and
     the site's list read the same rows in the same order. ``unread_only`` keeps those not yet
-    marked read. Lazy: the caller slices or pages it; nothing is read here, nothing raises.
+    marked read. Rows kept only for a digest (the member turned the kind off in-site) are
+    left out. ``actor`` is joined (one query per page). Lazy: the caller slices or pages it;
+    nothing is read here, nothing raises.
     """
-    qs = Notification.objects.filter(user=user).order_by("-created_at", "-id")
+    qs = (
+        Notification.objects.filter(user=user, in_site=True)
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+    )
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     return qs
@@ -28,7 +34,8 @@ def unread_count(user: User) -> int:
     header both ask)."""
     cached = user.__dict__.get("_atelier_unread")
     if cached is None:
-        cached = Notification.objects.filter(user=user, read_at__isnull=True).count()
+        # The partial index ``accounts_notification_unread`` repeats this condition.
+        cached = Notification.objects.filter(user=user, read_at__isnull=True, in_site=True).count()
         user._atelier_unread = cached
     return cached
 

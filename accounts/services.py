@@ -16,7 +16,11 @@ from django.utils import timezone
 
 from accounts.avatars import AvatarRejected, avatar_probe, avatar_render
 from accounts.limits import upload_attempt_record
-from accounts.models import ApiToken, MaturePreference, Notification, NotificationKind, User
+from accounts.models import ApiToken, MaturePreference, NotificationKind, User
+
+# The notification entry points live in their own module; re-exported so every caller keeps
+# importing them from here.
+from accounts.services_notifications import notifications_mark_read, notify  # noqa: F401
 
 AVATAR_FAILED_TIMEOUT = "The avatar took too long to process. Try a smaller image."
 AVATAR_FAILED_LOST = "The uploaded avatar was lost on our side. Please upload it again."
@@ -174,7 +178,8 @@ def private_storage() -> Storage:
 
 
 def follow_set(*, follower: User, artist: User, following: bool) -> int:
-    """Follow or unfollow; counters move only when a row was really added or removed.
+    """Follow or unfollow; counters move only when a row was really added or removed, and a
+    new follow notifies the artist (``notify``: their settings, blocks).
 
     Returns the artist's follower count. Following yourself is ignored.
     """
@@ -202,20 +207,18 @@ def follow_set(*, follower: User, artist: User, following: bool) -> int:
             User.objects.filter(pk=follower.pk).update(
                 following_count=F("following_count") + changed
             )
+        if changed == 1:
+            # Grouped per follower: unfollowing and following again says nothing new while
+            # the first notice is unread.
+            notify(
+                user=artist,
+                kind=NotificationKind.FOLLOW,
+                title=f"{follower.name} followed you",
+                url=follower.get_absolute_url(),
+                actor=follower,
+                group_key=f"follow:{follower.pk}",
+            )
     return User.objects.values_list("follower_count", flat=True).get(pk=artist.pk)
-
-
-def notify(
-    *, user: User, kind: NotificationKind, title: str, body: str = "", url: str = ""
-) -> None:
-    """Add an in-site notification (email, where wanted, is the caller's job).
-
-    ``kind`` must be a ``NotificationKind``: a stray string raises ``ValueError`` here, before
-    the database's check constraint would refuse it.
-    """
-    Notification.objects.create(
-        user=user, kind=NotificationKind(kind), title=title[:200], body=body, url=url[:300]
-    )
 
 
 def preference_set(*, user: User, preference: str) -> None:
@@ -299,14 +302,6 @@ def token_touch(*, token: ApiToken) -> None:
         return
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     token.last_used_at = now
-
-
-def notifications_mark_read(*, user: User, notification_id: int | None = None) -> int:
-    """Mark one of the member's notifications read, or all of them; returns how many changed."""
-    qs = Notification.objects.filter(user=user, read_at__isnull=True)
-    if notification_id is not None:
-        qs = qs.filter(pk=notification_id)
-    return qs.update(read_at=timezone.now())
 
 
 # --- Restrictions and trust, set by moderation --------------------------------------------------

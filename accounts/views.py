@@ -4,11 +4,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import member_required
 from accounts.avatars import AvatarRejected
-from accounts.forms import ApiTokenForm, ProfileForm
+from accounts.forms import ApiTokenForm, NotificationSettingsForm, ProfileForm
 from accounts.models import ApiToken
 from accounts.selectors import notification_list
 from accounts.services import (
@@ -17,7 +18,15 @@ from accounts.services import (
     token_create,
     token_revoke,
 )
-from config.errors import RateLimited
+from accounts.services_notifications import (
+    notification_choices,
+    notification_settings_set,
+    unsubscribe,
+    unsubscribe_check,
+    unsubscribe_scope_label,
+)
+from config import cursors
+from config.errors import DomainError, Invalid, RateLimited, form_error
 
 
 @require_http_methods(["GET", "POST"])
@@ -61,15 +70,84 @@ def profile_edit(request):
     return response
 
 
+NOTIFICATIONS_PAGE = 50
+
+
 @require_http_methods(["GET", "POST"])
 @member_required(allow_suspended=True)
 def notifications(request):
-    """The member's notifications; POST marks them all read."""
+    """The member's notifications, newest first, in keyset pages (``?after=``); POST marks
+    them all read (a plain form, or htmx swapping the list). Suspended members may: their
+    suspension notices arrive here."""
     if request.method == "POST":
         notifications_mark_read(user=request.user)
+        # htmx follows the redirect and swaps the list and the header badge from the page it
+        # gets (hx-select); the message is for the plain form's full page load.
+        if not request.headers.get("HX-Request"):
+            messages.success(request, "All your notifications are marked read.")
         return redirect("notifications")
-    items = list(notification_list(user=request.user)[:100])
-    return render(request, "accounts/notification_list.html", {"items": items})
+    # Walks accounts_notification_list (user, -created_at): a fixed number of queries per
+    # page however many rows the member has.
+    page = cursors.keyset_page(
+        notification_list(user=request.user),
+        request.GET.get("after") or None,
+        key="created_at",
+        size=NOTIFICATIONS_PAGE,
+    )
+    context = {"items": page.items, "page": page}
+    return render(request, "accounts/notification_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@member_required(allow_suspended=True)
+def notification_settings(request):
+    """The member's choices per kind: in-site, and email (right away, daily or weekly digest,
+    off). Suspended members may change them (it only limits what reaches them)."""
+    choices = notification_choices(user=request.user)
+    bound = request.method == "POST"
+    form = NotificationSettingsForm(request.POST if bound else None, choices=choices)
+    status = 200
+    if bound and form.is_valid():
+        try:
+            notification_settings_set(user=request.user, changes=form.changes())
+        except DomainError as exc:
+            status = form_error(form, exc)
+        else:
+            messages.success(request, "Your notification settings are saved.")
+            return redirect("accounts:notification_settings")
+    if form.errors and status == 200:
+        status = 400
+    return render(request, "accounts/notification_settings.html", {"form": form}, status=status)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe_view(request, token: str):
+    """One-click unsubscribe from an email, no login: GET shows what the link stops and a
+    button; POST (the button, or a mail client's RFC 8058 ``List-Unsubscribe=One-Click``)
+    does it. CSRF-exempt because the signed token is the proof, and mail clients post
+    without a session. A bad, forged or expired token gets a page that says so (400)."""
+    if request.method == "POST":
+        try:
+            user, scope = unsubscribe(token=token)
+        except Invalid as exc:
+            return _unsubscribe_page(request, {"error": exc.message}, status=400)
+        return _unsubscribe_page(
+            request, {"done": True, "what": unsubscribe_scope_label(scope), "member": user}
+        )
+    try:
+        _user, scope = unsubscribe_check(token=token)
+    except Invalid as exc:
+        return _unsubscribe_page(request, {"error": exc.message}, status=400)
+    return _unsubscribe_page(request, {"what": unsubscribe_scope_label(scope)})
+
+
+def _unsubscribe_page(request, context: dict, status: int = 200):
+    response = render(request, "accounts/unsubscribe.html", context, status=status)
+    # A token in the URL: never kept by a shared cache, never sent on as a referrer.
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @require_http_methods(["GET", "POST"])

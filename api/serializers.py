@@ -13,7 +13,15 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import ApiToken, FeedPreference, MaturePreference, Notification, User
+from accounts.models import (
+    ApiToken,
+    EmailChoice,
+    FeedPreference,
+    MaturePreference,
+    Notification,
+    NotificationKind,
+    User,
+)
 from config.text import validate_single_line
 from gallery import credentials, selectors, state
 from gallery.evidence import evidence_fields
@@ -515,8 +523,20 @@ class NotificationSerializer(serializers.Serializer):
     title = serializers.CharField()
     body = serializers.CharField()
     url = serializers.SerializerMethodField()
-    created_at = serializers.DateTimeField()
+    actor = serializers.SerializerMethodField(
+        help_text="Handle of who caused it (the latest one, for a batch); null for none."
+    )
+    count = serializers.IntegerField(
+        help_text="How many events it stands for: likes on one post in a day are one row."
+    )
+    created_at = serializers.DateTimeField(
+        help_text="When it happened; a batch moves up to its latest event."
+    )
     read_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_actor(self, notification: Notification) -> str | None:
+        return notification.actor.handle if notification.actor_id else None
 
     # Stored as a site path ("/about/labels/"); a client outside the site needs the host.
     @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
@@ -531,3 +551,33 @@ class NotificationPageSerializer(serializers.Serializer):
 
 class MarkedReadSerializer(serializers.Serializer):
     marked_read = serializers.IntegerField(help_text="How many notifications changed.")
+
+
+class NotificationChoiceSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=NotificationKind.choices)
+    label = serializers.CharField(read_only=True)
+    in_site = serializers.BooleanField(help_text="Shown in your notifications list.")
+    email = serializers.ChoiceField(
+        choices=EmailChoice.choices,
+        help_text="immediate, daily or weekly (a digest), or off.",
+    )
+    in_site_locked = serializers.BooleanField(
+        read_only=True,
+        help_text="Always shown in the list (moderation decisions about your own posts).",
+    )
+
+
+class NotificationSettingsSerializer(serializers.Serializer):
+    settings = NotificationChoiceSerializer(many=True)
+
+
+class NotificationChoiceUpdate(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=NotificationKind.choices)
+    in_site = serializers.BooleanField(required=False)
+    email = serializers.ChoiceField(choices=EmailChoice.choices, required=False)
+
+
+class NotificationSettingsUpdate(serializers.Serializer):
+    settings = NotificationChoiceUpdate(
+        many=True, help_text="The kinds to change; kinds left out keep their choice."
+    )

@@ -33,6 +33,11 @@ v1 = [
     path("review/<int:case_id>/vote/", moderation.ReviewVoteView.as_view(), name="review_vote"),
     path("notifications/", notifications.NotificationListView.as_view(), name="notifications"),
     path(
+        "notifications/settings/",
+        notifications.NotificationSettingsView.as_view(),
+        name="notification_settings",
+    ),
+    path(
         "notifications/read/",
         notifications.NotificationReadAllView.as_view(),
         name="notifications_read_all",

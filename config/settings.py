@@ -245,6 +245,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "moderation.tasks.build_reports",
         "schedule": crontab(hour=0, minute=15),
     },
+    # Fan-outs to followers whose task was lost (accounts.services_notifications.fanouts_sweep).
+    "accounts-sweep-fanouts": {
+        "task": "accounts.tasks.sweep_fanouts",
+        "schedule": timedelta(minutes=5),
+    },
+    # Digests cover up to 00:00 UTC (daily) and Monday 00:00 UTC (weekly); a rerun the same
+    # day sends nothing twice (accounts.services_notifications.digests_send).
+    "accounts-daily-digest": {
+        "task": "accounts.tasks.send_digests",
+        "schedule": crontab(hour=6, minute=0),
+        "args": ("daily",),
+    },
+    "accounts-weekly-digest": {
+        "task": "accounts.tasks.send_digests",
+        "schedule": crontab(hour=6, minute=30, day_of_week="mon"),
+        "args": ("weekly",),
+    },
 }
 
 # --- Storage ----------------------------------------------------------------------------------
@@ -551,6 +568,8 @@ SPECTACULAR_SETTINGS = {
         "FeedPreferenceEnum": "accounts.models.FeedPreference",
         "MaturePreferenceEnum": "accounts.models.MaturePreference",
         "TokenScopeEnum": "accounts.models.ApiToken.Scope",
+        "NotificationKindEnum": "accounts.models.NotificationKind",
+        "EmailChoiceEnum": "accounts.models.EmailChoice",
         "EvidenceKindEnum": "api.serializers.EVIDENCE_KINDS",
         "CaseStatusEnum": "moderation.models.Case.Status",
         "FlagStatusEnum": "moderation.models.Flag.Status",

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from accounts.views import notifications
+from accounts.views import notifications, unsubscribe_view
 from config import health
 from gallery.views.media import public_media
 from moderation.views.reports import transparency
@@ -21,6 +21,7 @@ urlpatterns = [
     path("moderation/", include("moderation.urls")),
     path("transparency/", transparency, name="transparency"),
     path("notifications/", notifications, name="notifications"),
+    path("unsubscribe/<str:token>/", unsubscribe_view, name="unsubscribe"),
     path("api/", include("api.urls")),
     path("", include("gallery.urls")),
 ]

@@ -1,4 +1,4 @@
-"""The signed-in member's notifications: newest first, and marking them read."""
+"""The signed-in member's notifications: newest first, marking them read, and their settings."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from accounts.models import Notification
 from accounts.selectors import notification_list
 from accounts.services import notifications_mark_read
+from accounts.services_notifications import notification_choices, notification_settings_set
 from api.permissions import MemberOnly
 from api.schema import errors
 from api.serializers import (
@@ -18,6 +19,8 @@ from api.serializers import (
     NotificationPageSerializer,
     NotificationParams,
     NotificationSerializer,
+    NotificationSettingsSerializer,
+    NotificationSettingsUpdate,
 )
 from api.views.common import next_url, query
 from config import cursors
@@ -76,3 +79,49 @@ class NotificationReadAllView(APIView):
     )
     def post(self, request: Request) -> Response:
         return Response({"marked_read": notifications_mark_read(user=request.user)})
+
+
+def _choices_data(choices) -> dict:
+    return {
+        "settings": [
+            {
+                "kind": c.kind,
+                "label": c.label,
+                "in_site": c.in_site,
+                "email": c.email,
+                "in_site_locked": c.in_site_locked,
+            }
+            for c in choices
+        ]
+    }
+
+
+class NotificationSettingsView(APIView):
+    permission_classes = [MemberOnly]
+    # Choosing what reaches you is not posting: a suspended member may (as on the site).
+    suspended_may = ("PATCH",)
+
+    @extend_schema(
+        operation_id="notification_settings",
+        summary="Your notification settings: in-site and email, per kind",
+        responses={200: NotificationSettingsSerializer, **errors(403)},
+        tags=["notifications"],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(_choices_data(notification_choices(user=request.user)))
+
+    @extend_schema(
+        operation_id="notification_settings_update",
+        summary="Change some of your notification settings",
+        request=NotificationSettingsUpdate,
+        responses={200: NotificationSettingsSerializer, **errors(400, 403)},
+        tags=["notifications"],
+    )
+    def patch(self, request: Request) -> Response:
+        body = NotificationSettingsUpdate(data=request.data)
+        body.is_valid(raise_exception=True)
+        changes: dict[str, dict] = {}
+        for item in body.validated_data["settings"]:
+            changes[item.pop("kind")] = item
+        choices = notification_settings_set(user=request.user, changes=changes)
+        return Response(_choices_data(choices))

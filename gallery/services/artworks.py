@@ -14,6 +14,7 @@ from config.errors import NotFound
 from gallery import listing_cache, provenance
 from gallery.models import MINOR_AI_STAGES, AiStage, Artwork, ArtworkImage, Label, LabelChange, Like
 from gallery.services.label_files import derivatives_rewrite_label_on_commit
+from gallery.services.notices import like_notify
 from gallery.services.withdrawal import file_deletions_record, file_deletions_run
 
 
@@ -184,7 +185,8 @@ def like_set(*, user: User, artwork: Artwork, liked: bool) -> int:
 
     Effects: a ``Like`` row added or removed; the artwork's counter moves only when a row
     really was (a double click neither adds two likes nor goes below zero: the unique
-    constraint on (user, artwork) decides). Raises ``NotFound`` when the artwork is not
+    constraint on (user, artwork) decides); a new like notifies the artist, batched per post
+    and day (``gallery.services.notices.like_notify``). Raises ``NotFound`` when the artwork is not
     public (still processing, failed, removed): a post only its artist and moderators can
     open cannot collect likes.
     """
@@ -202,6 +204,8 @@ def like_set(*, user: User, artwork: Artwork, liked: bool) -> int:
                 listing_cache.likes_changed(
                     artwork_id=artwork.pk, artist_id=artwork.artist_id, medium=artwork.medium
                 )
+                # Only a like that really added a row tells the artist; an unlike says nothing.
+                like_notify(user=user, artwork=artwork)
         else:
             deleted, _ = Like.objects.filter(user=user, artwork=artwork).delete()
             if deleted:

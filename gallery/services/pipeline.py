@@ -28,6 +28,7 @@ from gallery.services.label_files import (
     artwork_label_packet,
     packet_tag,
 )
+from gallery.services.notices import followers_notify
 from gallery.signals import artwork_published
 from gallery.storage import private_storage, with_public_url
 
@@ -339,6 +340,8 @@ def _artwork_settle(artwork: Artwork) -> None:
         artwork_id=artwork_id, verdict=verdict, mismatch=mismatch, results=results
     )
     if artwork.status == Artwork.Status.PUBLISHED:
+        # In this transaction: the fan-out row commits with the publication (durable).
+        followers_notify(artwork=artwork)
         transaction.on_commit(lambda: artwork_published.send(sender=Artwork, artwork_id=artwork_id))
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts.models import User
 from config.errors import Conflict
 from gallery.models import Artwork, ArtworkImage
+from gallery.services.notices import followers_notify, followers_notify_stop
 from gallery.services.withdrawal import public_files_settle_on_commit
 
 
@@ -87,6 +88,12 @@ def _status_set(*, artwork_id: int, status: str, reason: str = "") -> tuple[dict
         )
     elif counts and not counted:
         User.objects.filter(pk=artwork.artist_id).update(artwork_count=F("artwork_count") + 1)
+    # Followers hear of a post the first time it is published (approved after waiting);
+    # the fan-out's key makes a restore after a hide or a removal tell nobody again.
+    if status == Artwork.Status.PUBLISHED:
+        followers_notify(artwork=artwork)
+    elif status == Artwork.Status.REMOVED:
+        followers_notify_stop(artwork_id=artwork.pk)
     files = ArtworkImage.PublicFiles
     if status == Artwork.Status.REMOVED and not was_removed:
         artwork.images.exclude(public_files=files.WITHDRAWN).update(public_files=files.WITHDRAWING)

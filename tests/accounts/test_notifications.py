@@ -72,12 +72,24 @@ def test_site_page_shows_own_newest_first_in_fixed_queries(client, artist, viewe
     assert titles[0] == "more19" and len(titles) == 22
 
 
-def test_site_page_lists_at_most_the_newest_100(client, artist):
+def test_site_page_walks_every_row_in_keyset_pages(client, artist):
     _notify(artist, 101)
     client.force_login(artist)
     _count, titles = _page_queries(client)
-    assert len(titles) == 100
-    assert titles[0] == "n100" and titles[-1] == "n1"
+    assert len(titles) == 50
+    assert titles[0] == "n100" and titles[-1] == "n51"
+    seen, url = [], reverse("notifications")
+    while url:
+        response = client.get(url)
+        seen += [n.title for n in response.context["items"]]
+        cursor = response.context["page"].next_cursor
+        url = f"{reverse('notifications')}?after={cursor}" if cursor else None
+    assert seen == [f"n{i}" for i in range(100, -1, -1)]
+
+
+def test_site_page_tampered_cursor_is_400(client, artist):
+    client.force_login(artist)
+    assert client.get(reverse("notifications") + "?after=%%%").status_code == 400
 
 
 def test_site_post_marks_all_read(client, artist):
