@@ -95,9 +95,8 @@ def test_mutes_are_idempotent_and_bounded(viewer, artist):
     assert Mute.objects.count() == 1
     with pytest.raises(Invalid):
         mute_artist_set(user=viewer, artist=viewer, muting=True)
-    with override_settings(ATELIER_MAX_MUTES=1):
-        with pytest.raises(Conflict):
-            mute_tag_set(user=viewer, tag=Tag.objects.create(name="x", slug="x"), muting=True)
+    with override_settings(ATELIER_MAX_MUTES=1), pytest.raises(Conflict):
+        mute_tag_set(user=viewer, tag=Tag.objects.create(name="x", slug="x"), muting=True)
     assert mute_artist_set(user=viewer, artist=artist, muting=False) is True
     assert mute_artist_set(user=viewer, artist=artist, muting=False) is False
     assert not Mute.objects.exists()
