@@ -21,7 +21,7 @@ from accounts.services import (
     token_create,
     token_revoke,
 )
-from config.errors import RateLimited
+from config.errors import Invalid, RateLimited
 
 # Blocks and mutes are safety tools: a suspended member may still use them (they change only
 # what they and the blocked member see), so every view below allows suspension.
@@ -141,6 +141,8 @@ def block(request, handle: str):
     """GET: the confirmation page (what a block does); POST ``blocking=1`` blocks, anything
     else unblocks. htmx gets the row or button back, a plain form a redirect to ``next``."""
     person = _member_or_404(handle)
+    if person.pk == request.user.pk:
+        raise Invalid("You cannot block yourself.", code="self")
     if request.method == "GET":
         made = block_between(request.user, person.pk) == "made"
         return render(request, "accounts/block_confirm.html", {"person": person, "blocked": made})

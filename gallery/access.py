@@ -51,13 +51,15 @@ class BlockedArtist(NotFound):
 
 
 def artwork_for_viewer(
-    request, pk: int, *, surface=state.Surface.PAGE, marks: bool = False
+    request, pk: int, *, surface=state.Surface.PAGE, marks: bool = False, blocks: bool = True
 ) -> Artwork:
     """The artwork if this viewer may see it on ``surface`` (the page, or the API's detail):
     404 otherwise, never revealing that it exists. The state table decides.
 
     ``marks``: a signed-in viewer's own marks come with the row, in the same query, as
     ``viewer_liked`` and ``viewer_follows`` (False for anonymous viewers, without a query).
+    ``blocks``: a post by a member in a block with the viewer raises ``BlockedArtist`` (a
+    ``NotFound``); reporting passes False, since a block must never stop a report.
     """
     qs = Artwork.objects.select_related("artist", "cover")
     user = request.user
@@ -79,7 +81,7 @@ def artwork_for_viewer(
         raise Http404("No such artwork.")
     # A block hides each member's posts from the other, links included; moderators are never
     # kept from a post by a block (moderation work is never hidden from them).
-    relation = block_between(user, artwork.artist_id)
+    relation = block_between(user, artwork.artist_id) if blocks else None
     if relation is not None and not user.is_moderator:
         raise BlockedArtist(artist=artwork.artist, made=relation == "made")
     return artwork
