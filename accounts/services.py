@@ -197,6 +197,10 @@ def follow_set(*, follower: User, artist: User, following: bool) -> int:
         return artist.follower_count
     with transaction.atomic():
         changed = 0
+        # Both rows locked in id order, as block_set locks them: a block committed at the same
+        # moment is seen here, or sees this follow and removes it.
+        if following:
+            _lock_pair(follower.pk, artist.pk)
         if following and _blocked_pair(follower.pk, artist.pk):
             raise NotAllowed("You cannot follow this member.", code="blocked")
         if following:
@@ -230,10 +234,23 @@ def _blocked_pair(a_id: int, b_id: int) -> bool:
     ).exists()
 
 
-def _filters_moved(*user_ids: int) -> None:
+def _lock_pair(a_id: int, b_id: int) -> None:
+    # Always in id order: two members blocking each other at once wait, never deadlock.
+    list(User.objects.select_for_update().filter(pk__in=[a_id, b_id]).order_by("pk").values("pk"))
+
+
+def _filters_moved(*users: User) -> None:
     # A new filters_version is a new key for accounts.selectors.viewer_filters and for every
-    # listing block cached for these members: the change shows on their next request.
-    User.objects.filter(pk__in=user_ids).update(filters_version=F("filters_version") + 1)
+    # listing block cached for these members: the change shows on their next request (and the
+    # rows passed in are kept in step, for the rest of this one).
+    User.objects.filter(pk__in=[u.pk for u in users]).update(
+        filters_version=F("filters_version") + 1
+    )
+    versions = dict(
+        User.objects.filter(pk__in=[u.pk for u in users]).values_list("pk", "filters_version")
+    )
+    for user in users:
+        user.filters_version = versions.get(user.pk, user.filters_version)
 
 
 def block_set(*, blocker: User, blocked: User, blocking: bool) -> bool:
@@ -248,12 +265,13 @@ def block_set(*, blocker: User, blocked: User, blocking: bool) -> bool:
     if blocker.pk == blocked.pk:
         raise Invalid("You cannot block yourself.", code="self")
     with transaction.atomic():
-        # The blocker's row is the lock: two blocks at once cannot both pass the count.
-        user_lock(user_id=blocker.pk)
+        # Both members' rows are the lock: two blocks by one member cannot both pass the
+        # count, and a follow_set between the two waits for this block (or it for the follow).
+        _lock_pair(blocker.pk, blocked.pk)
         if not blocking:
             deleted, _ = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
             if deleted:
-                _filters_moved(blocker.pk, blocked.pk)
+                _filters_moved(blocker, blocked)
             return bool(deleted)
         if Block.objects.filter(blocker=blocker, blocked=blocked).exists():
             return False
@@ -276,7 +294,7 @@ def block_set(*, blocker: User, blocked: User, blocking: bool) -> bool:
             if removed:
                 User.objects.filter(pk=artist.pk).update(follower_count=F("follower_count") - 1)
                 User.objects.filter(pk=follower.pk).update(following_count=F("following_count") - 1)
-        _filters_moved(blocker.pk, blocked.pk)
+        _filters_moved(blocker, blocked)
     return True
 
 
@@ -286,7 +304,7 @@ def _mute_set(*, user: User, muting: bool, **subject) -> bool:
         if not muting:
             deleted, _ = Mute.objects.filter(user=user, **subject).delete()
             if deleted:
-                _filters_moved(user.pk)
+                _filters_moved(user)
             return bool(deleted)
         if Mute.objects.filter(user=user, **subject).exists():
             return False
@@ -301,7 +319,7 @@ def _mute_set(*, user: User, muting: bool, **subject) -> bool:
                 Mute.objects.create(user=user, **subject)
         except IntegrityError:  # the same mute committed by a concurrent request
             return False
-        _filters_moved(user.pk)
+        _filters_moved(user)
     return True
 
 
