@@ -37,9 +37,7 @@ def artwork_detail(request, pk: int, slug: str | None = None):
     except BlockedArtist as blocked:
         if not blocked.made:
             raise Http404("No such artwork.") from None
-        response = render(
-            request, "gallery/artist_blocked.html", {"artist": blocked.artist}, status=404
-        )
+        response = render(request, "gallery/artist_blocked.html", {"artist": blocked.artist})
         response["Cache-Control"] = "private, no-store"
         return response
     if slug != artwork.slug:

@@ -168,7 +168,7 @@ def search(request):
 def artist(request, handle: str):
     user_model = get_user_model()
     person = get_object_or_404(user_model, handle__iexact=handle, is_active=True)
-    blocked_view = _blocked_profile(request, person)
+    blocked_view = blocked_profile(request, person)
     if blocked_view is not None:
         return blocked_view
     is_following = (
@@ -205,7 +205,7 @@ def artist(request, handle: str):
     return response
 
 
-def _blocked_profile(request, person):
+def blocked_profile(request, person):
     """The page a member in a block with ``person`` gets instead of their profile (or their
     follower lists), or None when there is no block (or the viewer is a moderator: blocks never
     hide moderation work). The blocked side gets the plain 404 — nothing says they were
@@ -215,7 +215,8 @@ def _blocked_profile(request, person):
         return None
     if relation == "received":
         raise Http404("No such artist.")
-    response = render(request, "gallery/artist_blocked.html", {"artist": person}, status=404)
+    # 200: for the blocker this is a real page about their own choice (noindex, never stored).
+    response = render(request, "gallery/artist_blocked.html", {"artist": person})
     response["Cache-Control"] = "private, no-store"
     return response
 

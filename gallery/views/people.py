@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 
 from accounts import selectors as account_selectors
 from config import cursors
-from gallery.views.feeds import _blocked_profile
+from gallery.views.feeds import blocked_profile
 
 PEOPLE_PAGE_SIZE = 50
 
@@ -22,7 +22,7 @@ def follow_list(request, handle: str, direction: str):
     of the list. Anyone may read, suspended members included.
     """
     person = get_object_or_404(get_user_model(), handle__iexact=handle, is_active=True)
-    blocked_view = _blocked_profile(request, person)
+    blocked_view = blocked_profile(request, person)
     if blocked_view is not None:
         return blocked_view
     cursor = request.GET.get("after") or None

@@ -56,7 +56,9 @@ SITE = [
     ("get", "/@ana/", None, {"blocked": 404}, 200),
     ("get", "/@ana/followers/", None, {"blocked": 404}, 200),
     ("get", "/@ana/following/", None, {"blocked": 404}, 200),
-    ("get", "/@blk/followers/", None, {"owner": 404}, 200),
+    # ana blocked blk: she gets the "You blocked @blk" page instead of the list.
+    ("get", "/@blk/followers/", None, {}, 200),
+    ("get", "/@blk/", None, {}, 200),
 ]
 
 

@@ -189,7 +189,8 @@ def test_blocker_sees_you_blocked_state_on_profile_and_artwork_page(client, arti
     client.force_login(viewer)
     for url in (artist.get_absolute_url(), work.get_absolute_url()):
         response = client.get(url)
-        assert response.status_code == 404
+        assert response.status_code == 200
+        assert response["Cache-Control"] == "private, no-store"
         assert "You blocked @ana" in response.text
         assert "Harbour at dusk" not in response.text
         assert 'name="blocking" value="0"' in response.text  # the unblock form
@@ -263,3 +264,40 @@ def test_api_block_and_unblock(artist, viewer):
     }
     assert client.get("/api/v1/me/blocks/").json()["results"] == []
     assert client.post("/api/v1/artists/vic/block/").status_code == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_members_blocking_each_other_at_once_both_succeed():
+    """Each block locks both rows in id order: the second waits for the first, no deadlock."""
+    import threading
+
+    from django.db import connection
+
+    first, second = UserFactory(), UserFactory()
+    follow_set(follower=first, artist=second, following=True)
+    follow_set(follower=second, artist=first, following=True)
+    barrier, errors = threading.Barrier(2), []
+
+    def run(blocker, blocked):
+        try:
+            barrier.wait()
+            block_set(blocker=blocker, blocked=blocked, blocking=True)
+        except Exception as exc:  # collected for the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=(first, second)),
+        threading.Thread(target=run, args=(second, first)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert Block.objects.count() == 2
+    assert not Follow.objects.exists()
+    for user in (fresh(first), fresh(second)):
+        assert (user.follower_count, user.following_count) == (0, 0)
+        assert user.filters_version == 2

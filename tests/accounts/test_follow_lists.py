@@ -67,7 +67,8 @@ def test_the_blocked_side_cannot_view_the_blockers_lists(client, artist, viewer)
         assert client.get(reverse(name, args=["ana"])).status_code == 404
     client.force_login(artist)
     response = client.get(reverse("gallery:followers", args=["vic"]))
-    assert response.status_code == 404
+    assert response.status_code == 200
+    assert not handles(response.text)
     assert "You blocked @vic" in response.text
 
 
