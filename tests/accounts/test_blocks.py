@@ -301,3 +301,21 @@ def test_two_members_blocking_each_other_at_once_both_succeed():
     for user in (fresh(first), fresh(second)):
         assert (user.follower_count, user.following_count) == (0, 0)
         assert user.filters_version == 2
+
+
+def test_a_member_with_blocks_pays_no_extra_query_once_their_filters_are_cached(
+    client, artist, viewer, other_artist, work
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(user) -> int:
+        client.force_login(user)
+        client.get("/?after=")  # warms the session, the filters and the block
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/").status_code == 200
+        return len(captured)
+
+    baseline = queries(other_artist)
+    block_set(blocker=viewer, blocked=artist, blocking=True)
+    assert queries(fresh(viewer)) == baseline
