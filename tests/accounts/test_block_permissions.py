@@ -128,3 +128,16 @@ def test_hostile_next_is_ignored(client, viewer, artist):
         "/settings/mutes/artists/ana/", {"muting": "1", "next": "//evil.example/"}
     )
     assert response["Location"] == reverse("accounts:blocks")
+
+
+@pytest.mark.parametrize(
+    "url", ["/settings/blocks/%00x/", "/settings/mutes/artists/%00/", "/@a%00b/followers/"]
+)
+def test_hostile_handles_are_404_not_500(client, viewer, url):
+    client.force_login(viewer)
+    for method in ("get", "post"):
+        assert getattr(client, method)(url).status_code in (400, 404, 405)
+
+
+def test_huge_cursor_is_a_400(client, artist):
+    assert client.get("/@ana/followers/?after=" + "A" * 5000).status_code == 400
