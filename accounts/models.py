@@ -180,6 +180,10 @@ class User(AbstractUser):
     follower_count = models.PositiveIntegerField(default=0)
     following_count = models.PositiveIntegerField(default=0)
     artwork_count = models.PositiveIntegerField(default=0)
+    # Moves on every block or mute this member makes or receives (accounts.services.block_set,
+    # mute_*_set); 0 means they never had one. accounts.selectors.viewer_filters keys its cached
+    # sets on it, and listings of members still at 0 stay on the shared cache without a query.
+    filters_version = models.PositiveIntegerField(default=0, db_default=0)
 
     objects = HandleUserManager()
 
@@ -276,7 +280,17 @@ class Follow(models.Model):
         indexes = [
             # The new-post fan-out walks one artist's followers in follower order.
             models.Index(fields=["artist", "follower"], name="accounts_follow_artist"),
-        ]
+            # The followers and following lists page newest first (accounts.selectors.
+            # follow_list through config.cursors): each walks one of these in order.
+            models.Index(
+                "artist", models.F("created_at").desc(), models.F("id").desc(),
+                name="accounts_follow_followers",
+            ),
+            models.Index(
+                "follower", models.F("created_at").desc(), models.F("id").desc(),
+                name="accounts_follow_following",
+            ),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.follower_id} → {self.artist_id}"

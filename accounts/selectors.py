@@ -1,11 +1,15 @@
-"""Reads of accounts' rows that depend on who is asking: a member's own notifications, and
-whom they blocked or muted."""
+"""Reads of accounts' rows that depend on who is asking: a member's own notifications, whom
+they blocked or muted, and the follower lists of a profile as they may see them."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import hashlib
+from dataclasses import dataclass
 
-from accounts.models import Block, Mute, Notification, User
+from django.core.cache import cache
+from django.db.models import Q, QuerySet
+
+from accounts.models import Block, Follow, Mute, Notification, User
 
 
 def notification_list(*, user: User, unread_only: bool = False) -> QuerySet[Notification]:
@@ -74,3 +78,122 @@ def muted_tag_ids(user) -> frozenset[int]:
     return frozenset(
         Mute.objects.filter(user_id=user.pk, tag__isnull=False).values_list("tag_id", flat=True)
     )
+
+
+@dataclass(frozen=True)
+class ViewerFilters:
+    """What one viewer's listings leave out: members in a block with them (either direction),
+    and the artists and tags they muted. ``digest`` names the three sets in a cache key ("" when
+    all are empty: such a viewer shares the everyone's cached blocks)."""
+
+    blocked: frozenset[int] = frozenset()
+    muted_artists: frozenset[int] = frozenset()
+    muted_tags: frozenset[int] = frozenset()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.blocked or self.muted_artists or self.muted_tags)
+
+    @property
+    def digest(self) -> str:
+        if self.empty:
+            return ""
+        raw = "|".join(
+            ",".join(map(str, sorted(ids)))
+            for ids in (self.blocked, self.muted_artists, self.muted_tags)
+        )
+        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+NO_FILTERS = ViewerFilters()
+# The sets live in the cache under the member's filters_version, so a change never needs a
+# delete to take effect (a new version is a new key); the TTL only frees memory.
+FILTERS_TTL = 24 * 3600
+
+
+def viewer_filters(user) -> ViewerFilters:
+    """The blocks and mutes that shape ``user``'s listings (``ViewerFilters``).
+
+    No query at all for anonymous viewers and for members who never blocked, were blocked or
+    muted (``filters_version`` 0: the row the request already holds says so). Otherwise one
+    cache read, or on a miss (or with Redis down) two queries, stored under the member's
+    current ``filters_version``: a block or mute moves the version (on both sides of a block),
+    so the next request reads fresh sets. Never raises.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return NO_FILTERS
+    version = getattr(user, "filters_version", 0)
+    if not version:
+        return NO_FILTERS
+    key = f"viewer-filters:{user.pk}:{version}"
+    found = cache.get(key)
+    if found is not None:
+        return ViewerFilters(*map(frozenset, found))
+    blocked = set()
+    for blocker_id, blocked_id in Block.objects.filter(
+        Q(blocker_id=user.pk) | Q(blocked_id=user.pk)
+    ).values_list("blocker_id", "blocked_id"):
+        blocked.add(blocked_id if blocker_id == user.pk else blocker_id)
+    artists, tags = set(), set()
+    for artist_id, tag_id in Mute.objects.filter(user_id=user.pk).values_list(
+        "artist_id", "tag_id"
+    ):
+        (artists.add(artist_id) if artist_id else tags.add(tag_id))
+    cache.set(key, (sorted(blocked), sorted(artists), sorted(tags)), FILTERS_TTL)
+    return ViewerFilters(frozenset(blocked), frozenset(artists), frozenset(tags))
+
+
+def block_between(viewer, other_id: int) -> str | None:
+    """How ``viewer`` and the member ``other_id`` stand: ``"made"`` when the viewer blocked
+    them, ``"received"`` when they blocked the viewer, None otherwise (and for anonymous
+    viewers). Reads ``viewer_filters`` (no query for members without blocks), plus one query
+    to tell the direction when there is a block."""
+    if other_id not in viewer_filters(viewer).blocked:
+        return None
+    made = Block.objects.filter(blocker_id=viewer.pk, blocked_id=other_id).exists()
+    return "made" if made else "received"
+
+
+def blocks_made(*, user: User) -> QuerySet[Block]:
+    """The members ``user`` blocked, newest first, with each blocked member's row (one query)."""
+    return (
+        Block.objects.filter(blocker_id=user.pk)
+        .select_related("blocked")
+        .order_by("-created_at", "-id")
+    )
+
+
+def mutes_made(*, user: User) -> QuerySet[Mute]:
+    """The artists and tags ``user`` muted, newest first, with the artist's or tag's row."""
+    return (
+        Mute.objects.filter(user_id=user.pk)
+        .select_related("artist", "tag")
+        .order_by("-created_at", "-id")
+    )
+
+
+def follow_list(*, person: User, direction: str, viewer) -> QuerySet[Follow]:
+    """The follows of ``person``'s followers (``direction="followers"``) or of those they
+    follow (``"following"``), newest first on (created_at, id) for ``config.cursors``, each
+    with the other member's row in the same query.
+
+    Members in a block with ``viewer`` are left out, as are deactivated accounts. Lazy: the
+    caller pages it. Whether ``viewer`` may see ``person``'s lists at all is the caller's
+    check (``block_between``). ``ValueError`` for any other ``direction``.
+    """
+    if direction == "followers":
+        qs = Follow.objects.filter(artist_id=person.pk).select_related("follower")
+        other = "follower"
+    elif direction == "following":
+        qs = Follow.objects.filter(follower_id=person.pk).select_related("artist")
+        other = "artist"
+    else:
+        raise ValueError(direction)
+    qs = qs.filter(**{f"{other}__is_active": True})
+    hidden = viewer_filters(viewer).blocked
+    if hidden:
+        qs = qs.exclude(**{f"{other}_id__in": hidden})
+    return qs.only(
+        "created_at", other, f"{other}__handle", f"{other}__display_name", f"{other}__avatar",
+        f"{other}__bio", f"{other}__follower_count", f"{other}__artwork_count",
+    ).order_by("-created_at", "-id")  # fmt: skip

@@ -7,20 +7,31 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage, storages
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.avatars import AvatarRejected, avatar_probe, avatar_render
 from accounts.limits import upload_attempt_record
-from accounts.models import ApiToken, MaturePreference, NotificationKind, User
+from accounts.models import (
+    ApiToken,
+    Block,
+    Follow,
+    MaturePreference,
+    Mute,
+    NotificationKind,
+    User,
+)
 
 # The notification entry points live in their own module; re-exported so every caller keeps
 # importing them from here.
 from accounts.services_notifications import notifications_mark_read, notify  # noqa: F401
+from config.errors import Conflict, Invalid, NotAllowed
 
 AVATAR_FAILED_TIMEOUT = "The avatar took too long to process. Try a smaller image."
 AVATAR_FAILED_LOST = "The uploaded avatar was lost on our side. Please upload it again."
@@ -181,17 +192,21 @@ def follow_set(*, follower: User, artist: User, following: bool) -> int:
     """Follow or unfollow; counters move only when a row was really added or removed, and a
     new follow notifies the artist (``notify``: their settings, blocks).
 
-    Returns the artist's follower count. Following yourself is ignored.
+    Returns the artist's follower count. Following yourself is ignored. Raises ``NotAllowed``
+    when following someone in a block with ``follower`` (either direction); unfollowing is
+    always allowed (there is nothing to unfollow after a block: ``block_set`` removed it).
     """
-    from django.db import IntegrityError
-    from django.db.models import F
-
-    from accounts.models import Follow
 
     if follower.pk == artist.pk:
         return artist.follower_count
     with transaction.atomic():
         changed = 0
+        # Both rows locked in id order, as block_set locks them: a block committed at the same
+        # moment is seen here, or sees this follow and removes it.
+        if following:
+            _lock_pair(follower.pk, artist.pk)
+        if following and _blocked_pair(follower.pk, artist.pk):
+            raise NotAllowed("You cannot follow this member.", code="blocked")
         if following:
             try:
                 with transaction.atomic():
@@ -219,6 +234,126 @@ def follow_set(*, follower: User, artist: User, following: bool) -> int:
                 group_key=f"follow:{follower.pk}",
             )
     return User.objects.values_list("follower_count", flat=True).get(pk=artist.pk)
+
+
+# --- Blocks and mutes (issue 16) -----------------------------------------------------------------
+# A block hides two members from each other everywhere; a mute hides an artist or a tag from the
+# muting member's own feeds. Both are safety tools: suspended members may use them (they change
+# nothing anyone else sees), and blocking a moderator is allowed but hides no moderation work
+# (the moderation app's pages never read blocks; see docs/architecture.md).
+
+
+def _blocked_pair(a_id: int, b_id: int) -> bool:
+    return Block.objects.filter(
+        Q(blocker_id=a_id, blocked_id=b_id) | Q(blocker_id=b_id, blocked_id=a_id)
+    ).exists()
+
+
+def _lock_pair(a_id: int, b_id: int) -> None:
+    # Always in id order: two members blocking each other at once wait, never deadlock.
+    list(User.objects.select_for_update().filter(pk__in=[a_id, b_id]).order_by("pk").values("pk"))
+
+
+def _filters_moved(*users: User) -> None:
+    # A new filters_version is a new key for accounts.selectors.viewer_filters and for every
+    # listing block cached for these members: the change shows on their next request (and the
+    # rows passed in are kept in step, for the rest of this one).
+    User.objects.filter(pk__in=[u.pk for u in users]).update(
+        filters_version=F("filters_version") + 1
+    )
+    versions = dict(
+        User.objects.filter(pk__in=[u.pk for u in users]).values_list("pk", "filters_version")
+    )
+    for user in users:
+        user.filters_version = versions.get(user.pk, user.filters_version)
+
+
+def block_set(*, blocker: User, blocked: User, blocking: bool) -> bool:
+    """Block (``blocking``) or unblock a member; True when something changed.
+
+    Blocking removes follows in both directions, moving both members' follower and
+    following counters by exactly the rows removed, and moves both members'
+    ``filters_version`` (their listings drop each other at once). Idempotent: a second block
+    or unblock changes nothing and returns False (the unique constraint decides a double click).
+    Raises ``Invalid`` for blocking yourself and ``Conflict`` past ``ATELIER_MAX_BLOCKS``.
+    """
+    if blocker.pk == blocked.pk:
+        raise Invalid("You cannot block yourself.", code="self")
+    with transaction.atomic():
+        # Both members' rows are the lock: two blocks by one member cannot both pass the
+        # count, and a follow_set between the two waits for this block (or it for the follow).
+        _lock_pair(blocker.pk, blocked.pk)
+        if not blocking:
+            deleted, _ = Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+            if deleted:
+                _filters_moved(blocker, blocked)
+            return bool(deleted)
+        if Block.objects.filter(blocker=blocker, blocked=blocked).exists():
+            return False
+        if Block.objects.filter(blocker=blocker).count() >= settings.ATELIER_MAX_BLOCKS:
+            raise Conflict(
+                f"You have blocked {settings.ATELIER_MAX_BLOCKS} members, the most one may; "
+                "unblock someone first.",
+                code="too_many",
+            )
+        try:
+            with transaction.atomic():
+                Block.objects.create(blocker=blocker, blocked=blocked)
+        except IntegrityError:  # the same block committed by a concurrent request
+            return False
+        for follower, artist in ((blocker, blocked), (blocked, blocker)):
+            # Through follow_set's own counter rule: a count moves only for a row removed.
+            # Queryset delete sends post_delete per row: gallery's receiver retires the
+            # following feeds these follows fed.
+            removed, _ = Follow.objects.filter(follower=follower, artist=artist).delete()
+            if removed:
+                User.objects.filter(pk=artist.pk).update(follower_count=F("follower_count") - 1)
+                User.objects.filter(pk=follower.pk).update(following_count=F("following_count") - 1)
+        _filters_moved(blocker, blocked)
+    return True
+
+
+def _mute_set(*, user: User, muting: bool, **subject) -> bool:
+    with transaction.atomic():
+        user_lock(user_id=user.pk)
+        if not muting:
+            deleted, _ = Mute.objects.filter(user=user, **subject).delete()
+            if deleted:
+                _filters_moved(user)
+            return bool(deleted)
+        if Mute.objects.filter(user=user, **subject).exists():
+            return False
+        if Mute.objects.filter(user=user).count() >= settings.ATELIER_MAX_MUTES:
+            raise Conflict(
+                f"You have muted {settings.ATELIER_MAX_MUTES} artists and tags, the most one "
+                "may; unmute one first.",
+                code="too_many",
+            )
+        try:
+            with transaction.atomic():
+                Mute.objects.create(user=user, **subject)
+        except IntegrityError:  # the same mute committed by a concurrent request
+            return False
+        _filters_moved(user)
+    return True
+
+
+def mute_artist_set(*, user: User, artist: User, muting: bool) -> bool:
+    """Mute or unmute an artist in ``user``'s own feeds; True when something changed.
+
+    The artist is not told and nothing else changes (follows stay). Idempotent like
+    ``block_set``. Raises ``Invalid`` for muting yourself and ``Conflict`` past
+    ``ATELIER_MAX_MUTES`` (artists and tags counted together).
+    """
+    if user.pk == artist.pk:
+        raise Invalid("You cannot mute yourself.", code="self")
+    return _mute_set(user=user, muting=muting, artist=artist)
+
+
+def mute_tag_set(*, user: User, tag, muting: bool) -> bool:
+    """Mute or unmute a tag (a taggit ``Tag``) in ``user``'s own feeds; True when something
+    changed. Idempotent; ``Conflict`` past ``ATELIER_MAX_MUTES``."""
+    return _mute_set(user=user, muting=muting, tag=tag)
 
 
 def preference_set(*, user: User, preference: str) -> None:

@@ -3,16 +3,20 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import member_required
 from accounts.avatars import AvatarRejected
 from accounts.forms import ApiTokenForm, NotificationSettingsForm, ProfileForm
-from accounts.models import ApiToken
-from accounts.selectors import notification_list
+from accounts.models import ApiToken, User
+from accounts.redirects import safe_next_url
+from accounts.selectors import block_between, blocks_made, mutes_made, notification_list
 from accounts.services import (
+    block_set,
+    mute_artist_set,
+    mute_tag_set,
     notifications_mark_read,
     profile_update,
     token_create,
@@ -27,6 +31,9 @@ from accounts.services_notifications import (
 )
 from config import cursors
 from config.errors import DomainError, Invalid, RateLimited, form_error
+
+# Blocks and mutes are safety tools: a suspended member may still use them (they change only
+# what they and the blocked member see), so every view below allows suspension.
 
 
 @require_http_methods(["GET", "POST"])
@@ -187,3 +194,92 @@ def token_revoke_view(request, pk: int):
         raise Http404("No such token.")
     messages.success(request, "The token is revoked: requests with it are refused from now on.")
     return redirect("accounts:token_list")
+
+
+def _member_or_404(handle: str) -> User:
+    return get_object_or_404(User, handle__iexact=handle, is_active=True)
+
+
+@require_http_methods(["GET"])
+@member_required(allow_suspended=True)
+def blocks(request):
+    """The member's blocked members and muted artists and tags, each with an undo button."""
+    context = {"blocks": list(blocks_made(user=request.user)[:500])}
+    mutes = list(mutes_made(user=request.user)[:500])
+    context["muted_artists"] = [m for m in mutes if m.artist_id]
+    context["muted_tags"] = [m for m in mutes if m.tag_id]
+    response = render(request, "accounts/block_list.html", context)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@member_required(allow_suspended=True)
+def block(request, handle: str):
+    """GET: the confirmation page (what a block does); POST ``blocking=1`` blocks, anything
+    else unblocks. htmx gets the row or button back, a plain form a redirect to ``next``."""
+    person = _member_or_404(handle)
+    if person.pk == request.user.pk:
+        raise Invalid("You cannot block yourself.", code="self")
+    if request.method == "GET":
+        made = block_between(request.user, person.pk) == "made"
+        return render(request, "accounts/block_confirm.html", {"person": person, "blocked": made})
+    blocking = request.POST.get("blocking") == "1"
+    block_set(blocker=request.user, blocked=person, blocking=blocking)
+    if request.htmx:
+        context = {"person": person, "kind": "block", "active": blocking}
+        return render(request, "accounts/_filter_done.html", context)
+    messages.success(request, f"You {'blocked' if blocking else 'unblocked'} @{person.handle}.")
+    return redirect(safe_next_url(request, default="accounts:blocks"))
+
+
+@require_POST
+@member_required(allow_suspended=True)
+def mute_artist(request, handle: str):
+    """POST ``muting=1`` mutes the artist in the member's own feeds, anything else unmutes."""
+    person = _member_or_404(handle)
+    muting = request.POST.get("muting") == "1"
+    mute_artist_set(user=request.user, artist=person, muting=muting)
+    if request.htmx:
+        template = (
+            "accounts/_mute_button.html"
+            if request.POST.get("button")
+            else ("accounts/_filter_done.html")
+        )
+        return render(
+            request,
+            template,
+            {
+                "person": person,
+                "kind": "artist",
+                "active": muting,
+                "artist_muted": muting,
+                "artist": person,
+            },
+        )
+    messages.success(request, f"{'Muted' if muting else 'Unmuted'} @{person.handle}.")
+    return redirect(safe_next_url(request, default="accounts:blocks"))
+
+
+@require_POST
+@member_required(allow_suspended=True)
+def mute_tag(request, slug: str):
+    """POST ``muting=1`` mutes the tag in the member's own feeds, anything else unmutes."""
+    from taggit.models import Tag
+
+    tag = get_object_or_404(Tag, slug=slug)
+    muting = request.POST.get("muting") == "1"
+    mute_tag_set(user=request.user, tag=tag, muting=muting)
+    if request.htmx:
+        template = (
+            "accounts/_mute_tag_button.html"
+            if request.POST.get("button")
+            else ("accounts/_filter_done.html")
+        )
+        return render(
+            request,
+            template,
+            {"tag": tag, "kind": "tag", "active": muting, "tag_muted": muting},
+        )
+    messages.success(request, f"{'Muted' if muting else 'Unmuted'} #{tag.name}.")
+    return redirect(safe_next_url(request, default="accounts:blocks"))

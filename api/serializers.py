@@ -98,6 +98,58 @@ class FollowStateSerializer(serializers.Serializer):
     follower_count = serializers.IntegerField()
 
 
+class BlockStateSerializer(serializers.Serializer):
+    blocked = serializers.BooleanField(help_text="Whether the caller now blocks this member.")
+    changed = serializers.BooleanField(help_text="False when it already was so (a repeat).")
+
+
+class MuteStateSerializer(serializers.Serializer):
+    muted = serializers.BooleanField(help_text="Whether the caller now mutes it.")
+    changed = serializers.BooleanField(help_text="False when it already was so (a repeat).")
+
+
+class PersonSerializer(ArtistBriefSerializer):
+    """A member in a followers or following list."""
+
+    follower_count = serializers.IntegerField()
+    artwork_count = serializers.IntegerField()
+
+
+class PersonPageSerializer(serializers.Serializer):
+    results = PersonSerializer(many=True)
+    next = serializers.URLField(allow_null=True, help_text="The next page, or null.")
+
+
+class BlockSerializer(serializers.Serializer):
+    member = ArtistBriefSerializer(source="blocked")
+    created_at = serializers.DateTimeField()
+
+
+class BlockPageSerializer(serializers.Serializer):
+    results = BlockSerializer(many=True)
+    next = serializers.URLField(allow_null=True, help_text="The next page, or null.")
+
+
+class MuteSerializer(serializers.Serializer):
+    kind = serializers.SerializerMethodField()
+    artist = ArtistBriefSerializer(allow_null=True, help_text="The muted artist (kind artist).")
+    tag = serializers.SerializerMethodField(help_text="The muted tag's slug (kind tag).")
+    created_at = serializers.DateTimeField()
+
+    @extend_schema_field({"type": "string", "enum": ["artist", "tag"]})
+    def get_kind(self, mute) -> str:
+        return "artist" if mute.artist_id else "tag"
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_tag(self, mute) -> str | None:
+        return mute.tag.slug if mute.tag_id else None
+
+
+class MutePageSerializer(serializers.Serializer):
+    results = MuteSerializer(many=True)
+    next = serializers.URLField(allow_null=True, help_text="The next page, or null.")
+
+
 class MeSerializer(serializers.Serializer):
     handle = serializers.CharField()
     name = serializers.CharField()

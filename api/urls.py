@@ -1,6 +1,6 @@
 from django.urls import include, path, re_path
 
-from api.views import artists, artworks, auth, meta, moderation, notifications
+from api.views import artists, artworks, auth, blocks, meta, moderation, notifications
 
 app_name = "api"
 v1 = [
@@ -18,6 +18,21 @@ v1 = [
         name="artist_artworks",
     ),
     path("artists/<str:handle>/follow/", artists.ArtistFollowView.as_view(), name="artist_follow"),
+    path("artists/<str:handle>/block/", blocks.ArtistBlockView.as_view(), name="artist_block"),
+    path("artists/<str:handle>/mute/", blocks.ArtistMuteView.as_view(), name="artist_mute"),
+    path(
+        "artists/<str:handle>/followers/",
+        blocks.ArtistFollowersView.as_view(),
+        name="artist_followers",
+    ),
+    path(
+        "artists/<str:handle>/following/",
+        blocks.ArtistFollowingView.as_view(),
+        name="artist_following",
+    ),
+    path("tags/<slug:slug>/mute/", blocks.TagMuteView.as_view(), name="tag_mute"),
+    path("me/blocks/", blocks.MyBlocksView.as_view(), name="me_blocks"),
+    path("me/mutes/", blocks.MyMutesView.as_view(), name="me_mutes"),
     path("cases/", moderation.CaseListView.as_view(), name="cases"),
     path("cases/<int:pk>/", moderation.CaseDetailView.as_view(), name="case"),
     path("cases/<int:pk>/claim/", moderation.CaseClaimView.as_view(), name="case_claim"),

@@ -445,6 +445,10 @@ ATELIER_STUCK_AFTER_MINUTES = env_int("ATELIER_STUCK_AFTER_MINUTES", 3, minimum=
 # Dotted path of a callable taking a list of absolute public URLs that were withdrawn or
 # deleted (gallery.services.withdrawal): purge them from a CDN. Empty: no CDN to purge.
 ATELIER_CDN_PURGE_HOOK = env_str("ATELIER_CDN_PURGE_HOOK", "")
+# Blocks and mutes a member may hold (accounts.services.block_set / mute_*_set): each one is a
+# term in every listing query of theirs, so the lists stay bounded.
+ATELIER_MAX_BLOCKS = env_int("ATELIER_MAX_BLOCKS", 2000, minimum=1)
+ATELIER_MAX_MUTES = env_int("ATELIER_MAX_MUTES", 1000, minimum=1)
 # A PEM file of C2PA trust anchors (e.g. the C2PA and Content Credentials trust lists): signers
 # chaining to them are "trusted" on artwork pages and can earn the no-AI credentials badge.
 C2PA_TRUST_ANCHORS = env_str("C2PA_TRUST_ANCHORS", "")

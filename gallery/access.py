@@ -10,6 +10,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Follow
+from accounts.selectors import block_between
+from config.errors import NotFound
 from gallery import state
 from gallery.models import Artwork, Like
 
@@ -38,14 +40,26 @@ def viewer_role(user, artwork: Artwork) -> state.Role:
     return state.Role.MEMBER
 
 
+class BlockedArtist(NotFound):
+    """The post is by a member in a block with the viewer. ``made``: the viewer blocked them
+    (the artwork page says so and offers to unblock); otherwise they blocked the viewer, who
+    gets the same 404 as for a post that does not exist."""
+
+    def __init__(self, *, artist, made: bool) -> None:
+        super().__init__("No such artwork.", code="blocked")
+        self.artist, self.made = artist, made
+
+
 def artwork_for_viewer(
-    request, pk: int, *, surface=state.Surface.PAGE, marks: bool = False
+    request, pk: int, *, surface=state.Surface.PAGE, marks: bool = False, blocks: bool = True
 ) -> Artwork:
     """The artwork if this viewer may see it on ``surface`` (the page, or the API's detail):
     404 otherwise, never revealing that it exists. The state table decides.
 
     ``marks``: a signed-in viewer's own marks come with the row, in the same query, as
     ``viewer_liked`` and ``viewer_follows`` (False for anonymous viewers, without a query).
+    ``blocks``: a post by a member in a block with the viewer raises ``BlockedArtist`` (a
+    ``NotFound``); reporting passes False, since a block must never stop a report.
     """
     qs = Artwork.objects.select_related("artist", "cover")
     user = request.user
@@ -65,6 +79,11 @@ def artwork_for_viewer(
     ).shown
     if not shown:
         raise Http404("No such artwork.")
+    # A block hides each member's posts from the other, links included; moderators are never
+    # kept from a post by a block (moderation work is never hidden from them).
+    relation = block_between(user, artwork.artist_id) if blocks else None
+    if relation is not None and not user.is_moderator:
+        raise BlockedArtist(artist=artwork.artist, made=relation == "made")
     return artwork
 
 

@@ -11,6 +11,7 @@ from django.db.models import Q, QuerySet
 from taggit.models import Tag
 
 from accounts.models import FeedPreference, Follow, MaturePreference
+from accounts.selectors import ViewerFilters
 from config import cursors
 from gallery import state
 from gallery.models import (
@@ -63,6 +64,8 @@ def artworks_for_listing(
     own: bool = False,
     mature_preference: str = MaturePreference.BLUR,
     columns: tuple[str, ...] | None = None,
+    hide_artists: frozenset[int] = frozenset(),
+    hide_tags: frozenset[int] = frozenset(),
 ) -> QuerySet[Artwork]:
     """Listed artworks for a viewer, newest first, with what a card needs in one query.
 
@@ -73,6 +76,8 @@ def artworks_for_listing(
     "hide"; blurring it for "blur" is the cards' job (``gallery_cards.artwork_cards``).
     ``columns`` are the only columns loaded (``CARD_COLUMNS`` by default; Atom feeds and the
     API pass their own supersets): reading any other attribute of a row costs a query.
+    ``hide_artists`` / ``hide_tags``: the viewer's blocks and mutes that apply to this listing
+    (``listing_exclusions``); their posts are left out.
     """
     # What may be listed, the label filter and the mature filter come from the state table.
     qs = Artwork.objects.filter(state.listing_q(preference, mature_preference=mature_preference))
@@ -94,6 +99,12 @@ def artworks_for_listing(
         )
     if search:
         qs = _search(qs, search)
+    if hide_artists:
+        qs = qs.exclude(artist_id__in=hide_artists)
+    if hide_tags:
+        qs = qs.exclude(
+            id__in=TaggedArtwork.objects.filter(tag_id__in=hide_tags).values("content_object_id")
+        )
     # A card reads a handful of columns: leaving out the description, the search vector, the
     # cover's provenance report and most of the artist's row shrinks each row several times.
     return (
@@ -101,6 +112,43 @@ def artworks_for_listing(
         .only(*(columns or CARD_COLUMNS))
         .order_by("-published_at", "-id")
     )
+
+
+# Where mutes apply (blocks apply everywhere). A mute quiets the member's own feeds; an artist's
+# page visited directly and a search typed on purpose still show the muted work, and a muted
+# tag's own page still lists its posts, under a notice (gallery/views/feeds.tag).
+MUTED_ARTISTS_APPLY = frozenset(
+    {state.Surface.FEED, state.Surface.FOLLOWING, state.Surface.TAG, state.Surface.MEDIUM}
+)
+MUTED_TAGS_APPLY = MUTED_ARTISTS_APPLY
+
+
+def listing_exclusions(
+    filters: ViewerFilters, *, surface: str, tag_id: int | None = None
+) -> dict[str, frozenset[int]]:
+    """The ``hide_artists`` / ``hide_tags`` arguments of ``artworks_for_listing`` for a viewer
+    with ``filters`` (``accounts.selectors.viewer_filters``) on ``surface``: every member in a
+    block with them, plus their muted artists and tags where mutes apply
+    (``MUTED_ARTISTS_APPLY``), less the tag whose own page this is. Empty sets leave the
+    listing shared between viewers (``exclusions_digest``)."""
+    artists = set(filters.blocked)
+    tags: set[int] = set()
+    if surface in MUTED_ARTISTS_APPLY:
+        artists |= filters.muted_artists
+    if surface in MUTED_TAGS_APPLY:
+        tags = set(filters.muted_tags) - {tag_id}
+    return {"hide_artists": frozenset(artists), "hide_tags": frozenset(tags)}
+
+
+def exclusions_digest(exclusions: dict[str, frozenset[int]]) -> str:
+    """A short name for ``listing_exclusions``' sets, for cache keys: "" when both are empty
+    (the viewer shares everyone's blocks), else a digest that changes with either set."""
+    if not any(exclusions.values()):
+        return ""
+    return ViewerFilters(
+        blocked=exclusions.get("hide_artists", frozenset()),
+        muted_tags=exclusions.get("hide_tags", frozenset()),
+    ).digest
 
 
 def artworks_not_public_of(*, artist_id: int, limit: int = 120) -> QuerySet[Artwork]:

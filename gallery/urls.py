@@ -2,7 +2,7 @@ from django.urls import path
 from django.views.generic import TemplateView
 
 from gallery.feeds import ArtistFeed, TagFeed
-from gallery.views import artworks, feeds, media, meta, upload
+from gallery.views import artworks, feeds, media, meta, people, upload
 
 app_name = "gallery"
 urlpatterns = [
@@ -39,5 +39,17 @@ urlpatterns = [
     path(".well-known/tdmrep.json", meta.tdmrep_json, name="tdmrep"),
     path("@<str:handle>/", feeds.artist, name="artist"),
     path("@<str:handle>/follow/", feeds.follow, name="follow"),
+    path(
+        "@<str:handle>/followers/",
+        people.follow_list,
+        {"direction": "followers"},
+        name="followers",
+    ),
+    path(
+        "@<str:handle>/following/",
+        people.follow_list,
+        {"direction": "following"},
+        name="following_list",
+    ),
     path("@<str:handle>/feed.atom", ArtistFeed(), name="artist_feed"),
 ]

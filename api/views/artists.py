@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Follow, User, handle_validator
+from accounts.selectors import block_between
 from accounts.services import follow_set
 from api.schema import HANDLE, errors
 from api.serializers import (
@@ -20,6 +21,7 @@ from api.serializers import (
 )
 from api.views.common import query
 from api.views.listing import artwork_listing
+from config.errors import NotFound
 
 
 def artist_or_404(handle: str) -> User:
@@ -28,6 +30,18 @@ def artist_or_404(handle: str) -> User:
         raise Http404("No such artist.")
     artist = User.objects.filter(handle__iexact=handle, is_active=True).first()
     if artist is None:
+        raise Http404("No such artist.")
+    return artist
+
+
+def artist_visible_or_404(request: Request, handle: str) -> User:
+    """``artist_or_404``, and a 404 too when the artist and the caller are in a block (either
+    direction; the blocker is told why). Moderators are never kept out by a block."""
+    artist = artist_or_404(handle)
+    relation = block_between(request.user, artist.pk)
+    if relation is not None and not request.user.is_moderator:
+        if relation == "made":
+            raise NotFound("You blocked this member; unblock them to see them.", code="blocked")
         raise Http404("No such artist.")
     return artist
 
@@ -41,7 +55,7 @@ class ArtistDetailView(APIView):
         tags=["artists"],
     )
     def get(self, request: Request, handle: str) -> Response:
-        artist = artist_or_404(handle)
+        artist = artist_visible_or_404(request, handle)
         is_following = (
             Follow.objects.filter(follower_id=request.user.pk, artist=artist).exists()
             if request.user.is_authenticated
@@ -61,7 +75,7 @@ class ArtistArtworksView(APIView):
         tags=["artists"],
     )
     def get(self, request: Request, handle: str) -> Response:
-        artist = artist_or_404(handle)
+        artist = artist_visible_or_404(request, handle)
         return artwork_listing(request, query(request, ArtworkFilterParams), artist_id=artist.pk)
 
 

@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from taggit.models import Tag
 
+from accounts.selectors import viewer_filters
 from api.serializers import CARD_COLUMNS, ArtworkCardSerializer
 from api.views.common import next_url
 from config import cursors
@@ -42,13 +43,20 @@ def artwork_listing(request: Request, params: dict[str, Any], **filters: Any) ->
         filters["medium"] = params["medium"]
     if params.get("q", "").strip():
         filters["search"] = params["q"]
+    # The viewer's blocks and mutes, applied as on the site's page for the same listing
+    # (gallery.selectors.listing_exclusions); a viewer with any gets cards of their own.
+    exclusions = selectors.listing_exclusions(
+        viewer_filters(request.user), surface=_surface(filters), tag_id=filters.get("tag_id")
+    )
+    hidden = selectors.exclusions_digest(exclusions)
     current = listing_cache.versions(_scopes(filters))
     key = current and listing_cache.listing_cache_key(
         surface=state.Surface.API_LIST,
         # The host is part of the key: cards carry absolute URLs built from it.
         argument=f"{sorted(filters.items())}@{request.get_host()}",
         preference=preference, mature=mature, cursor=after,
-        part=f"api:{params['page_size']}", versions=current,
+        part=f"api:{params['page_size']}" + (f":hide{hidden}" if hidden else ""),
+        versions=current,
     )  # fmt: skip
     etag = listing_cache.etag_for(key) if key else None
     if listing_cache.matches(request, etag):
@@ -56,7 +64,11 @@ def artwork_listing(request: Request, params: dict[str, Any], **filters: Any) ->
 
     def cards() -> tuple[list, str | None]:
         qs = selectors.artworks_for_listing(
-            preference=preference, mature_preference=mature, columns=CARD_COLUMNS, **filters
+            preference=preference,
+            mature_preference=mature,
+            columns=CARD_COLUMNS,
+            **exclusions,
+            **filters,
         )
         page = selectors.keyset_page(qs.prefetch_related("tags"), after, size=params["page_size"])
         data = ArtworkCardSerializer(page.items, many=True, context={"request": request}).data
@@ -72,6 +84,22 @@ def artwork_listing(request: Request, params: dict[str, Any], **filters: Any) ->
         }
     )
     return listing_cache.cacheable(request, response, etag)
+
+
+def _surface(filters: dict[str, Any]) -> str:
+    """The site's page this listing matches, for where mutes apply: the artist's own page and
+    search ignore mutes, a tag filter is that tag's page, everything else is a feed."""
+    if "artist_id" in filters:
+        return state.Surface.ARTIST
+    if "search" in filters:
+        return state.Surface.SEARCH
+    if "tag_id" in filters or "tag" in filters:
+        return state.Surface.TAG
+    if "following_of" in filters:
+        return state.Surface.FOLLOWING
+    if "medium" in filters:
+        return state.Surface.MEDIUM
+    return state.Surface.FEED
 
 
 def _scopes(filters: dict[str, Any]) -> list[str]:

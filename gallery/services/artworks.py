@@ -10,7 +10,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from accounts.models import User
-from config.errors import NotFound
+from accounts.selectors import viewer_filters
+from config.errors import NotAllowed, NotFound
 from gallery import listing_cache, provenance
 from gallery.models import MINOR_AI_STAGES, AiStage, Artwork, ArtworkImage, Label, LabelChange, Like
 from gallery.services.label_files import derivatives_rewrite_label_on_commit
@@ -188,10 +189,13 @@ def like_set(*, user: User, artwork: Artwork, liked: bool) -> int:
     constraint on (user, artwork) decides); a new like notifies the artist, batched per post
     and day (``gallery.services.notices.like_notify``). Raises ``NotFound`` when the artwork is not
     public (still processing, failed, removed): a post only its artist and moderators can
-    open cannot collect likes.
+    open cannot collect likes. Raises ``NotAllowed`` for a like between members in a block
+    (either direction); unliking is always allowed.
     """
     if not artwork.is_public:
         raise NotFound("No such artwork.")
+    if liked and artwork.artist_id in viewer_filters(user).blocked:
+        raise NotAllowed("You cannot like this post.", code="blocked")
     with transaction.atomic():
         if liked:
             try:

@@ -16,6 +16,7 @@ from accounts.access import member_required
 from config.urls_abs import absolute_url
 from gallery import credentials, listing_cache, selectors, state
 from gallery.access import (
+    BlockedArtist,
     artwork_for_owner,
     artwork_for_viewer,
     can_manage,
@@ -62,7 +63,14 @@ def artwork_detail(request, pk: int, slug: str | None = None):
             if response is not None:
                 return listing_cache.cacheable(request, response, etag)
     # The member's like and follow marks come with the artwork's row (one query for all).
-    artwork = artwork_for_viewer(request, pk, marks=True)
+    try:
+        artwork = artwork_for_viewer(request, pk, marks=True)
+    except BlockedArtist as blocked:
+        if not blocked.made:
+            raise Http404("No such artwork.") from None
+        response = render(request, "gallery/artist_blocked.html", {"artist": blocked.artist})
+        response["Cache-Control"] = "private, no-store"
+        return response
     if slug != artwork.slug:
         return redirect(artwork, permanent=True)
     preference = selectors.viewer_preference(request)

@@ -14,6 +14,7 @@ from accounts import services as account_services
 from accounts.access import member_required
 from accounts.models import FeedPreference, Follow, MaturePreference
 from accounts.redirects import safe_next_url
+from accounts.selectors import block_between, viewer_filters
 from gallery import listing_cache, selectors, state
 from gallery.models import Medium
 
@@ -27,6 +28,7 @@ def _listing(
     argument=None,
     scopes: list[str],
     members: bool = False,
+    exclusions: dict | None = None,
     **filters,
 ):
     """Render a listing page whose block of cards comes from the cache when it can.
@@ -36,6 +38,11 @@ def _listing(
     matching ``If-None-Match`` before touching the database for the cards. ``members``: the
     page holds nothing of a member but what ``listing_cache.whole_page`` keys on, so members'
     whole pages are cached too.
+
+    The viewer's blocks and mutes that apply on ``surface`` (``selectors.listing_exclusions``,
+    or ``exclusions`` when the caller decided) filter the cards at query time; a viewer with
+    any has blocks of their own, keyed on a digest of those sets, so a new block or mute shows
+    on the next request and nobody else's cached page is touched.
     """
     preference = selectors.viewer_preference(request)
     mature = state.mature_preference(request)
@@ -47,9 +54,15 @@ def _listing(
     # A member who blurs mature work still sees their own unblurred (gallery_cards.card_blurred),
     # so their blocks are their own; anonymous visitors and "show"/"hide" blocks are shared.
     viewer = request.user.pk if mature == MaturePreference.BLUR else None
+    if exclusions is None:
+        exclusions = selectors.listing_exclusions(
+            viewer_filters(request.user), surface=surface, tag_id=filters.get("tag_id")
+        )
+    hidden = selectors.exclusions_digest(exclusions)
     key = current and listing_cache.listing_cache_key(
         surface=surface, argument=argument, preference=preference, mature=mature, cursor=cursor,
-        part=("cards" if partial else "grid") + (f":viewer{viewer}" if viewer else ""),
+        part=("cards" if partial else "grid") + (f":viewer{viewer}" if viewer else "")
+        + (f":hide{hidden}" if hidden else ""),
         versions=current,
     )  # fmt: skip
     anonymous = not request.user.is_authenticated
@@ -67,7 +80,7 @@ def _listing(
 
     def render_block() -> str:
         qs = selectors.artworks_for_listing(
-            preference=preference, mature_preference=mature, **filters
+            preference=preference, mature_preference=mature, **exclusions, **filters
         )
         page = selectors.keyset_page(qs, cursor)
         block = "gallery/_artwork_cards.html" if partial else "gallery/_listing_block.html"
@@ -115,10 +128,13 @@ def following(request):
 
 def tag(request, slug: str):
     tag_obj = get_object_or_404(Tag, slug=slug)
+    # A muted tag's own page still lists it (the member came here on purpose), says so and
+    # offers to unmute; every other feed of theirs leaves it out.
+    muted = tag_obj.pk in viewer_filters(request.user).muted_tags
     return _listing(
         request,
         template="gallery/feed_latest.html",
-        context={"heading": f"#{tag_obj.name}", "tag": tag_obj},
+        context={"heading": f"#{tag_obj.name}", "tag": tag_obj, "tag_muted": muted},
         surface=state.Surface.TAG,
         argument=tag_obj.pk,
         scopes=[f"tag:{tag_obj.pk}"],
@@ -162,12 +178,24 @@ def search(request):
 def artist(request, handle: str):
     user_model = get_user_model()
     person = get_object_or_404(user_model, handle__iexact=handle, is_active=True)
+    blocked_view = blocked_profile(request, person)
+    if blocked_view is not None:
+        return blocked_view
     is_following = (
         request.user.is_authenticated
         and Follow.objects.filter(follower_id=request.user.pk, artist=person).exists()
     )
     own = request.user.is_authenticated and request.user.pk == person.pk
-    context = {"artist": person, "is_following": is_following, "own": own}
+    filters = viewer_filters(request.user)
+    context = {
+        "artist": person,
+        "is_following": is_following,
+        "own": own,
+        "artist_muted": person.pk in filters.muted_artists,
+        # A moderator in a block with this member still sees the page (moderation work is
+        # never hidden from them), with a note saying so.
+        "block_note": person.pk in filters.blocked,
+    }
     if own and not request.GET.get("after"):
         context["not_public"] = list(selectors.artworks_not_public_of(artist_id=person.pk))
     response = _listing(
@@ -179,8 +207,27 @@ def artist(request, handle: str):
         scopes=[f"artist:{person.pk}"],
         artist_id=person.pk,
         own=own,
+        # Blocks were settled above (a moderator may see this page through one); mutes
+        # never apply to an artist's own page.
+        exclusions={},
     )
     response.ai_training_allowed = not person.ai_training_opt_out
+    return response
+
+
+def blocked_profile(request, person):
+    """The page a member in a block with ``person`` gets instead of their profile (or their
+    follower lists), or None when there is no block (or the viewer is a moderator: blocks never
+    hide moderation work). The blocked side gets the plain 404 — nothing says they were
+    blocked; the blocker gets a page that says so and offers to unblock."""
+    relation = block_between(request.user, person.pk)
+    if relation is None or request.user.is_moderator:
+        return None
+    if relation == "received":
+        raise Http404("No such artist.")
+    # 200: for the blocker this is a real page about their own choice (noindex, never stored).
+    response = render(request, "gallery/artist_blocked.html", {"artist": person})
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -58,7 +58,7 @@ def test_counts_are_pluralised_on_the_artist_page(client, artist, viewer):
     Follow.objects.create(follower=viewer, artist=artist)
     type(artist).objects.filter(pk=artist.pk).update(follower_count=1, artwork_count=1)
     page = client.get(artist.get_absolute_url()).content.decode()
-    assert '<strong id="follower-count">1</strong> follower</span>' in page
+    assert '<strong id="follower-count">1</strong> follower</a>' in page
     assert "<strong>1</strong> artwork</span>" in page
     assert "1 followers" not in page.replace("</strong>", "") and "1 likes" not in page
 

@@ -35,8 +35,9 @@ class ArtworkFlagView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         # Only what the reporter can see may be reported; anything else is a 404, so a report
-        # never confirms that a hidden post exists.
-        artwork = artwork_for_viewer(request, pk)
+        # never confirms that a hidden post exists. A block does not stop a report (the site's
+        # report page ignores blocks too): reporting is how a member gets help with harassment.
+        artwork = artwork_for_viewer(request, pk, blocks=False)
         cleaned = form_input(request.data, FlagForm, fields=("reason", "note", "original_url"))
         flag = flag_create(
             reporter=request.user,
