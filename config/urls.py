@@ -22,6 +22,7 @@ urlpatterns = [
     path("transparency/", transparency, name="transparency"),
     path("notifications/", notifications, name="notifications"),
     path("api/", include("api.urls")),
+    path("", include("community.collection_urls")),
     path("", include("gallery.urls")),
 ]
 
