@@ -1,0 +1,23 @@
+"""Collections' pages (namespace ``collections``), included by config/urls.py.
+
+A module of its own, not ``community/urls.py`` (the comments' URLs).
+"""
+
+from django.urls import path
+
+from community import collection_views as views
+from community.collection_feeds import CollectionFeed
+
+app_name = "collections"
+urlpatterns = [
+    path("collections/new/", views.collection_new, name="new"),
+    path("artworks/<int:pk>/save/", views.artwork_save, name="artwork_save"),
+    path("@<str:handle>/collections/", views.collection_list, name="list"),
+    path("@<str:handle>/collections/<str:slug>/", views.collection_detail, name="detail"),
+    path("@<str:handle>/collections/<str:slug>/feed.atom", CollectionFeed(), name="feed"),
+    path("@<str:handle>/collections/<str:slug>/edit/", views.collection_edit_view, name="edit"),
+    path(
+        "@<str:handle>/collections/<str:slug>/delete/", views.collection_delete_view, name="delete"
+    ),
+    path("@<str:handle>/collections/<str:slug>/prune/", views.collection_prune_view, name="prune"),
+]
