@@ -1,6 +1,6 @@
 from django.urls import include, path, re_path
 
-from api.views import artists, artworks, auth, meta, moderation, notifications
+from api.views import artists, artworks, auth, collections, meta, moderation, notifications
 
 app_name = "api"
 v1 = [
@@ -18,6 +18,23 @@ v1 = [
         name="artist_artworks",
     ),
     path("artists/<str:handle>/follow/", artists.ArtistFollowView.as_view(), name="artist_follow"),
+    path(
+        "artists/<str:handle>/collections/",
+        collections.ArtistCollectionsView.as_view(),
+        name="artist_collections",
+    ),
+    path("collections/", collections.CollectionCreateView.as_view(), name="collections"),
+    path("collections/<int:pk>/", collections.CollectionDetailView.as_view(), name="collection"),
+    path(
+        "collections/<int:pk>/items/",
+        collections.CollectionItemsView.as_view(),
+        name="collection_items",
+    ),
+    path(
+        "collections/<int:pk>/items/<int:artwork_id>/",
+        collections.CollectionItemView.as_view(),
+        name="collection_item",
+    ),
     path("cases/", moderation.CaseListView.as_view(), name="cases"),
     path("cases/<int:pk>/", moderation.CaseDetailView.as_view(), name="case"),
     path("cases/<int:pk>/claim/", moderation.CaseClaimView.as_view(), name="case_claim"),

@@ -28,7 +28,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from accounts.models import FeedPreference, MaturePreference, User
+from accounts.models import FeedPreference, MaturePreference, User, handle_validator
 from accounts.selectors import blocked_ids
 from community.models import Collection, CollectionItem
 from config.errors import NotFound
@@ -65,7 +65,12 @@ def can_see(viewer, collection: Collection, *, blocked: frozenset[int] | None = 
 def member_for_viewer(viewer, handle: str) -> User:
     """The active member with ``handle`` whose collections ``viewer`` may list; ``NotFound``
     when there is none or a block stands between them (one query, plus one for blocks)."""
-    owner = User.objects.filter(handle__iexact=handle, is_active=True).first()
+    # The handle's own rule first: anything else (a NUL byte included) names nobody.
+    owner = (
+        User.objects.filter(handle__iexact=handle, is_active=True).first()
+        if handle_validator.regex.match(handle)
+        else None
+    )
     if owner is None or (
         not (viewer.is_authenticated and viewer.pk == owner.pk) and owner.pk in blocked_ids(viewer)
     ):
@@ -80,6 +85,8 @@ def collection_for_viewer(viewer, *, handle: str, slug: str) -> Collection:
         Collection.objects.select_related("owner")
         .filter(owner__handle__iexact=handle, slug=slug)
         .first()
+        if handle_validator.regex.match(handle) and "\x00" not in slug
+        else None
     )
     if found is None or not can_see(viewer, found):
         raise NotFound("No such collection.")
@@ -143,16 +150,19 @@ def with_counts(
     )
 
 
-def collection_covers(collections: list[Collection]) -> None:
+def collection_covers(
+    collections: list[Collection], *, columns: tuple[str, ...] = COVER_COLUMNS
+) -> None:
     """Set ``cover_work`` on each of ``collections`` (annotated by ``with_counts``): the
-    artwork of its ``cover_pick`` with what a card needs, or None. One query for all."""
+    artwork of its ``cover_pick`` with ``columns`` (a site card's by default), or None. One
+    query for all, none when no collection has a cover."""
     ids = {c.cover_pick for c in collections if c.cover_pick}
     works = (
         {
             a.pk: a
             for a in Artwork.objects.filter(pk__in=ids)
             .select_related("artist", "cover")
-            .only(*COVER_COLUMNS)
+            .only(*columns)
         }
         if ids
         else {}
