@@ -55,7 +55,8 @@ def can_see(viewer, collection: Collection, *, blocked: frozenset[int] | None = 
     """Whether ``viewer`` (anyone, anonymous included) may see ``collection``: its owner, or
     a public one of an active owner when neither blocks the other."""
     if viewer is not None and viewer.is_authenticated and viewer.pk == collection.owner_id:
-        return True
+        return True  # the owner sees their own, suspended or not, public or private
+    # A deactivated owner's collections go with their profile, as their artworks' pages do.
     if not collection.public or not collection.owner.is_active:
         return False
     blocked = blocked_ids(viewer) if blocked is None else blocked
@@ -112,6 +113,7 @@ def collections_of(
     """
     qs = Collection.objects.filter(owner=owner).select_related("owner")
     if not (viewer.is_authenticated and viewer.pk == owner.pk):
+        # Moderators too: a private collection is a member's own notebook, not a post.
         qs = qs.filter(public=True)
     return with_counts(qs, preference=preference, mature_preference=mature_preference).order_by(
         "-created_at", "-id"
@@ -126,6 +128,7 @@ def with_counts(
     mature, else the newest such save; None when there is none): two correlated
     subqueries, no extra round trip."""
     shown = listed_artwork_ids(preference=preference, mature_preference=mature_preference)
+    # Covers are thumbnails seen before anyone could choose to see mature work: never mature.
     plain = listed_artwork_ids(preference=preference, mature_preference=MaturePreference.HIDE)
     visible = (
         CollectionItem.objects.filter(collection=OuterRef("pk"), artwork_id__in=shown)
@@ -203,6 +206,8 @@ def collection_works(
     listed = selectors.artworks_for_listing(
         preference=preference, mature_preference=mature_preference
     ).values("pk")
+    # A semi-join on the listed works: the collection's index gives its rows newest first and
+    # the listing filter drops what no longer shows, so a removed work needs no cleanup here.
     qs = CollectionItem.objects.filter(collection=collection, artwork_id__in=listed)
     if hidden_artists:
         qs = qs.exclude(artwork__artist_id__in=hidden_artists)
@@ -217,6 +222,7 @@ def collection_works(
 def collections_for_saving(*, user: User, artwork_id: int) -> QuerySet[Collection]:
     """``user``'s own collections for the artwork page's "Save" menu, most recently changed
     first, each annotated ``has_work`` (this artwork is saved in it). One query."""
+    # One EXISTS per row (the unique index on (collection, artwork)), not a query per row.
     held = CollectionItem.objects.filter(collection=OuterRef("pk"), artwork_id=artwork_id)
     return (
         Collection.objects.filter(owner=user)

@@ -9,6 +9,8 @@ from community import collection_views as views
 from community.collection_feeds import CollectionFeed
 
 app_name = "collections"
+# Under the owner's handle, beside gallery's "@<handle>/" pages: a collection's address reads
+# as its owner's, and the slug is only unique per owner (community_collection_slug).
 urlpatterns = [
     path("collections/new/", views.collection_new, name="new"),
     path("artworks/<int:pk>/save/", views.artwork_save, name="artwork_save"),
