@@ -53,7 +53,7 @@ class CollectionSerializer(serializers.Serializer):
     def get_url(self, collection: Collection) -> str:
         return absolute(self.context["request"], collection.get_absolute_url())
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_feed(self, collection: Collection) -> str | None:
         if not collection.public:
             return None
