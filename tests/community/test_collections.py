@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Block
 from community import collection_selectors as pick
@@ -349,3 +352,16 @@ def test_collection_page_query_count_is_fixed(
     with django_assert_max_num_queries(4):
         response = _page(client, collection)
     assert response.status_code == 200
+
+
+def test_empty_collection_says_so_and_suspended_owner_still_reads_it(client, viewer):
+    collection = collection_create(owner=viewer, title="Fresh")
+    assert "Nothing saved yet" in _page(client, collection).content.decode()
+    private = collection_create(owner=viewer, title="Notes", public=False)
+    type(viewer).objects.filter(pk=viewer.pk).update(
+        suspended_until=timezone.now() + timedelta(days=3)
+    )
+    client.force_login(viewer)
+    assert _page(client, private).status_code == 200
+    empty = client.get(reverse("collections:list", kwargs={"handle": UserFactory().handle}))
+    assert "No collections yet" in empty.content.decode()
