@@ -154,13 +154,11 @@ def collection_new(request):
     artwork_id = request.POST.get("artwork") or request.GET.get("artwork") or ""
     status = 200
     if request.method == "POST" and form.is_valid():
+        artwork = artwork_for_viewer(request, int(artwork_id)) if artwork_id.isdigit() else None
         try:
-            collection = collection_create(owner=request.user, **form.cleaned_data)
-            if artwork_id.isdigit():
-                artwork = artwork_for_viewer(request, int(artwork_id))
-                collection_add(user=request.user, collection=collection, artwork=artwork)
-                messages.success(request, f"Saved to “{collection.title}”.")
-                return redirect(artwork)
+            collection = collection_create(
+                owner=request.user, first_work=artwork, **form.cleaned_data
+            )
         except DomainError as exc:
             status = form_error(form, exc)
             response = render(
@@ -170,6 +168,9 @@ def collection_new(request):
                 status=status,
             )
             return with_headers(response, exc)
+        if artwork is not None:
+            messages.success(request, f"Saved to “{collection.title}”.")
+            return redirect(artwork)
         messages.success(request, f"“{collection.title}” is ready.")
         return redirect(collection)
     return render(

@@ -87,18 +87,26 @@ def _base_slug(title: str) -> str:
 
 
 def collection_create(
-    *, owner: User, title: str, description: str = "", public: bool = True
+    *,
+    owner: User,
+    title: str,
+    description: str = "",
+    public: bool = True,
+    first_work: Artwork | None = None,
 ) -> Collection:
     """Create a collection for ``owner`` with a slug made from ``title`` (unique per owner:
-    "birds", then "birds-2"…).
+    "birds", then "birds-2"…), with ``first_work`` saved in it in the same transaction (the
+    Save menu's "new collection": both happen or neither does).
 
     Raises ``NotAllowed`` (suspended, signed out), ``RateLimited``, ``Invalid`` (empty or too
-    long title or description, control characters in the title) and ``Conflict`` when the
-    member already keeps ``ATELIER_COLLECTIONS_PER_MEMBER`` collections. Nothing is written
-    when it raises.
+    long title or description, control characters in the title), ``NotFound`` for a
+    ``first_work`` the member cannot list, and ``Conflict`` when the member already keeps
+    ``ATELIER_COLLECTIONS_PER_MEMBER`` collections. Nothing is written when it raises.
     """
     _writer(owner)
     title, description = _clean(title=title, description=description)
+    if first_work is not None:
+        _saveable(owner, first_work)
     base = _base_slug(title)
     with transaction.atomic():
         # The owner's row lock makes the count exact against a second tab creating at once.
@@ -120,12 +128,15 @@ def collection_create(
                 continue
             try:
                 with transaction.atomic():
-                    return Collection.objects.create(
+                    made = Collection.objects.create(
                         owner=owner, title=title, slug=slug, description=description,
                         public=bool(public),
                     )  # fmt: skip
             except IntegrityError:
                 continue  # taken meanwhile (another process, outside our lock): next number
+            if first_work is not None:
+                _add(made, first_work)
+            return made
         raise Conflict("Too many collections share this title; choose another.")
 
 
@@ -196,6 +207,11 @@ def collection_add(*, user: User, collection: Collection, artwork: Artwork) -> b
     _writer(user)
     _owned(user, collection)
     _saveable(user, artwork)
+    return _add(collection, artwork)
+
+
+def _add(collection: Collection, artwork: Artwork) -> bool:
+    """Save ``artwork`` (already checked) into ``collection``; False when it was there."""
     with transaction.atomic():
         # The collection's row lock serialises saves into it: item_count and the limit stay
         # exact, and the unique constraint settles a double click.

@@ -147,6 +147,11 @@ def test_only_listed_works_can_be_saved(viewer, work, change):
     collection = collection_create(owner=viewer, title="c")
     with pytest.raises(NotFound):
         collection_add(user=viewer, collection=collection, artwork=work)
+    # "New collection" from the Save menu: neither the collection nor the save happens.
+    with pytest.raises(NotFound):
+        collection_create(owner=viewer, title="with it", first_work=work)
+    assert list(Collection.objects.filter(owner=viewer)) == [collection]
+    assert not CollectionItem.objects.exists()
 
 
 def test_blocked_artists_work_cannot_be_saved(viewer, other_artist, work):
