@@ -355,6 +355,9 @@ class ArtworkDetailSerializer(ArtworkCardSerializer):
         help_text="Processing state and provenance verdicts: for the artist and moderators "
         "only, null for everyone else."
     )
+    public_collection_count = serializers.IntegerField(
+        help_text="How many public collections (of any member) hold this artwork."
+    )
     content_credentials_no_ai = serializers.SerializerMethodField(
         help_text="True when every final image carries valid Content Credentials from a "
         "trusted signer recording camera capture or human work, and no file of the post says "

@@ -1,6 +1,15 @@
 from django.urls import include, path, re_path
 
-from api.views import artists, artworks, auth, blocks, meta, moderation, notifications
+from api.views import (
+    artists,
+    artworks,
+    auth,
+    blocks,
+    collections,
+    meta,
+    moderation,
+    notifications,
+)
 
 app_name = "api"
 v1 = [
@@ -33,6 +42,23 @@ v1 = [
     path("tags/<slug:slug>/mute/", blocks.TagMuteView.as_view(), name="tag_mute"),
     path("me/blocks/", blocks.MyBlocksView.as_view(), name="me_blocks"),
     path("me/mutes/", blocks.MyMutesView.as_view(), name="me_mutes"),
+    path(
+        "artists/<str:handle>/collections/",
+        collections.ArtistCollectionsView.as_view(),
+        name="artist_collections",
+    ),
+    path("collections/", collections.CollectionCreateView.as_view(), name="collections"),
+    path("collections/<int:pk>/", collections.CollectionDetailView.as_view(), name="collection"),
+    path(
+        "collections/<int:pk>/items/",
+        collections.CollectionItemsView.as_view(),
+        name="collection_items",
+    ),
+    path(
+        "collections/<int:pk>/items/<int:artwork_id>/",
+        collections.CollectionItemView.as_view(),
+        name="collection_item",
+    ),
     path("cases/", moderation.CaseListView.as_view(), name="cases"),
     path("cases/<int:pk>/", moderation.CaseDetailView.as_view(), name="case"),
     path("cases/<int:pk>/claim/", moderation.CaseClaimView.as_view(), name="case_claim"),

@@ -1,9 +1,11 @@
-"""Comments on artworks (and, later in this app, collections)."""
+"""Comments on artworks, and collections members save works into."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
+from django.utils import timezone
 
 from gallery.models import Artwork
 
@@ -69,3 +71,73 @@ class Comment(models.Model):
     @property
     def is_visible(self) -> bool:
         return self.status == CommentStatus.VISIBLE
+
+
+class Collection(models.Model):
+    """A member's named set of saved works (community.collections writes it).
+
+    ``public`` collections are listed on the owner's collections page, have an Atom feed and
+    count on each work's "saved in N public collections"; private ones answer 404 to anyone
+    but their owner. ``item_count`` counts every saved row, shown or not (the limit
+    ``ATELIER_COLLECTION_MAX_ITEMS`` counts those); pages show how many of them are visible
+    (community.collection_selectors). ``cover`` is a work in the collection the owner chose;
+    when it drops out of view the first visible work stands in for it.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collections"
+    )
+    title = models.CharField(max_length=100)
+    # Made from the title once, at creation: renaming keeps the collection's links working.
+    slug = models.SlugField(max_length=110, allow_unicode=True)
+    description = models.TextField(max_length=2000, blank=True)
+    public = models.BooleanField(default=True)
+    cover = models.ForeignKey(
+        Artwork, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    item_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # collection_create picks a free slug and retries on this (two tabs, one title).
+            models.UniqueConstraint(fields=["owner", "slug"], name="community_collection_slug"),
+        ]
+        indexes = [
+            # A member's collections, newest first, keyset-paged (collection_selectors).
+            models.Index(fields=["owner", "-created_at", "-id"], name="community_collection_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "collections:detail", kwargs={"handle": self.owner.handle, "slug": self.slug}
+        )
+
+
+class CollectionItem(models.Model):
+    """One work saved in one collection (at most once: the unique constraint)."""
+
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="items")
+    artwork = models.ForeignKey(Artwork, on_delete=models.CASCADE, related_name="collection_items")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            # collection_add relies on it: a double click saves the work once.
+            models.UniqueConstraint(
+                fields=["collection", "artwork"], name="community_collectionitem_once"
+            ),
+        ]
+        indexes = [
+            # The collection page and its feed: newest saves first, keyset on (added_at, id).
+            models.Index(
+                fields=["collection", "-added_at", "-id"], name="community_collectionitem_page"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Artwork {self.artwork_id} in collection {self.collection_id}"

@@ -158,3 +158,24 @@ def allow_post(*, recent: QuerySet, code: str) -> None:
             retry_after=wait,
             code=code,
         )
+
+
+def allow_collection_write(*, user_id: int) -> None:
+    """One collection change (create, edit, delete, save or remove a work, set a cover) by
+    member ``user_id``.
+
+    Raises ``RateLimited`` (code ``collection_writes``) past
+    ``ATELIER_COLLECTION_WRITES_PER_HOUR``: generous for a person, a wall for a script that
+    would churn "saved in N public collections" counters and cache versions.
+    """
+    allowed = settings.ATELIER_COLLECTION_WRITES_PER_HOUR
+    wait = bucket_take(f"collection-writes:{user_id}", capacity=allowed, period=HOUR)
+    if not wait:
+        return
+    retry_after = max(1, math.ceil(wait))
+    raise RateLimited(
+        "You have changed your collections very often this hour. Please try again in "
+        f"{math.ceil(retry_after / 60)} minute(s).",
+        retry_after=retry_after,
+        code="collection_writes",
+    )

@@ -439,6 +439,11 @@ ATELIER_MAX_IMAGES_PER_POST = env_int("ATELIER_MAX_IMAGES_PER_POST", 20, minimum
 ATELIER_UPLOADS_PER_HOUR = env_int("ATELIER_UPLOADS_PER_HOUR", 30, minimum=1)
 # Every upload attempt (artworks and avatars, accepted or refused) per member per hour.
 ATELIER_UPLOAD_ATTEMPTS_PER_HOUR = env_int("ATELIER_UPLOAD_ATTEMPTS_PER_HOUR", 60, minimum=1)
+# Collections (community.collections): how many a member may keep, how many works each holds,
+# and how many collection changes (create, edit, save, remove…) a member makes per hour.
+ATELIER_COLLECTIONS_PER_MEMBER = env_int("ATELIER_COLLECTIONS_PER_MEMBER", 200, minimum=1)
+ATELIER_COLLECTION_MAX_ITEMS = env_int("ATELIER_COLLECTION_MAX_ITEMS", 1000, minimum=1)
+ATELIER_COLLECTION_WRITES_PER_HOUR = env_int("ATELIER_COLLECTION_WRITES_PER_HOUR", 600, minimum=1)
 ATELIER_STORAGE_QUOTA_BYTES = env_int("ATELIER_STORAGE_QUOTA_BYTES", 2 * 1024**3, minimum=1024)
 # A pending image nobody claimed for this long had its enqueue lost: the sweep re-enqueues it.
 ATELIER_STUCK_AFTER_MINUTES = env_int("ATELIER_STUCK_AFTER_MINUTES", 3, minimum=1)

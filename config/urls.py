@@ -23,6 +23,7 @@ urlpatterns = [
     path("notifications/", notifications, name="notifications"),
     path("unsubscribe/<str:token>/", unsubscribe_view, name="unsubscribe"),
     path("api/", include("api.urls")),
+    path("", include("community.collection_urls")),
     path("", include("gallery.urls")),
 ]
 

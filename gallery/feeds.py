@@ -52,7 +52,7 @@ class _ArtworkFeed(Feed):
         """
         obj = self.get_object(request, *args, **kwargs)
         scope = self.scope(obj)
-        current = listing_cache.versions([scope])
+        current = listing_cache.versions([scope, *self.more_scopes(obj)])
         key = current and listing_cache.listing_cache_key(
             surface=state.Surface.ATOM, argument=f"{scope}@{request.get_host()}",
             preference=self.preference, mature=self.mature, cursor=None, part="atom",
@@ -69,6 +69,10 @@ class _ArtworkFeed(Feed):
         body = listing_cache.get_or_render(key, document)
         response = HttpResponse(body, content_type=self.feed_type.content_type)
         return listing_cache.cacheable(request, response, etag)
+
+    def more_scopes(self, obj) -> list[str]:
+        """Version scopes the feed reads beyond ``scope(obj)`` (a collection's feed: any post)."""
+        return []
 
     def item_link(self, item) -> str:
         return absolute_url(None, item.get_absolute_url())

@@ -9,9 +9,11 @@ request ever has to know which pages exist.
 
 Scopes: ``feed``, ``search``, ``following`` (every following feed), ``artist:<id>``,
 ``tag:<id>``, ``medium:<value>``, ``artwork:<id>`` (its page), ``follows:<viewer id>`` (one
-viewer's following list) and ``all`` (in every key: suspensions and renames, which touch every
-listing). Changes arrive from ``gallery.receivers`` (every saved or deleted artwork row, follows,
-artists) and from the services that write with ``update()`` (likes, tags, alt texts, files).
+viewer's following list), ``collections`` (every collection page: the community app's, which
+may hold any post), ``collection:<id>`` (one collection's own rows) and ``all`` (in every key:
+suspensions and renames, which touch every listing). Changes arrive from ``gallery.receivers``
+(every saved or deleted artwork row, follows, artists) and from the services that write with
+``update()`` (likes, tags, alt texts, files, collection counts).
 
 The cache fails open: when Redis is unreachable, ``versions`` answers None and callers render
 without the cache (config.cache logs the outage).
@@ -42,6 +44,9 @@ STALE_WHILE_REVALIDATE = 300
 
 GLOBAL = "all"
 FEED, SEARCH, FOLLOWING = "feed", "search", "following"
+# Every collection page and feed (community.collection_views) reads this scope: a collection
+# may hold any post, so any post's change retires them all, as it retires every search.
+COLLECTIONS = "collections"
 
 
 def _release() -> str:
@@ -122,7 +127,7 @@ def artwork_scopes(*, artwork_id: int, artist_id: int, medium: str) -> list[str]
         "tag_id", flat=True
     )
     return [
-        FEED, SEARCH, FOLLOWING, f"artist:{artist_id}", f"medium:{medium}",
+        FEED, SEARCH, FOLLOWING, COLLECTIONS, f"artist:{artist_id}", f"medium:{medium}",
         f"artwork:{artwork_id}", *(f"tag:{t}" for t in tag_ids),
     ]  # fmt: skip
 

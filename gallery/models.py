@@ -136,6 +136,9 @@ class Artwork(models.Model):
     # visible comments is kept here so cards show it without a query per card.
     comments_enabled = models.BooleanField(default=True, db_default=True)
     comment_count = models.PositiveIntegerField(default=0, db_default=0)
+    # Public collections (the community app) holding this post: "saved in N public
+    # collections" on its page, moved only by gallery.services.artworks.collection_count_add.
+    public_collection_count = models.PositiveIntegerField(default=0, db_default=0)
     image_count = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

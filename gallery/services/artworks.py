@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.db.models.functions import Greatest
 
 from accounts.models import User
 from accounts.selectors import viewer_filters
@@ -220,3 +221,25 @@ def like_set(*, user: User, artwork: Artwork, liked: bool) -> int:
                     artwork_id=artwork.pk, artist_id=artwork.artist_id, medium=artwork.medium
                 )
     return Artwork.objects.values_list("like_count", flat=True).get(pk=artwork.pk)
+
+
+def collection_count_add(*, artwork_ids: list[int], delta: int) -> None:
+    """Move ``public_collection_count`` of ``artwork_ids`` by ``delta`` (never below zero).
+
+    Called by the community app's collection services when a work enters or leaves a public
+    collection, or a collection holding it turns public, private or is deleted. One atomic
+    ``UPDATE`` with ``F()``: two members saving the same work at once both count. The pages
+    of those works are retired (their ``artwork:<id>`` version: the anonymous page's ETag and
+    fragments), now and after the commit. Raises nothing; unknown ids are ignored.
+    """
+    ids = sorted(set(artwork_ids))
+    if not ids or not delta:
+        return
+    qs = Artwork.objects.filter(pk__in=ids)
+    if delta > 0:
+        qs.update(public_collection_count=F("public_collection_count") + delta)
+    else:
+        # Greatest: a count already wrong (a collection deleted with its owner's account)
+        # must not make the unsigned column refuse the whole statement.
+        qs.update(public_collection_count=Greatest(F("public_collection_count") + delta, 0))
+    listing_cache.bump_now_and_on_commit([f"artwork:{pk}" for pk in ids])
