@@ -38,6 +38,18 @@ def viewer_role(user, artwork: Artwork) -> state.Role:
     return state.Role.MEMBER
 
 
+def artwork_shown_to(user, artwork: Artwork) -> bool:
+    """Whether ``user`` (anonymous or not) may see ``artwork``'s page: the state table's answer
+    for a direct link, for services that get a user rather than a request (reporting a comment
+    under the post, say). Reads ``artwork.artist`` (load it with the row)."""
+    return state.present(
+        state.Facts.of(artwork),
+        surface=state.Surface.PAGE,
+        role=viewer_role(user, artwork),
+        preference="all",
+    ).shown
+
+
 def artwork_for_viewer(
     request, pk: int, *, surface=state.Surface.PAGE, marks: bool = False
 ) -> Artwork:

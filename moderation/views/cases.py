@@ -13,7 +13,7 @@ from accounts.redirects import safe_next_url
 from gallery.storage import private_storage
 from moderation import selectors
 from moderation.forms import DecideForm, EvidenceRequestForm, UnsuspendForm
-from moderation.models import AppealFile, AuditEntry, Case, FlagReason
+from moderation.models import AppealFile, AuditEntry, Case, CaseSubject, FlagReason
 from moderation.services import decisions as decision_services
 from moderation.services.access import case_conflict
 from moderation.views.common import SHOWN_ON_PAGE, case_to_act_on
@@ -25,8 +25,11 @@ def queue(request):
     if reason not in FlagReason.values:
         reason = None
     age = request.GET.get("age") if request.GET.get("age") in selectors.AGES else None
+    subject = request.GET.get("subject")
+    if subject not in CaseSubject.values:
+        subject = None
     page = selectors.queue_page(
-        selectors.queue_cases(reason=reason, age=age), request.GET.get("after")
+        selectors.queue_cases(reason=reason, age=age, subject=subject), request.GET.get("after")
     )
     return render(
         request,
@@ -35,6 +38,8 @@ def queue(request):
             "page": page,
             "reason": reason,
             "age": age,
+            "subject": subject,
+            "subjects": [(None, "All cases"), *CaseSubject.choices],
             "reasons": FlagReason.choices,
             "ages": [("day", "Last 24 hours"), ("week", "Last 7 days"), ("older", "Older")],
         },
@@ -44,12 +49,15 @@ def queue(request):
 @moderator_required
 def case_detail(request, pk: int):
     case = get_object_or_404(
-        Case.objects.select_related("artwork", "artwork__artist", "claimed_by"), pk=pk
+        Case.objects.select_related(
+            "artwork", "artwork__artist", "comment", "comment__artwork", "claimed_by"
+        ),
+        pk=pk,
     )
     context = selectors.case_detail(case)
     context.update(
         {
-            "decide_form": DecideForm(),
+            "decide_form": DecideForm(subject=case.subject),
             "evidence_form": EvidenceRequestForm(),
             "unsuspend_form": UnsuspendForm(),
             "claimed_by_other": case.claimed_by_other(request.user),
@@ -84,7 +92,7 @@ def case_release(request, pk: int):
 @moderator_required
 def case_decide(request, pk: int):
     case = case_to_act_on(request, pk)
-    form = DecideForm(request.POST)
+    form = DecideForm(request.POST, subject=case.subject)
     if form.is_valid():
         try:
             decision_services.case_decide(
@@ -95,7 +103,8 @@ def case_decide(request, pk: int):
         except SHOWN_ON_PAGE as exc:
             messages.error(request, exc.message)
             return redirect("moderation:case", pk=pk)
-        messages.success(request, "Decided. The artist and reporters have been told.")
+        who = "comment's author" if case.is_about_comment else "artist"
+        messages.success(request, f"Decided. The {who} and reporters have been told.")
         return redirect("moderation:queue")
     context = selectors.case_detail(case)
     context.update(
