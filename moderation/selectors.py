@@ -247,6 +247,7 @@ def appeals_queue() -> QuerySet[Appeal]:
             "decision__case__artwork",
             "decision__case__comment",
             "decision__case__comment__artwork",
+            "decision__case__comment__author",
             "appellant",
             "decision__moderator",
         )

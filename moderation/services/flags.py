@@ -280,7 +280,9 @@ def case_rescore(*, case_id: int) -> Case:
     """Recompute the case's risk score from its parts and store both (``risk_score``,
     ``score_parts``, shown on the case page as written). Returns the case with them set.
     Raises ``Case.DoesNotExist`` for an unknown id."""
-    case = Case.objects.select_related("artwork", "artwork__artist").get(pk=case_id)
+    case = Case.objects.select_related(
+        "artwork", "artwork__artist", "comment", "comment__author"
+    ).get(pk=case_id)
     flags = list(case.flags.select_related("reporter"))
     parts: dict[str, float] = {}
     kinds = {e.get("kind") for f in flags if f.source == FlagSource.PROVENANCE for e in f.evidence}
@@ -308,13 +310,17 @@ def case_rescore(*, case_id: int) -> Case:
         human = sum(v.weight for v in votes if v.vote == ReviewVote.Vote.HUMAN)
         net = RISK_PER_NET_VOTE * (ai - human)
         parts["reviewer votes"] = round(max(-RISK_VOTES_CAP, min(RISK_VOTES_CAP, net)), 1)
-    artwork = case.artwork
-    if artwork is not None:
-        age = (timezone.now() - artwork.artist.date_joined).days
+    # The account's age counts for a comment's author as for a post's artist (throwaway
+    # accounts post most spam too); exposure is a post's alone.
+    subject_user = case.subject_user
+    if subject_user is not None:
+        age = (timezone.now() - subject_user.date_joined).days
         if age < 7:
             parts["new account (under a week)"] = RISK_NEW_ACCOUNT
         elif age < 30:
             parts["young account (under a month)"] = RISK_YOUNG_ACCOUNT
+    artwork = case.artwork
+    if artwork is not None:
         reach = artwork.like_count + artwork.artist.follower_count
         if reach:
             exposure = RISK_PER_REACH_DECADE * math.log10(1 + reach)
