@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import moderator_required
@@ -17,6 +18,17 @@ from moderation.models import AppealFile, AuditEntry, Case, CaseSubject, FlagRea
 from moderation.services import decisions as decision_services
 from moderation.services.access import case_conflict
 from moderation.views.common import SHOWN_ON_PAGE, case_to_act_on
+
+# The queue's tabs by kind of case: (subject, tab name).
+QUEUE_TABS = (
+    (None, "All cases"),
+    (CaseSubject.ARTWORK, "Posts"),
+    (CaseSubject.COMMENT, "Comments"),
+)
+
+
+def _query(filters: dict) -> str:
+    return urlencode({key: value for key, value in filters.items() if value})
 
 
 @moderator_required
@@ -31,6 +43,7 @@ def queue(request):
     page = selectors.queue_page(
         selectors.queue_cases(reason=reason, age=age, subject=subject), request.GET.get("after")
     )
+    filters = {"subject": subject, "reason": reason, "age": age}
     return render(
         request,
         "moderation/queue.html",
@@ -39,7 +52,12 @@ def queue(request):
             "reason": reason,
             "age": age,
             "subject": subject,
-            "subjects": [(None, "All cases"), *CaseSubject.choices],
+            "filters": _query(filters),
+            # Each tab keeps the other filters: (name, query string, current).
+            "tabs": [
+                (name, _query({**filters, "subject": value}), value == subject)
+                for value, name in QUEUE_TABS
+            ],
             "reasons": FlagReason.choices,
             "ages": [("day", "Last 24 hours"), ("week", "Last 7 days"), ("older", "Older")],
         },
