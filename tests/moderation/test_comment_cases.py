@@ -408,3 +408,23 @@ def test_the_queue_page_costs_the_same_whatever_its_length(
     with django_assert_num_queries(len(few.captured_queries)):
         response = client.get(url)
     assert response.content.decode().count(">Comment</span>") == 7
+
+
+# --- The comment's status and its post's count ---------------------------------------------------
+
+
+def test_the_count_moves_only_when_a_comment_leaves_or_returns_to_visible(comment, post):
+    from community.services_moderation import comment_set_status
+
+    steps = [
+        ("mod-hidden", 0, {"status": "visible"}),
+        ("removed", 0, {"status": "mod-hidden"}),  # hidden to removed: not counted either way
+        ("visible", 1, {"status": "removed"}),
+        ("visible", 1, {"status": "visible"}),  # no change, no count move
+        ("hidden", 0, {"status": "visible"}),
+    ]
+    for status, count, before in steps:
+        assert comment_set_status(comment_id=comment.pk, status=status)[0] == before
+        assert (_status(comment), _count(post)) == (status, count)
+    with pytest.raises(ValueError):
+        comment_set_status(comment_id=comment.pk, status="gone")
