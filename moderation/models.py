@@ -165,7 +165,10 @@ class Case(models.Model):
 
     # What the case is about; exactly one of ``artwork`` and ``comment`` belongs to it
     # (moderation_case_one_subject), and either may become null when its row is deleted.
-    subject = models.CharField(max_length=10, choices=Subject, default=Subject.ARTWORK)
+    # db_default too: rows written by SQL (bulk seeds, older writers) are about a post.
+    subject = models.CharField(
+        max_length=10, choices=Subject, default=Subject.ARTWORK, db_default=Subject.ARTWORK
+    )
     # SET_NULL: an artist deleting the post must not erase the case, its decision or the log.
     artwork = models.ForeignKey(Artwork, null=True, on_delete=models.SET_NULL, related_name="cases")
     comment = models.ForeignKey(
