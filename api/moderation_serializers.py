@@ -11,9 +11,26 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.serializers import EvidenceSerializer, absolute
+from community.models import Comment
 from gallery.models import Artwork, Label
-from moderation.forms import DECISION_CHOICES, AppealDecideForm, FlagForm
-from moderation.models import Appeal, Case, Decision, Flag, FlagReason, FlagSource, ReviewVote
+from moderation.forms import (
+    ARTWORK_REASON_CHOICES,
+    COMMENT_REASON_CHOICES,
+    DECISION_CHOICES,
+    AppealDecideForm,
+    CommentFlagForm,
+    FlagForm,
+)
+from moderation.models import (
+    Appeal,
+    Case,
+    CaseSubject,
+    Decision,
+    Flag,
+    FlagReason,
+    FlagSource,
+    ReviewVote,
+)
 from moderation.selectors import AGES
 
 EVIDENCE_FIELDS = ("source", "field", "value", "kind", "summary")
@@ -42,7 +59,7 @@ class HandleField(serializers.CharField):
 
 
 class FlagCreate(serializers.Serializer):
-    reason = serializers.ChoiceField(choices=FlagReason.choices)
+    reason = serializers.ChoiceField(choices=ARTWORK_REASON_CHOICES)
     note = serializers.CharField(
         max_length=FlagForm.base_fields["note"].max_length, required=False, allow_blank=True
     )
@@ -54,11 +71,21 @@ class FlagCreate(serializers.Serializer):
     )
 
 
+class CommentFlagCreate(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=COMMENT_REASON_CHOICES)
+    note = serializers.CharField(
+        max_length=CommentFlagForm.base_fields["note"].max_length, required=False, allow_blank=True
+    )
+
+
 class FlagSerializer(serializers.Serializer):
     """The reporter's own flag: never anything about other reporters."""
 
     id = serializers.IntegerField()
     artwork = serializers.IntegerField(source="artwork_id", allow_null=True)
+    comment = serializers.IntegerField(
+        source="comment_id", allow_null=True, help_text="Set on a report about a comment."
+    )
     reason = serializers.ChoiceField(choices=FlagReason.choices)
     note = serializers.CharField()
     original_url = serializers.CharField()
@@ -82,15 +109,45 @@ class ModerationArtworkSerializer(serializers.Serializer):
         return absolute(self.context["request"], artwork.get_absolute_url())
 
 
+class ModerationCommentSerializer(serializers.Serializer):
+    """The comment a case is about, for moderators: its words whatever its status."""
+
+    id = serializers.IntegerField()
+    body = serializers.CharField()
+    status = serializers.ChoiceField(choices=Comment.Status.choices)
+    author = serializers.CharField(source="author.handle")
+    artwork = serializers.IntegerField(source="artwork_id", help_text="The post it is under.")
+    artwork_title = serializers.CharField(source="artwork.title")
+    parent = serializers.IntegerField(
+        source="parent_id", allow_null=True, help_text="The comment it answers, if a reply."
+    )
+    created_at = serializers.DateTimeField()
+    url = serializers.SerializerMethodField(help_text="The comment under its post on the site.")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, comment: Comment) -> str:
+        path = f"{comment.artwork.get_absolute_url()}#comment-{comment.pk}"
+        return absolute(self.context["request"], path)
+
+
 class CaseSerializer(serializers.Serializer):
     id = serializers.IntegerField()
+    subject = serializers.ChoiceField(
+        choices=CaseSubject.choices, help_text="What the case is about: a post or a comment."
+    )
     status = serializers.ChoiceField(choices=Case.Status.choices)
     reason = serializers.ChoiceField(choices=FlagReason.choices, help_text="The first flag's.")
     ai_question = serializers.BooleanField(help_text="About how the work was made (AI).")
     escalated = serializers.BooleanField()
     risk_score = serializers.FloatField()
     label_at_open = serializers.ChoiceField(choices=Label.choices, allow_blank=True)
-    artwork = ModerationArtworkSerializer(allow_null=True, help_text="Null if it was deleted.")
+    artwork = ModerationArtworkSerializer(
+        allow_null=True, help_text="The post a post's case is about; null if it was deleted, "
+        "and on a comment case.",
+    )  # fmt: skip
+    comment = ModerationCommentSerializer(
+        allow_null=True, help_text="The comment a comment case is about; null otherwise."
+    )
     claimed_by = HandleField()
     claimed_until = serializers.DateTimeField(allow_null=True)
     evidence_due = serializers.DateTimeField(allow_null=True)
@@ -117,6 +174,7 @@ class CasePageSerializer(serializers.Serializer):
 class CaseFlagSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     source = serializers.ChoiceField(choices=FlagSource.choices)
+    comment = serializers.IntegerField(source="comment_id", allow_null=True)
     reporter = HandleField(help_text="The reporter's handle; null for system flags.")
     reason = serializers.ChoiceField(choices=FlagReason.choices)
     note = serializers.CharField()
@@ -176,6 +234,11 @@ def case_detail_data(case: Case, detail: dict, decision: Decision | None, reques
 
 
 class CaseListParams(serializers.Serializer):
+    subject = serializers.ChoiceField(
+        choices=CaseSubject.choices,
+        required=False,
+        help_text="Only cases about posts (`artwork`) or about comments (`comment`).",
+    )
     reason = serializers.ChoiceField(choices=FlagReason.choices, required=False)
     age = serializers.ChoiceField(
         choices=list(AGES),
@@ -188,7 +251,11 @@ class CaseListParams(serializers.Serializer):
 
 
 class DecideRequest(serializers.Serializer):
-    action = serializers.ChoiceField(choices=DECISION_CHOICES)
+    action = serializers.ChoiceField(
+        choices=DECISION_CHOICES,
+        help_text="On a comment case only `dismiss`, `hide` (hide the comment), `remove`, "
+        "`warn`, `strike` and `suspend` apply; the others are a 400.",
+    )
     reason = serializers.CharField(max_length=2000, help_text="The artist reads this.")
     new_label = serializers.ChoiceField(
         choices=Label.choices, required=False, allow_blank=True, help_text="For `relabel`."
@@ -221,6 +288,7 @@ class AppealSerializer(serializers.Serializer):
 class AppealRowSerializer(AppealSerializer):
     appellant = HandleField()
     artwork = ModerationArtworkSerializer(source="decision.case.artwork", allow_null=True)
+    comment = ModerationCommentSerializer(source="decision.case.comment", allow_null=True)
     own_decision = serializers.SerializerMethodField(
         help_text="You made the decision: another moderator must decide the appeal."
     )

@@ -20,6 +20,7 @@ v1 = [
     path("artworks/<int:pk>/", artworks.ArtworkDetailView.as_view(), name="artwork"),
     path("artworks/<int:pk>/like/", artworks.ArtworkLikeView.as_view(), name="artwork_like"),
     path("artworks/<int:pk>/flags/", moderation.ArtworkFlagView.as_view(), name="artwork_flags"),
+    path("comments/<int:pk>/flags/", moderation.CommentFlagView.as_view(), name="comment_flags"),
     path("artists/<str:handle>/", artists.ArtistDetailView.as_view(), name="artist"),
     path(
         "artists/<str:handle>/artworks/",

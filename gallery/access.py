@@ -50,6 +50,18 @@ class BlockedArtist(NotFound):
         self.artist, self.made = artist, made
 
 
+def artwork_shown_to(user, artwork: Artwork) -> bool:
+    """Whether ``user`` (anonymous or not) may see ``artwork``'s page: the state table's answer
+    for a direct link, for services that get a user rather than a request (reporting a comment
+    under the post, say). Reads ``artwork.artist`` (load it with the row)."""
+    return state.present(
+        state.Facts.of(artwork),
+        surface=state.Surface.PAGE,
+        role=viewer_role(user, artwork),
+        preference="all",
+    ).shown
+
+
 def artwork_for_viewer(
     request, pk: int, *, surface=state.Surface.PAGE, marks: bool = False, blocks: bool = True
 ) -> Artwork:

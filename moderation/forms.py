@@ -4,7 +4,15 @@ from django import forms
 
 from config.text import SingleLineCharField
 from gallery.models import Label
-from moderation.models import Decision, FlagReason, ReviewVote
+from moderation.models import (
+    ARTWORK_REASONS,
+    COMMENT_ACTION_LABELS,
+    COMMENT_REASONS,
+    CaseSubject,
+    Decision,
+    FlagReason,
+    ReviewVote,
+)
 
 DECISION_CHOICES = [
     (value, name)
@@ -13,9 +21,17 @@ DECISION_CHOICES = [
     if value not in (Decision.Action.UNSUSPEND, Decision.Action.REQUEST_EVIDENCE)
 ]
 
+# In the vocabulary's order, so the forms list the reasons as the API's schema does.
+ARTWORK_REASON_CHOICES = [(r.value, r.label) for r in FlagReason if r in ARTWORK_REASONS]
+COMMENT_REASON_CHOICES = [(r.value, r.label) for r in FlagReason if r in COMMENT_REASONS]
+COMMENT_DECISION_CHOICES = [
+    (value, COMMENT_ACTION_LABELS[value]) for value, _ in DECISION_CHOICES
+    if value in COMMENT_ACTION_LABELS
+]  # fmt: skip
+
 
 class FlagForm(forms.Form):
-    reason = forms.ChoiceField(choices=FlagReason.choices, widget=forms.RadioSelect)
+    reason = forms.ChoiceField(choices=ARTWORK_REASON_CHOICES, widget=forms.RadioSelect)
     note = forms.CharField(
         max_length=2000,
         required=False,
@@ -36,6 +52,18 @@ class FlagForm(forms.Form):
         return data
 
 
+class CommentFlagForm(forms.Form):
+    """Reporting a comment: only the reasons a comment can have, and a note."""
+
+    reason = forms.ChoiceField(choices=COMMENT_REASON_CHOICES, widget=forms.RadioSelect)
+    note = forms.CharField(
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What is wrong with it? Moderators read every word.",
+    )
+
+
 class DecideForm(forms.Form):
     action = forms.ChoiceField(choices=DECISION_CHOICES, widget=forms.RadioSelect)
     reason = forms.CharField(
@@ -46,6 +74,17 @@ class DecideForm(forms.Form):
     new_label = forms.ChoiceField(choices=[("", "—"), *Label.choices], required=False)
     strike = forms.BooleanField(required=False, label="Also give a strike")
     suspend_days = forms.IntegerField(required=False, min_value=1, max_value=3650)
+
+    def __init__(self, *args, subject: str = CaseSubject.ARTWORK, **kwargs):
+        super().__init__(*args, **kwargs)
+        if subject == CaseSubject.COMMENT:
+            # A comment case offers only what applies to a comment, in its own words; the
+            # service refuses the others whatever the form offered.
+            self.fields["action"].choices = COMMENT_DECISION_CHOICES
+            self.fields[
+                "reason"
+            ].help_text = "The comment's author reads this. Reporters see only the outcome."
+            del self.fields["new_label"]
 
     def clean(self):
         data = super().clean()
@@ -60,7 +99,7 @@ class DecideForm(forms.Form):
         return {
             "action": cleaned["action"],
             "reason": cleaned["reason"],
-            "new_label": cleaned["new_label"],
+            "new_label": cleaned.get("new_label", ""),
             "strike": cleaned["strike"],
             "suspend_days": cleaned["suspend_days"],
         }

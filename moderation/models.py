@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from community.models import Comment
 from gallery.models import Artwork, Label
 from gallery.storage import private_storage
 
@@ -20,11 +21,20 @@ class FlagReason(models.TextChoices):
     SPAM = "spam", "Spam"
     HARASSMENT = "harassment", "Harassment"
     SENSITIVE = "sensitive", "Sensitive content not marked"
+    # Comments only (COMMENT_REASONS): a comment that has nothing to do with the post.
+    OFF_TOPIC = "off-topic", "Off-topic"
     OTHER = "other", "Other"
 
 
 # Reasons about how a work was made: these cases go to the community review queue.
 AI_REASONS = frozenset({FlagReason.UNDISCLOSED_AI, FlagReason.WRONG_AI_LABEL})
+# What a comment can be reported for (moderation.services.flags.comment_flag_create, and the
+# moderation_case_comment_reason / moderation_flag_comment_reason constraints).
+COMMENT_REASONS = frozenset(
+    {FlagReason.SPAM, FlagReason.HARASSMENT, FlagReason.OFF_TOPIC, FlagReason.OTHER}
+)
+# The reasons a post can be reported for: every one but the comments-only "off-topic".
+ARTWORK_REASONS = frozenset(FlagReason) - {FlagReason.OFF_TOPIC}
 
 
 class FlagSource(models.TextChoices):
@@ -36,6 +46,13 @@ class FlagSource(models.TextChoices):
 
 # The models' own vocabularies live at module level so each Meta's CheckConstraint can read
 # their ``.values`` (a nested Meta cannot see its model's class body); the models alias them.
+class CaseSubject(models.TextChoices):
+    """What a case (and its flags) is about: a post, or a comment under one."""
+
+    ARTWORK = "artwork", "Post"
+    COMMENT = "comment", "Comment"
+
+
 class CaseStatus(models.TextChoices):
     OPEN = "open", "Open"
     CLOSED = "closed", "Closed"
@@ -59,6 +76,19 @@ class DecisionAction(models.TextChoices):
     UNSUSPEND = "unsuspend", "Unsuspend"
     # Sets the post's mature flag (a "sensitive content not marked" report): it stays up.
     MARK_MATURE = "mark-mature", "Mark as mature"
+
+
+# What a decision on a comment case may do, in the words its pages use: the post-only actions
+# (relabel, mark mature, ask for process evidence) have no meaning for a comment.
+COMMENT_ACTION_LABELS = {
+    DecisionAction.DISMISS: "Dismiss",
+    DecisionAction.HIDE: "Hide the comment",
+    DecisionAction.REMOVE: "Remove the comment",
+    DecisionAction.WARN: "Warn the author",
+    DecisionAction.STRIKE: "Strike",
+    DecisionAction.SUSPEND: "Suspend the author",
+}
+COMMENT_ACTIONS = frozenset(COMMENT_ACTION_LABELS)
 
 
 class AuditRole(models.TextChoices):
@@ -131,9 +161,19 @@ class CaseQuerySet(models.QuerySet):
 
 class Case(models.Model):
     Status = CaseStatus
+    Subject = CaseSubject
 
+    # What the case is about; exactly one of ``artwork`` and ``comment`` belongs to it
+    # (moderation_case_one_subject), and either may become null when its row is deleted.
+    # db_default too: rows written by SQL (bulk seeds, older writers) are about a post.
+    subject = models.CharField(
+        max_length=10, choices=Subject, default=Subject.ARTWORK, db_default=Subject.ARTWORK
+    )
     # SET_NULL: an artist deleting the post must not erase the case, its decision or the log.
     artwork = models.ForeignKey(Artwork, null=True, on_delete=models.SET_NULL, related_name="cases")
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
     status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
     # The reason of the first flag; the queue filters on it.
     reason = models.CharField(max_length=20, choices=FlagReason)
@@ -165,6 +205,28 @@ class Case(models.Model):
                 condition=models.Q(status="open"),
                 name="moderation_case_one_open_per_artwork",
             ),
+            # moderation.services.flags.case_for_comment relies on it, as above.
+            models.UniqueConstraint(
+                fields=["comment"],
+                condition=models.Q(status="open"),
+                name="moderation_case_one_open_per_comment",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(subject__in=CaseSubject.values),
+                name="moderation_case_subject_valid",
+            ),
+            # A case is about one thing: a comment case never points at a post (its post is
+            # the comment's), so the post's own case and the comment's stay apart.
+            models.CheckConstraint(
+                condition=models.Q(subject="artwork", comment__isnull=True)
+                | models.Q(subject="comment", artwork__isnull=True),
+                name="moderation_case_one_subject",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(subject="artwork")
+                | models.Q(reason__in=sorted(r.value for r in COMMENT_REASONS)),
+                name="moderation_case_comment_reason",
+            ),
             models.CheckConstraint(
                 condition=models.Q(status__in=CaseStatus.values),
                 name="moderation_case_status_valid",
@@ -190,10 +252,18 @@ class Case(models.Model):
                 name="moderation_case_queue_reason",
                 condition=models.Q(status="open"),
             ),
+            # The queue's "Posts" and "Comments" tabs (moderation.selectors.queue_cases).
+            models.Index(
+                fields=["subject", "-risk_score", "id"],
+                name="moderation_case_queue_subject",
+                condition=models.Q(status="open"),
+            ),
             models.Index(fields=["closed_at"], name="moderation_case_closed"),
         ]
 
     def __str__(self) -> str:
+        if self.subject == CaseSubject.COMMENT:
+            return f"Case {self.pk} on comment {self.comment_id}"
         return f"Case {self.pk} on artwork {self.artwork_id}"
 
     def get_absolute_url(self) -> str:
@@ -202,6 +272,19 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
+
+    @property
+    def is_about_comment(self) -> bool:
+        return self.subject == CaseSubject.COMMENT
+
+    @property
+    def subject_user(self):
+        """The member the case is about (the post's artist or the comment's author): the one a
+        decision is told to, strikes and may suspend; None when the subject is gone. Reads the
+        loaded ``artwork__artist`` or ``comment__author``."""
+        if self.is_about_comment:
+            return self.comment.author if self.comment_id else None
+        return self.artwork.artist if self.artwork_id else None
 
     def claimed_by_other(self, user) -> bool:
         return (
@@ -216,6 +299,10 @@ class Flag(models.Model):
     Status = FlagStatus
 
     artwork = models.ForeignKey(Artwork, null=True, on_delete=models.SET_NULL, related_name="flags")
+    # Set instead of ``artwork`` on a flag about a comment (moderation_flag_one_subject).
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.SET_NULL, related_name="flags"
+    )
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="flags")
     reporter = models.ForeignKey(
         USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="flags_made"
@@ -243,6 +330,22 @@ class Flag(models.Model):
                 condition=models.Q(status="open", reporter__isnull=True),
                 name="moderation_flag_one_open_system_flag",
             ),
+            # One open flag per reporter and comment (comment_flag_create); a double submit
+            # loses here.
+            models.UniqueConstraint(
+                fields=["reporter", "comment"],
+                condition=models.Q(status="open", reporter__isnull=False, comment__isnull=False),
+                name="moderation_flag_one_open_per_reporter_comment",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(artwork__isnull=True) | models.Q(comment__isnull=True),
+                name="moderation_flag_one_subject",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(comment__isnull=True)
+                | models.Q(reason__in=sorted(r.value for r in COMMENT_REASONS)),
+                name="moderation_flag_comment_reason",
+            ),
             models.CheckConstraint(
                 condition=models.Q(source__in=FlagSource.values),
                 name="moderation_flag_source_valid",
@@ -261,6 +364,8 @@ class Flag(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.comment_id:
+            return f"{self.get_reason_display()} on comment {self.comment_id}"
         return f"{self.get_reason_display()} on {self.artwork_id}"
 
 
@@ -305,6 +410,14 @@ class Decision(models.Model):
     def upholds_flags(self) -> bool:
         return self.action != self.Action.DISMISS
 
+    @property
+    def action_words(self) -> str:
+        """The action as its subject's pages say it ("Hide the comment" on a comment case,
+        "Hide from feeds" on a post's). Reads ``case``."""
+        if self.case.is_about_comment:
+            return COMMENT_ACTION_LABELS.get(self.action, self.get_action_display())
+        return self.get_action_display()
+
 
 class AuditQuerySet(models.QuerySet):
     def update(self, **kwargs):
@@ -331,6 +444,10 @@ class AuditEntry(models.Model):
         Case, null=True, blank=True, on_delete=models.PROTECT, related_name="audit"
     )
     artwork_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # An entry about a comment names it, with its words as they were when the entry was
+    # written: the log must still say what was judged after an edit or a deletion.
+    comment_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    excerpt = models.CharField(max_length=200, blank=True)
     subject_user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     reason = models.TextField(blank=True)
     before = models.JSONField(default=dict, blank=True)

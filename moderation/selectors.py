@@ -5,14 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from community.models import Comment
 from config import cursors
 from gallery.evidence import evidence_words, images_evidence
 from gallery.models import ArtworkImage
 from gallery.provenance.parameters import FIELDS as GENERATION_FIELDS
-from moderation.models import Appeal, Case, Decision, Flag, FlagSource, ReviewVote, Strike
+from moderation.models import (
+    Appeal,
+    Case,
+    CaseSubject,
+    Decision,
+    Flag,
+    FlagSource,
+    ReviewVote,
+    Strike,
+)
 
 QUEUE_PAGE = 50
 AGES = {"day": timedelta(days=1), "week": timedelta(days=7), "older": None}
@@ -29,9 +39,15 @@ def _flag_count():
     )
 
 
-def queue_cases(*, reason: str | None = None, age: str | None = None) -> QuerySet[Case]:
-    """Open cases, riskiest first, with what a queue row shows in one query."""
+def queue_cases(
+    *, reason: str | None = None, age: str | None = None, subject: str | None = None
+) -> QuerySet[Case]:
+    """Open cases, riskiest first, with what a queue row shows in one query: a post's case
+    its artwork, artist and cover; a comment's case the comment, its author and its post.
+    ``subject`` (``CaseSubject``) keeps one kind: the queue's "Posts" and "Comments" tabs."""
     qs = Case.objects.open()
+    if subject in CaseSubject.values:
+        qs = qs.filter(subject=subject)
     if reason:
         qs = qs.filter(reason=reason)
     if age in ("day", "week"):
@@ -39,7 +55,15 @@ def queue_cases(*, reason: str | None = None, age: str | None = None) -> QuerySe
     elif age == "older":
         qs = qs.filter(opened_at__lt=timezone.now() - AGES["week"])
     return (
-        qs.select_related("artwork", "artwork__artist", "artwork__cover", "claimed_by")
+        qs.select_related(
+            "artwork",
+            "artwork__artist",
+            "artwork__cover",
+            "comment",
+            "comment__author",
+            "comment__artwork",
+            "claimed_by",
+        )
         .annotate(flag_count=_flag_count())
         # The moderation_case_queue index's order (partial: open cases), so a page walks it;
         # among equal scores the lower id, the older case, comes first.
@@ -55,7 +79,9 @@ def queue_page(qs: QuerySet[Case], cursor: str | None) -> cursors.Page:
 
 
 def case_detail(case: Case) -> dict:
-    """Everything a moderator needs on one page."""
+    """Everything a moderator needs on one page (a comment case: ``comment_case_detail``)."""
+    if case.is_about_comment:
+        return comment_case_detail(case)
     artwork = case.artwork
     flags = list(case.flags.select_related("reporter"))
     images = list(artwork.images.all()) if artwork else []
@@ -90,6 +116,51 @@ def case_detail(case: Case) -> dict:
         "history": artist_history(artwork.artist_id, exclude_case=case.pk) if artwork else {},
         "audit": list(case.audit.select_related("actor")[:50]),
         "label_history": list(artwork.label_changes.select_related("actor")) if artwork else [],
+    }
+
+
+THREAD_CONTEXT = 3
+
+
+def comment_case_detail(case: Case) -> dict:
+    """A comment case's page: the comment, its author, the post it is under, the thread
+    around it (the comment it answers and the few comments just before it, whatever their
+    status, for the moderator to read it in context), the flags, the author's history and
+    the log. A fixed number of queries. ``comment`` is None when its row is gone."""
+    comment = (
+        Comment.objects.select_related("author", "artwork", "artwork__artist", "parent__author")
+        .filter(pk=case.comment_id)
+        .first()
+    )
+    earlier: list[Comment] = []
+    if comment is not None:
+        # The comments just before it in the same thread (the same parent, or top level):
+        # the community_comment_thread index's order.
+        earlier = list(
+            Comment.objects.filter(
+                artwork_id=comment.artwork_id,
+                parent_id=comment.parent_id,
+            )
+            .filter(
+                Q(created_at__lt=comment.created_at)
+                | Q(created_at=comment.created_at, id__lt=comment.pk)
+            )
+            .select_related("author")
+            .order_by("-created_at", "-id")[:THREAD_CONTEXT]
+        )[::-1]
+    return {
+        "case": case,
+        "comment": comment,
+        "artwork": None,
+        "post": comment.artwork if comment else None,
+        "parent": comment.parent if comment else None,
+        "earlier": earlier,
+        "flags": list(case.flags.select_related("reporter")),
+        "votes": [],
+        "tally": {choice: 0 for choice in ReviewVote.Vote.values},
+        "evidence": [],
+        "history": artist_history(comment.author_id, exclude_case=case.pk) if comment else {},
+        "audit": list(case.audit.select_related("actor")[:50]),
     }
 
 
@@ -133,12 +204,15 @@ def generation_parameters(images: list[ArtworkImage]) -> list[dict]:
 
 
 def artist_history(user_id: int, *, exclude_case: int | None = None) -> dict:
-    """The artist's record beside a case: their last 20 decisions (other than
-    ``exclude_case``) and every strike, reversed or not, for the moderator to weigh."""
+    """The member's record beside a case: their last 20 decisions (other than
+    ``exclude_case``), about their posts and their comments, and every strike, reversed or
+    not, for the moderator to weigh."""
     decisions = (
-        Decision.objects.filter(case__artwork__artist_id=user_id)
+        Decision.objects.filter(
+            Q(case__artwork__artist_id=user_id) | Q(case__comment__author_id=user_id)
+        )
         .exclude(case_id=exclude_case)
-        .select_related("case", "case__artwork")[:20]
+        .select_related("case", "case__artwork", "case__comment", "case__comment__artwork")[:20]
     )
     return {
         "decisions": list(decisions),
@@ -151,7 +225,10 @@ def review_queue(*, reviewer) -> QuerySet[Case]:
     return (
         Case.objects.open()
         # Escalated cases have left community review (vote_cast refuses them too).
-        .filter(ai_question=True, escalated=False, artwork__isnull=False)
+        # Comment cases are never up for review: they are not about how a work was made.
+        .filter(
+            subject=CaseSubject.ARTWORK, ai_question=True, escalated=False, artwork__isnull=False
+        )
         .exclude(artwork__artist_id=reviewer.pk)
         .exclude(votes__reviewer=reviewer)
         .select_related("artwork", "artwork__cover")
@@ -168,6 +245,9 @@ def appeals_queue() -> QuerySet[Appeal]:
             "decision",
             "decision__case",
             "decision__case__artwork",
+            "decision__case__comment",
+            "decision__case__comment__artwork",
+            "decision__case__comment__author",
             "appellant",
             "decision__moderator",
         )

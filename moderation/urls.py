@@ -6,6 +6,7 @@ app_name = "moderation"
 urlpatterns = [
     path("", cases.queue, name="queue"),
     path("report/<int:artwork_id>/", flags.report, name="report"),
+    path("comments/<int:comment_id>/report/", flags.comment_report, name="comment_report"),
     path("cases/<int:pk>/", cases.case_detail, name="case"),
     path("cases/<int:pk>/claim/", cases.case_claim, name="claim"),
     path("cases/<int:pk>/release/", cases.case_release, name="release"),

@@ -7,10 +7,12 @@ import io
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
+from django.db.models import F
 from django.utils import timezone
 from PIL import Image
 
 from accounts.models import TrustLevel, User
+from community.models import Comment
 from gallery.models import Artwork, ArtworkImage, Label
 
 PASSWORD = "correct-horse-battery-staple"
@@ -122,3 +124,22 @@ class ArtworkFactory(factory.django.DjangoModelFactory):
         )
         obj.cover = image
         obj.save(update_fields=["cover"])
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    """A visible comment on a published artwork, counted in its ``comment_count`` as the
+    comment services would (the count is of visible comments only)."""
+
+    class Meta:
+        model = Comment
+        skip_postgeneration_save = True
+
+    artwork = factory.SubFactory(ArtworkFactory)
+    author = factory.SubFactory(UserFactory)
+    body = factory.Sequence(lambda n: f"Comment number {n}.")
+    status = Comment.Status.VISIBLE
+
+    @factory.post_generation
+    def counted(obj, create, extracted, **kwargs):
+        if create and obj.status == Comment.Status.VISIBLE:
+            Artwork.objects.filter(pk=obj.artwork_id).update(comment_count=F("comment_count") + 1)

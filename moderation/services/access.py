@@ -19,9 +19,20 @@ def case_conflict(*, moderator: User, case: Case) -> str | None:
 
     A party is the artist of the post, any member who flagged it (whatever became of the
     flag: the reporter would be judging their own report), and the artist whose earlier work
-    a near-duplicate flag points to (the alleged victim of a copy). Costs at most two queries
-    beyond ``case.artwork``.
+    a near-duplicate flag points to (the alleged victim of a copy). On a comment case: the
+    comment's author, the artist of the post it is under (often the one it is aimed at), and
+    its reporters. Costs at most two queries beyond ``case.artwork`` / ``case.comment`` and
+    the comment's post.
     """
+    if case.is_about_comment:
+        comment = case.comment
+        if comment is not None and comment.author_id == moderator.pk:
+            return "This case is about your own comment: another moderator must handle it."
+        if comment is not None and comment.artwork.artist_id == moderator.pk:
+            return "This comment is under your own post: another moderator must handle the case."
+        if case.flags.filter(source=FlagSource.MEMBER, reporter=moderator).exists():
+            return "You reported this comment: another moderator must handle the case."
+        return None
     artwork = case.artwork
     if artwork is not None and artwork.artist_id == moderator.pk:
         return "This case is about your own post: another moderator must handle it."

@@ -11,12 +11,22 @@ from django.utils import timezone
 import imaging
 from accounts.models import NotificationKind, User
 from accounts.services import user_restrictions_lift
+from community.models import Comment, CommentStatus
+from community.services_moderation import MODERATION_STATUSES, comment_set_status
 from gallery.models import LabelChange
 from gallery.services.artworks import artwork_relabel
 from gallery.services.staged_files import StagedFiles
 from gallery.services.upload import display_name, image_probe
 from gallery.services.visibility import artwork_restore, artwork_set_mature
-from moderation.models import Appeal, AppealFile, AuditAction, AuditRole, Decision, Strike
+from moderation.models import (
+    Appeal,
+    AppealFile,
+    AuditAction,
+    AuditEntry,
+    AuditRole,
+    Decision,
+    Strike,
+)
 from moderation.services import (
     ModerationConflict,
     ModerationError,
@@ -34,10 +44,9 @@ Action = Decision.Action
 
 
 def appeal_subject(decision: Decision) -> User | None:
-    """The member a decision is about (the post's artist), the only one who may appeal it;
-    None when the post is gone."""
-    artwork = decision.case.artwork
-    return artwork.artist if artwork is not None else None
+    """The member a decision is about (the post's artist, or the comment's author), the only
+    one who may appeal it; None when the post or the comment is gone."""
+    return decision.case.subject_user
 
 
 def appeal_refusal(*, appellant: User, decision: Decision) -> ModerationError | None:
@@ -49,7 +58,8 @@ def appeal_refusal(*, appellant: User, decision: Decision) -> ModerationError | 
     """
     subject = appeal_subject(decision)
     if subject is None or subject.pk != appellant.pk:
-        return ModerationForbidden("Only the artist can appeal this decision.")
+        who = "the comment's author" if decision.case.is_about_comment else "the artist"
+        return ModerationForbidden(f"Only {who} can appeal this decision.")
     if Appeal.objects.filter(decision=decision).exists():
         return ModerationConflict("This decision has already been appealed.")
     if decision.action == Action.DISMISS or decision.reversed_at:
@@ -119,7 +129,13 @@ def appeal_decide(*, moderator: User, appeal_id: int, uphold: bool, response: st
     with transaction.atomic():
         appeal = (
             Appeal.objects.select_for_update(of=("self",))
-            .select_related("decision", "decision__case", "decision__case__artwork")
+            .select_related(
+                "decision",
+                "decision__case",
+                "decision__case__artwork",
+                "decision__case__comment",
+                "decision__case__comment__artwork",
+            )
             .filter(pk=appeal_id)
             .first()
         )
@@ -145,6 +161,12 @@ def appeal_decide(*, moderator: User, appeal_id: int, uphold: bool, response: st
             reason=response, before=before, after=after, subject_user_id=appeal.appellant_id,
         )  # fmt: skip
         artwork = decision.case.artwork
+        comment = decision.case.comment
+        if comment is not None:
+            # The comment's own place under its post (the thread's anchor).
+            url = f"{comment.artwork.get_absolute_url()}#comment-{comment.pk}"
+        else:
+            url = artwork.get_absolute_url() if artwork else "/"
         tell_artist(
             user=appeal.appellant,
             title=(
@@ -153,9 +175,9 @@ def appeal_decide(*, moderator: User, appeal_id: int, uphold: bool, response: st
                 else "Your appeal was reviewed: the decision stands"
             ),
             body=appeal.response,
-            url=artwork.get_absolute_url() if artwork else "/",
+            url=url,
             template=NotificationKind.APPEAL,
-            context={"appeal": appeal, "artwork": artwork, "upheld": uphold},
+            context={"appeal": appeal, "artwork": artwork, "comment": comment, "upheld": uphold},
         )
     return appeal
 
@@ -166,6 +188,11 @@ def _reverse(decision: Decision, moderator: User, response: str) -> tuple[dict, 
     artwork = decision.case.artwork
     before: dict = {}
     after: dict = {"decision_reversed": decision.pk}
+    comment = decision.case.comment
+    if comment is not None and decision.action in (Action.HIDE, Action.REMOVE):
+        b, a = _restore_comment(decision, comment)
+        before.update(b)
+        after.update(a)
     if artwork is not None:
         if decision.action == Action.RELABEL:
             previous = (
@@ -199,6 +226,26 @@ def _reverse(decision: Decision, moderator: User, response: str) -> tuple[dict, 
         subject_id = subject.pk
         transaction.on_commit(lambda: trust_recompute(user_id=subject_id))
     return before, after
+
+
+def _restore_comment(decision: Decision, comment: Comment) -> tuple[dict, dict]:
+    """Put a hidden or removed comment back as it was before the decision (visible, or
+    hidden by the post's artist), counted again when visible. A comment its author deleted
+    since, or that another decision has changed, is left alone."""
+    current = Comment.objects.filter(pk=comment.pk).values_list("status", flat=True).first()
+    if current not in MODERATION_STATUSES:
+        return {}, {}
+    # The decision's own audit entry holds the status it changed (comment_set_status's
+    # "before"): the one record of it, append-only.
+    entry = (
+        AuditEntry.objects.filter(case_id=decision.case_id, action=decision.action)
+        .values_list("before", flat=True)
+        .first()
+    )
+    previous = (entry or {}).get("status")
+    if previous not in (CommentStatus.VISIBLE, CommentStatus.HIDDEN):
+        previous = CommentStatus.VISIBLE
+    return comment_set_status(comment_id=comment.pk, status=previous)
 
 
 def _relax_ladder(user: User) -> None:

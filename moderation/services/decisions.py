@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from accounts.models import NotificationKind, User
 from accounts.services import user_restrictions_lift, user_suspend, user_uploads_hold
+from community.models import CommentStatus
+from community.services_moderation import comment_set_status
 from gallery.models import Artwork, Label, LabelChange
 from gallery.services.artworks import artwork_relabel
 from gallery.services.visibility import (
@@ -23,6 +25,7 @@ from gallery.services.visibility import (
     artwork_set_mature,
 )
 from moderation.models import (
+    COMMENT_ACTIONS,
     AuditAction,
     AuditRole,
     Case,
@@ -45,8 +48,12 @@ ARTWORK_ACTIONS = {Action.DISMISS, Action.RELABEL, Action.HIDE, Action.REMOVE, A
 AI_OUTCOMES = {Action.RELABEL, Action.HIDE, Action.REMOVE}
 
 
+# What the conflict-of-interest check and a decision read of a case, in the same query.
+CASE_SUBJECTS = ("artwork", "comment", "comment__artwork", "comment__author")
+
+
 def _case_or_error(case_id: int) -> Case:
-    case = Case.objects.select_related("artwork").filter(pk=case_id).first()
+    case = Case.objects.select_related(*CASE_SUBJECTS).filter(pk=case_id).first()
     if case is None:
         raise ModerationNotFound("There is no such case.")
     return case
@@ -74,7 +81,9 @@ def case_claim(*, moderator: User, case_id: int) -> Case:
     )
     if not claimed:
         raise ModerationConflict("Another moderator is working on this case, or it is closed.")
-    return Case.objects.select_related("artwork", "artwork__artist", "claimed_by").get(pk=case_id)
+    return Case.objects.select_related(*CASE_SUBJECTS, "artwork__artist", "claimed_by").get(
+        pk=case_id
+    )
 
 
 def case_release(*, moderator: User, case_id: int) -> None:
@@ -99,7 +108,7 @@ def _lock_open_case(case_id: int, moderator: User | None) -> Case:
     # the lock every decision path takes, which is all the services need.
     case = (
         Case.objects.select_for_update(of=("self",))
-        .select_related("artwork")
+        .select_related(*CASE_SUBJECTS, "artwork__artist")
         .filter(pk=case_id)
         .first()
     )
@@ -120,6 +129,8 @@ def case_request_evidence(*, moderator: User, case_id: int, reason: str) -> Case
     meanwhile. The case stays open for the final decision."""
     with transaction.atomic():
         case = _lock_open_case(case_id, moderator)
+        if case.is_about_comment:
+            raise ModerationInvalid("Process evidence is asked about posts, not comments.")
         if case.artwork is None:
             raise ModerationInvalid("The artwork no longer exists.")
         due = timezone.now() + timedelta(days=settings.MODERATION_EVIDENCE_DAYS)
@@ -164,6 +175,10 @@ def case_decide(
     closed or claimed by someone else, ``ModerationInvalid`` when the action does not fit
     (or its post is gone); two moderators deciding at once produce exactly one
     decision (row lock, then the one-decision-per-case constraint).
+
+    On a comment case the actions are ``COMMENT_ACTIONS``: hide (``mod-hidden``) or remove
+    the comment (its post's count moves in this transaction), warn, strike or suspend its
+    author; the author is told and may appeal, the reporters learn the outcome.
     """
     if action not in Action.values or action in (Action.REQUEST_EVIDENCE, Action.UNSUSPEND):
         raise ModerationInvalid("Choose an action.")
@@ -172,7 +187,12 @@ def case_decide(
     with transaction.atomic():
         case = _lock_open_case(case_id, moderator)
         artwork = case.artwork
-        if action in ARTWORK_ACTIONS - {Action.DISMISS} and artwork is None:
+        if case.is_about_comment:
+            if action not in COMMENT_ACTIONS:
+                raise ModerationInvalid("This action does not apply to a comment.")
+            if action in (Action.HIDE, Action.REMOVE) and case.comment is None:
+                raise ModerationInvalid("The comment no longer exists.")
+        elif action in ARTWORK_ACTIONS - {Action.DISMISS} and artwork is None:
             raise ModerationInvalid("The artwork no longer exists.")
         if action == Action.MARK_MATURE and artwork.mature:
             # Nothing would change: the artist marked it meanwhile; dismiss the case instead.
@@ -183,7 +203,8 @@ def case_decide(
             raise ModerationInvalid("Choose the new label.")
         if action == Action.SUSPEND and not suspend_days:
             suspend_days = settings.MODERATION_SUSPEND_DAYS
-        artist = artwork.artist if artwork is not None else None
+        # The member the case is about: the post's artist, or the comment's author.
+        artist = case.subject_user
         try:
             with transaction.atomic():
                 decision = Decision.objects.create(
@@ -217,6 +238,8 @@ def case_decide(
 
 
 def _apply(decision: Decision, case: Case, moderator) -> tuple[dict, dict]:
+    if case.is_about_comment:
+        return _apply_to_comment(decision, case)
     artwork_id = case.artwork_id
     action = decision.action
     if action == Action.DISMISS:
@@ -249,6 +272,17 @@ def _apply(decision: Decision, case: Case, moderator) -> tuple[dict, dict]:
     if action == Action.SUSPEND and artist is not None:
         return user_suspend(user=artist, days=decision.suspend_days, reason=decision.reason)
     return {}, {}  # warn, strike: the message and the strike are the effect
+
+
+def _apply_to_comment(decision: Decision, case: Case) -> tuple[dict, dict]:
+    action = decision.action
+    if action in (Action.HIDE, Action.REMOVE):
+        status = CommentStatus.MOD_HIDDEN if action == Action.HIDE else CommentStatus.REMOVED
+        return comment_set_status(comment_id=case.comment_id, status=status)
+    author = case.subject_user
+    if action == Action.SUSPEND and author is not None:
+        return user_suspend(user=author, days=decision.suspend_days, reason=decision.reason)
+    return {}, {}  # dismiss, warn, strike: the message and the strike are the effect
 
 
 def user_unsuspend(*, moderator: User, user: User, reason: str) -> None:
@@ -323,7 +357,48 @@ OUTCOME_TEXT = {
 }
 
 
+# What reporters of a comment learn.
+COMMENT_OUTCOME_TEXT = {
+    Action.DISMISS: "After review, no action was needed. Thank you for reporting.",
+    Action.HIDE: "The comment was hidden. Thank you for reporting.",
+    Action.REMOVE: "The comment was removed. Thank you for reporting.",
+    Action.WARN: "The comment's author was warned. Thank you for reporting.",
+    Action.STRIKE: "The comment's author received a strike. Thank you for reporting.",
+    Action.SUSPEND: "The comment's author was suspended. Thank you for reporting.",
+}
+
+
+def _tell_about_comment(case: Case, decision: Decision, author: User | None) -> None:
+    comment = case.comment
+    post_title = comment.artwork.title if comment is not None else "a post"
+    if author is not None and decision.action != Action.DISMISS:
+        with_strike = " — with a strike" if decision.strike else ""
+        tell_artist(
+            user=author,
+            title=f"Moderation decision about your comment on “{post_title}”: "
+            f"{decision.action_words}{with_strike}",
+            body=decision.reason,
+            url=reverse("moderation:decision", args=[decision.pk]),
+            template=NotificationKind.DECISION,
+            email_template="comment_decision",
+            context={
+                "decision": decision, "comment": comment, "post_title": post_title,
+                "strike": decision.strike, "strike_days": settings.MODERATION_STRIKE_DAYS,
+            },
+        )  # fmt: skip
+    reporters = User.objects.filter(
+        pk__in=case.flags.filter(reporter__isnull=False).values("reporter_id")
+    )
+    tell_reporters(
+        reporters=reporters, artwork_title=post_title, about_comment=True,
+        outcome=COMMENT_OUTCOME_TEXT[decision.action],
+    )  # fmt: skip
+
+
 def _tell(case: Case, decision: Decision, artist: User | None) -> None:
+    if case.is_about_comment:
+        _tell_about_comment(case, decision, artist)
+        return
     artwork = case.artwork
     title_text = artwork.title if artwork else "a post"
     if artist is not None and decision.action != Action.DISMISS:

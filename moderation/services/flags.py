@@ -9,20 +9,25 @@ from django.utils import timezone
 
 from accounts.models import User, trusted_reviewer_q
 from accounts.services import user_lock
+from community.models import Comment, CommentStatus
 from config.errors import RateLimited
 from config.ratelimit import allow_flag
+from gallery.access import artwork_shown_to
 from gallery.models import Artwork
 from moderation.models import (
     AI_REASONS,
+    ARTWORK_REASONS,
+    COMMENT_REASONS,
     AuditAction,
     AuditRole,
     Case,
+    CaseSubject,
     Flag,
     FlagReason,
     FlagSource,
     ReviewVote,
 )
-from moderation.services import ModerationInvalid, ModerationRateLimited
+from moderation.services import ModerationForbidden, ModerationInvalid, ModerationRateLimited
 from moderation.services.audit import audit_write
 from moderation.services.trust import record_for
 
@@ -67,26 +72,13 @@ def flag_create(
         raise ModerationInvalid("You cannot report your own post.")
     if not artwork.is_public:
         raise ModerationInvalid("This post cannot be reported.")
-    if reason not in FlagReason.values:
+    if reason not in ARTWORK_REASONS:
         raise ModerationInvalid("Choose a reason.", field_errors={"reason": ["Choose a reason."]})
     if reason != FlagReason.STOLEN:
         original_url = ""
     try:
         with transaction.atomic():
-            # The reporter's row is the lock: concurrent flags by one member count and insert
-            # one after the other, so the hourly limit cannot be overshot by a burst.
-            user_lock(user_id=reporter.pk)
-            try:
-                allow_flag(
-                    recent=Flag.objects.filter(reporter=reporter).values_list(
-                        "created_at", flat=True
-                    )
-                )
-            except RateLimited as exc:
-                # Re-raised as moderation's own type: "any moderation refusal" stays one catch.
-                raise ModerationRateLimited(
-                    exc.message, retry_after=exc.retry_after, code=exc.code
-                ) from None
+            _reporter_lock_and_limit(reporter)
             case = case_for_artwork(artwork=artwork, reason=reason)
             flag = Flag.objects.create(
                 artwork=artwork,
@@ -106,6 +98,109 @@ def flag_create(
     except IntegrityError:
         raise ModerationInvalid(
             "You have already reported this post; we are looking at it.", code="duplicate"
+        ) from None
+    _enqueue_processing(case.pk)
+    return flag
+
+
+def _reporter_lock_and_limit(reporter: User) -> None:
+    # The reporter's row is the lock: concurrent flags by one member (on posts and comments
+    # alike, one hourly budget) count and insert one after the other, so a burst cannot
+    # overshoot the limit.
+    user_lock(user_id=reporter.pk)
+    try:
+        allow_flag(
+            recent=Flag.objects.filter(reporter=reporter).values_list("created_at", flat=True)
+        )
+    except RateLimited as exc:
+        # Re-raised as moderation's own type: "any moderation refusal" stays one catch.
+        raise ModerationRateLimited(
+            exc.message, retry_after=exc.retry_after, code=exc.code
+        ) from None
+
+
+# --- Comments ------------------------------------------------------------------------------------
+
+
+def case_for_comment(*, comment: Comment, reason: str) -> Case:
+    """The comment's open case, opened now if there is none; a case of its own kind, apart
+    from any case about the post. ``moderation_case_one_open_per_comment`` settles a race
+    as in ``case_for_artwork``."""
+    existing = Case.objects.open().filter(comment=comment).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            return Case.objects.create(subject=CaseSubject.COMMENT, comment=comment, reason=reason)
+    except IntegrityError:
+        return Case.objects.open().get(comment=comment)
+
+
+def comment_flag_open_by(*, reporter: User, comment: Comment) -> Flag | None:
+    """The member's own open flag on this comment, if they already reported it."""
+    return Flag.objects.filter(reporter=reporter, comment=comment, status=Flag.Status.OPEN).first()
+
+
+def comment_report_refusal(*, reporter: User, comment: Comment) -> ModerationInvalid | None:
+    """Why ``reporter`` may not report ``comment``, or None when they may.
+
+    The one home of the rule (the report page asks it before showing the form,
+    ``comment_flag_create`` raises it): not one's own comment; a comment the reporter can
+    see, under a post they can see (the state table, ``gallery.access``). A visible comment
+    can be reported by anyone who sees the post; one the artist hid, by the artist only (it
+    is hidden from everyone else). Reads ``comment.artwork`` and its artist.
+    """
+    if comment.author_id == reporter.pk:
+        return ModerationInvalid("You cannot report your own comment.", code="own")
+    artwork = comment.artwork
+    if comment.status == CommentStatus.DELETED:
+        return ModerationInvalid(
+            "This comment was deleted by its author: there is nothing left to report.",
+            code="deleted",
+        )
+    if comment.status == CommentStatus.REMOVED:
+        return ModerationInvalid("Moderators have already removed this comment.", code="removed")
+    if comment.status == CommentStatus.MOD_HIDDEN:
+        return ModerationInvalid("Moderators have already hidden this comment.", code="hidden")
+    if comment.status == CommentStatus.HIDDEN and artwork.artist_id != reporter.pk:
+        return ModerationInvalid("This comment cannot be reported.", code="not_visible")
+    if not artwork_shown_to(reporter, artwork):
+        return ModerationInvalid("This comment cannot be reported.", code="not_visible")
+    return None
+
+
+def comment_flag_create(*, reporter: User, comment: Comment, reason: str, note: str = "") -> Flag:
+    """A member reports a comment (spam, harassment, off-topic, other): into the comment's
+    open case, scored by a task after the commit like a post's.
+
+    Raises ``ModerationForbidden`` for a suspended member, ``ModerationInvalid`` for a reason
+    outside ``COMMENT_REASONS`` and for what ``comment_report_refusal`` finds (an own comment,
+    a deleted or already moderated one, one the reporter cannot see), ``ModerationInvalid``
+    with code ``duplicate`` for a comment this member already reported (the partial unique
+    constraint decides a double submit), ``ModerationRateLimited`` past
+    ``MODERATION_FLAGS_PER_HOUR`` (posts and comments share the budget).
+    """
+    if reporter.is_suspended:
+        raise ModerationForbidden("Suspended members cannot send reports.")
+    if reason not in COMMENT_REASONS:
+        raise ModerationInvalid("Choose a reason.", field_errors={"reason": ["Choose a reason."]})
+    if refusal := comment_report_refusal(reporter=reporter, comment=comment):
+        raise refusal
+    try:
+        with transaction.atomic():
+            _reporter_lock_and_limit(reporter)
+            case = case_for_comment(comment=comment, reason=reason)
+            flag = Flag.objects.create(
+                comment=comment, case=case, reporter=reporter, source=FlagSource.MEMBER,
+                reason=reason, note=note[:2000],
+            )  # fmt: skip
+            audit_write(
+                actor=reporter, role=AuditRole.REPORTER, action=AuditAction.FLAG, case=case,
+                reason=reason,
+            )  # fmt: skip
+    except IntegrityError:
+        raise ModerationInvalid(
+            "You have already reported this comment; we are looking at it.", code="duplicate"
         ) from None
     _enqueue_processing(case.pk)
     return flag
@@ -185,7 +280,9 @@ def case_rescore(*, case_id: int) -> Case:
     """Recompute the case's risk score from its parts and store both (``risk_score``,
     ``score_parts``, shown on the case page as written). Returns the case with them set.
     Raises ``Case.DoesNotExist`` for an unknown id."""
-    case = Case.objects.select_related("artwork", "artwork__artist").get(pk=case_id)
+    case = Case.objects.select_related(
+        "artwork", "artwork__artist", "comment", "comment__author"
+    ).get(pk=case_id)
     flags = list(case.flags.select_related("reporter"))
     parts: dict[str, float] = {}
     kinds = {e.get("kind") for f in flags if f.source == FlagSource.PROVENANCE for e in f.evidence}
@@ -213,13 +310,17 @@ def case_rescore(*, case_id: int) -> Case:
         human = sum(v.weight for v in votes if v.vote == ReviewVote.Vote.HUMAN)
         net = RISK_PER_NET_VOTE * (ai - human)
         parts["reviewer votes"] = round(max(-RISK_VOTES_CAP, min(RISK_VOTES_CAP, net)), 1)
-    artwork = case.artwork
-    if artwork is not None:
-        age = (timezone.now() - artwork.artist.date_joined).days
+    # The account's age counts for a comment's author as for a post's artist (throwaway
+    # accounts post most spam too); exposure is a post's alone.
+    subject_user = case.subject_user
+    if subject_user is not None:
+        age = (timezone.now() - subject_user.date_joined).days
         if age < 7:
             parts["new account (under a week)"] = RISK_NEW_ACCOUNT
         elif age < 30:
             parts["young account (under a month)"] = RISK_YOUNG_ACCOUNT
+    artwork = case.artwork
+    if artwork is not None:
         reach = artwork.like_count + artwork.artist.follower_count
         if reach:
             exposure = RISK_PER_REACH_DECADE * math.log10(1 + reach)

@@ -9,7 +9,7 @@ from django import template
 
 from gallery.models import Label
 from gallery.provenance import KIND_AI_ASSISTED, KIND_AI_GENERATED, KIND_HUMAN, KIND_INFO
-from moderation.models import AuditAction, FlagReason
+from moderation.models import COMMENT_ACTION_LABELS, AuditAction, FlagReason
 
 register = template.Library()
 
@@ -70,6 +70,15 @@ def audit_reason(entry) -> str:
     if entry.action == AuditAction.FLAG and entry.reason in FlagReason.values:
         return FlagReason(entry.reason).label
     return entry.reason
+
+
+@register.filter
+def audit_action(entry) -> str:
+    """An audit entry's action in words; on a comment, the words of a comment's decision
+    ("Hide the comment", not the post's "Hide from feeds")."""
+    if entry.comment_id and entry.action in COMMENT_ACTION_LABELS:
+        return COMMENT_ACTION_LABELS[entry.action]
+    return entry.get_action_display()
 
 
 def _word(value) -> str:

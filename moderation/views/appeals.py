@@ -27,7 +27,16 @@ from moderation.views.common import SHOWN_ON_PAGE, appeal_to_decide
 @member_required(allow_suspended=True)
 def decision_detail(request, pk: int):
     """The artist (or a moderator) sees a decision, its reason and evidence, and may appeal."""
-    decision = get_object_or_404(Decision.objects.select_related("case", "case__artwork"), pk=pk)
+    decision = get_object_or_404(
+        Decision.objects.select_related(
+            "case",
+            "case__artwork",
+            "case__comment",
+            "case__comment__artwork",
+            "case__comment__author",
+        ),
+        pk=pk,
+    )
     subject = appeal_subject(decision)
     is_subject = subject is not None and subject.pk == request.user.pk
     if not (is_subject or request.user.is_moderator):
@@ -82,6 +91,7 @@ def appeal_queue(request):
 def appeal_detail(request, pk: int):
     appeal = get_object_or_404(
         Appeal.objects.select_related("decision", "decision__case", "decision__case__artwork",
+                                      "decision__case__comment", "decision__case__comment__artwork",
                                       "decision__moderator", "appellant"),
         pk=pk,
     )  # fmt: skip

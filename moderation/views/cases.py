@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.access import moderator_required
@@ -13,10 +14,21 @@ from accounts.redirects import safe_next_url
 from gallery.storage import private_storage
 from moderation import selectors
 from moderation.forms import DecideForm, EvidenceRequestForm, UnsuspendForm
-from moderation.models import AppealFile, AuditEntry, Case, FlagReason
+from moderation.models import AppealFile, AuditEntry, Case, CaseSubject, FlagReason
 from moderation.services import decisions as decision_services
 from moderation.services.access import case_conflict
 from moderation.views.common import SHOWN_ON_PAGE, case_to_act_on
+
+# The queue's tabs by kind of case: (subject, tab name).
+QUEUE_TABS = (
+    (None, "All cases"),
+    (CaseSubject.ARTWORK, "Posts"),
+    (CaseSubject.COMMENT, "Comments"),
+)
+
+
+def _query(filters: dict) -> str:
+    return urlencode({key: value for key, value in filters.items() if value})
 
 
 @moderator_required
@@ -25,9 +37,13 @@ def queue(request):
     if reason not in FlagReason.values:
         reason = None
     age = request.GET.get("age") if request.GET.get("age") in selectors.AGES else None
+    subject = request.GET.get("subject")
+    if subject not in CaseSubject.values:
+        subject = None
     page = selectors.queue_page(
-        selectors.queue_cases(reason=reason, age=age), request.GET.get("after")
+        selectors.queue_cases(reason=reason, age=age, subject=subject), request.GET.get("after")
     )
+    filters = {"subject": subject, "reason": reason, "age": age}
     return render(
         request,
         "moderation/queue.html",
@@ -35,6 +51,13 @@ def queue(request):
             "page": page,
             "reason": reason,
             "age": age,
+            "subject": subject,
+            "filters": _query(filters),
+            # Each tab keeps the other filters: (name, query string, current).
+            "tabs": [
+                (name, _query({**filters, "subject": value}), value == subject)
+                for value, name in QUEUE_TABS
+            ],
             "reasons": FlagReason.choices,
             "ages": [("day", "Last 24 hours"), ("week", "Last 7 days"), ("older", "Older")],
         },
@@ -44,12 +67,15 @@ def queue(request):
 @moderator_required
 def case_detail(request, pk: int):
     case = get_object_or_404(
-        Case.objects.select_related("artwork", "artwork__artist", "claimed_by"), pk=pk
+        Case.objects.select_related(
+            "artwork", "artwork__artist", "comment", "comment__artwork", "claimed_by"
+        ),
+        pk=pk,
     )
     context = selectors.case_detail(case)
     context.update(
         {
-            "decide_form": DecideForm(),
+            "decide_form": DecideForm(subject=case.subject),
             "evidence_form": EvidenceRequestForm(),
             "unsuspend_form": UnsuspendForm(),
             "claimed_by_other": case.claimed_by_other(request.user),
@@ -84,7 +110,7 @@ def case_release(request, pk: int):
 @moderator_required
 def case_decide(request, pk: int):
     case = case_to_act_on(request, pk)
-    form = DecideForm(request.POST)
+    form = DecideForm(request.POST, subject=case.subject)
     if form.is_valid():
         try:
             decision_services.case_decide(
@@ -95,7 +121,8 @@ def case_decide(request, pk: int):
         except SHOWN_ON_PAGE as exc:
             messages.error(request, exc.message)
             return redirect("moderation:case", pk=pk)
-        messages.success(request, "Decided. The artist and reporters have been told.")
+        who = "comment's author" if case.is_about_comment else "artist"
+        messages.success(request, f"Decided. The {who} and reporters have been told.")
         return redirect("moderation:queue")
     context = selectors.case_detail(case)
     context.update(

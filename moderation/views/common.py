@@ -20,7 +20,9 @@ SHOWN_ON_PAGE = (ModerationConflict, ModerationInvalid)
 
 def case_to_act_on(request, pk: int) -> Case:
     """The case (404 when unknown), refused with a 403 to a moderator who is a party to it."""
-    case = get_object_or_404(Case.objects.select_related("artwork"), pk=pk)
+    case = get_object_or_404(
+        Case.objects.select_related("artwork", "comment", "comment__artwork"), pk=pk
+    )
     case_access_check(moderator=request.user, case=case)
     return case
 
@@ -28,7 +30,13 @@ def case_to_act_on(request, pk: int) -> Case:
 def appeal_to_decide(request, pk: int) -> Appeal:
     """The appeal (404 when unknown), refused with a 403 to a moderator who is a party."""
     appeal = get_object_or_404(
-        Appeal.objects.select_related("decision", "decision__case", "decision__case__artwork"),
+        Appeal.objects.select_related(
+            "decision",
+            "decision__case",
+            "decision__case__artwork",
+            "decision__case__comment",
+            "decision__case__comment__artwork",
+        ),
         pk=pk,
     )
     appeal_access_check(moderator=request.user, appeal=appeal)

@@ -1,4 +1,4 @@
-"""Members report posts."""
+"""Members report posts and comments."""
 
 from __future__ import annotations
 
@@ -8,11 +8,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.access import member_required
+from community.models import Comment
 from config.errors import form_error, with_headers
+from gallery.access import artwork_shown_to
 from gallery.models import Artwork
-from moderation.forms import FlagForm
+from moderation.forms import CommentFlagForm, FlagForm
 from moderation.services import ModerationError
-from moderation.services.flags import flag_create, flag_open_by
+from moderation.services.flags import (
+    comment_flag_create,
+    comment_flag_open_by,
+    comment_report_refusal,
+    flag_create,
+    flag_open_by,
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -49,5 +57,56 @@ def report(request, artwork_id: int):
                 return redirect(artwork)
     response = render(
         request, "moderation/flag_form.html", {"artwork": artwork, "form": form}, status=status
+    )
+    return with_headers(response, refused) if refused else response
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def comment_report(request, comment_id: int):
+    """Report a comment: the reasons a comment can have, and a note. Works without
+    JavaScript; a comment the member cannot see is a 404, never a hint that it exists."""
+    comment = get_object_or_404(
+        Comment.objects.select_related("author", "artwork", "artwork__artist"), pk=comment_id
+    )
+    if not artwork_shown_to(request.user, comment.artwork):
+        raise Http404("No such comment.")
+    back = f"{comment.artwork.get_absolute_url()}#comment-{comment.pk}"
+    context = {"comment": comment, "post": comment.artwork, "back": back}
+    earlier = comment_flag_open_by(reporter=request.user, comment=comment)
+    if earlier is not None:
+        return render(
+            request, "moderation/comment_flag_form.html", {**context, "earlier": earlier},
+            status=200 if request.method == "GET" else 400,
+        )  # fmt: skip
+    # A deleted, already moderated or own comment: the page says so instead of a form that
+    # would be refused (the service's own rule, comment_report_refusal).
+    refusal = comment_report_refusal(reporter=request.user, comment=comment)
+    if refusal is not None:
+        return render(
+            request, "moderation/comment_flag_form.html", {**context, "refusal": refusal},
+            status=200 if request.method == "GET" else 400,
+        )  # fmt: skip
+    form = CommentFlagForm(request.POST if request.method == "POST" else None)
+    status, refused = 200, None
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                comment_flag_create(
+                    reporter=request.user,
+                    comment=comment,
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
+                )
+            except ModerationError as exc:
+                status, refused = form_error(form, exc), exc
+            else:
+                messages.success(
+                    request, "Thank you. Moderators will look at it; we'll tell you the outcome."
+                )
+                return redirect(back)
+    response = render(
+        request, "moderation/comment_flag_form.html", {**context, "form": form}, status=status
     )
     return with_headers(response, refused) if refused else response

@@ -91,6 +91,7 @@ def test_flag_by_role(client_for, role, artwork):
         assert set(body) == {
             "id",
             "artwork",
+            "comment",
             "reason",
             "note",
             "original_url",

@@ -11,7 +11,8 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 
-from moderation.models import Flag, FlagReason
+from moderation.forms import ARTWORK_REASON_CHOICES
+from moderation.models import Flag
 from tests.factories import ArtworkFactory
 
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
@@ -90,7 +91,7 @@ def test_field_partial_links_help_and_errors_to_the_widget(viewer, other_artist)
     fieldset = re.search(r'<fieldset class="field field-invalid"[^>]*>', html).group(0)
     assert 'data-field="reason"' in fieldset and 'aria-describedby="id_reason_error"' in fieldset
     assert "<legend>What is wrong?</legend>" in html
-    assert html.count('<label class="field-check">') == len(FlagReason.choices)
+    assert html.count('<label class="field-check">') == len(ARTWORK_REASON_CHOICES)
 
 
 BLOCK_TAG = re.compile(

@@ -48,7 +48,8 @@ class CaseListView(APIView):
     @extend_schema(
         operation_id="cases_list",
         summary="The moderators' queue: open cases, riskiest first",
-        description="Open cases by risk score, then age, as on the site's queue. Keyset pages "
+        description="Open cases by risk score, then age, as on the site's queue; cases about "
+        "posts and about comments together, or one kind with `subject`. Keyset pages "
         f"of {selectors.QUEUE_PAGE}: follow `next`; a page costs the same few queries "
         "whatever its size.",
         parameters=[CaseListParams],
@@ -57,7 +58,9 @@ class CaseListView(APIView):
     )
     def get(self, request: Request) -> Response:
         params = query(request, CaseListParams)
-        qs = selectors.queue_cases(reason=params.get("reason"), age=params.get("age"))
+        qs = selectors.queue_cases(
+            reason=params.get("reason"), age=params.get("age"), subject=params.get("subject")
+        )
         # A tampered cursor raises config.cursors.BadCursor: api.exceptions answers 400.
         page = selectors.queue_page(qs, params.get("after"))
         rows = CaseRowSerializer(page.items, many=True, context={"request": request}).data
@@ -79,8 +82,12 @@ class CaseDetailView(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         case = get_object_or_404(
-            Case.objects.select_related("artwork", "artwork__artist", "claimed_by"), pk=pk
-        )
+            Case.objects.select_related(
+                "artwork", "artwork__artist", "comment", "comment__author", "comment__artwork",
+                "claimed_by",
+            ),
+            pk=pk,
+        )  # fmt: skip
         detail = selectors.case_detail(case)
         # At most one (moderation_decision_one_per_case): first() is the decision.
         decision = case.decisions.select_related("moderator").first()

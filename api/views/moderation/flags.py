@@ -1,21 +1,24 @@
-"""Members report a post to the moderators."""
+"""Members report a post, or a comment under one, to the moderators."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.moderation_serializers import FlagCreate, FlagSerializer
+from api.moderation_serializers import CommentFlagCreate, FlagCreate, FlagSerializer
 from api.permissions import MemberWrites
 from api.schema import errors
 from api.views.common import form_input
-from gallery.access import artwork_for_viewer
-from moderation.forms import FlagForm
-from moderation.services.flags import flag_create
+from community.models import Comment
+from gallery.access import artwork_for_viewer, artwork_shown_to
+from moderation.forms import CommentFlagForm, FlagForm
+from moderation.services.flags import comment_flag_create, flag_create
 
 
 class ArtworkFlagView(APIView):
@@ -45,5 +48,38 @@ class ArtworkFlagView(APIView):
             reason=cleaned["reason"],
             note=cleaned["note"],
             original_url=cleaned["original_url"],
+        )
+        return Response(FlagSerializer(flag).data, status=status.HTTP_201_CREATED)
+
+
+class CommentFlagView(APIView):
+    permission_classes = [MemberWrites]
+
+    @extend_schema(
+        operation_id="comments_flag",
+        summary="Report a comment to the moderators",
+        description="As the site's report form for a comment: a `reason` (`spam`, "
+        "`harassment`, `off-topic` or `other`) and an optional `note`. The comment goes to the "
+        "moderators' queue as a case of its own. You cannot report your own comment, a "
+        "comment twice while your report is open, a comment its author deleted or moderators "
+        "already hid or removed (400 with the reason), or more than "
+        f"{settings.MODERATION_FLAGS_PER_HOUR} posts and comments an hour (429 with "
+        "`Retry-After`). A comment under a post you cannot see is a 404.",
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="Comment.")],
+        request=CommentFlagCreate,
+        responses={201: FlagSerializer, **errors(400, 403, 404, 415, 429)},
+        tags=["moderation"],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        comment = get_object_or_404(
+            Comment.objects.select_related("author", "artwork", "artwork__artist"), pk=pk
+        )
+        # Under a post this member cannot see, the comment does not exist for them.
+        if not artwork_shown_to(request.user, comment.artwork):
+            raise Http404("No such comment.")
+        cleaned = form_input(request.data, CommentFlagForm, fields=("reason", "note"))
+        # Own, deleted, already moderated, reported twice, rate limited: the service's refusals.
+        flag = comment_flag_create(
+            reporter=request.user, comment=comment, reason=cleaned["reason"], note=cleaned["note"]
         )
         return Response(FlagSerializer(flag).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,51 @@
+"""What moderation asks of comment rows: hide, remove or restore one after a decision.
+
+Every write to a comment goes through a community service, whichever app asks (as gallery's
+``services/visibility.py`` does for posts). ``Artwork.comment_count`` counts visible comments
+only, so each status change here moves it in the same transaction, and only when the comment
+leaves or returns to ``visible``.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from community.models import Comment, CommentStatus
+from gallery.models import Artwork
+
+# The statuses a moderation decision sets, and the ones an upheld appeal may return from.
+MODERATION_STATUSES = frozenset({CommentStatus.MOD_HIDDEN, CommentStatus.REMOVED})
+
+
+def comment_set_status(*, comment_id: int, status: str) -> tuple[dict, dict]:
+    """Set a comment's status for moderation (``mod-hidden``, ``removed``, or back to
+    ``visible``/``hidden`` when an appeal is upheld) and keep its post's count exact.
+
+    Locks the comment row first, so an author deleting it at the same moment waits and then
+    sees the new status: the count moves once. Returns the audit log's before and after
+    (``{"status": ...}``); nothing changes, and both are equal, when the comment already
+    has that status. Raises ``Comment.DoesNotExist`` for an unknown id and ``ValueError``
+    for a status outside the vocabulary.
+    """
+    status = CommentStatus(status)
+    with transaction.atomic():
+        comment = Comment.objects.select_for_update().get(pk=comment_id)
+        before = {"status": comment.status}
+        if comment.status == status:
+            return before, dict(before)
+        Comment.objects.filter(pk=comment.pk).update(
+            status=status, status_changed_at=timezone.now()
+        )
+        was_visible = comment.status == CommentStatus.VISIBLE
+        is_visible = status == CommentStatus.VISIBLE
+        if was_visible != is_visible:
+            # F() in the database, never read-modify-write: concurrent comments on the same
+            # post move the count too. Greatest keeps a count that drifted from going negative.
+            step = 1 if is_visible else -1
+            Artwork.objects.filter(pk=comment.artwork_id).update(
+                comment_count=Greatest(F("comment_count") + step, 0)
+            )
+    return before, {"status": status.value}
