@@ -282,6 +282,11 @@ def seeded_count() -> int:
     ).count()
 
 
+def seeded_tail_is_complete(count: int) -> bool:
+    """Whether a partial seed stopped on a batch boundary (every batch commits whole)."""
+    return count % 5000 == 0
+
+
 def index_search(*, vacuum: bool = False) -> str:
     """Fill the search vectors ``bulk_seed`` leaves empty (one UPDATE), then VACUUM ANALYZE.
 
@@ -336,6 +341,21 @@ def prepare_database(args: argparse.Namespace, env: dict[str, str]) -> str:
             with connection.cursor() as cur:
                 cur.execute(f'COMMENT ON DATABASE "{name}" IS %s', [note])
         return f"reused; {note}"
+    if 0 < count < args.artworks and seeded_tail_is_complete(count):
+        # A seed stopped part-way (each batch of 5,000 commits on its own) goes on.
+        from gallery.demo import bulk_seed
+
+        print(f"{name} holds {count:,} of {args.artworks:,} artworks: seeding the rest…")
+        started = time.perf_counter()
+        bulk_seed(artworks=args.artworks, artists=args.artists, stdout=sys.stdout, start=count)
+        note = (
+            f"bulk_seed resumed at {count:,} of {args.artworks:,} artworks, "
+            f"{time.perf_counter() - started:.0f} s; " + index_search(vacuum=True)
+        )
+        with connection.cursor() as cur:
+            cur.execute(f'COMMENT ON DATABASE "{name}" IS %s', [note])
+        print(note)
+        return note
     if count:
         print(f"{name} holds {count:,} artworks, not {args.artworks:,}: recreating it.")
         database_drop(url, name)

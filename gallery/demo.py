@@ -218,7 +218,9 @@ def _shared_derivatives() -> list[list[dict]]:
     return sets
 
 
-def bulk_seed(*, artworks: int, artists: int, batch: int = 5000, stdout=None) -> None:
+def bulk_seed(
+    *, artworks: int, artists: int, batch: int = 5000, stdout=None, start: int = 0
+) -> None:
     """Insert ``artworks`` published artworks spread over ``artists`` artists and ten years.
 
     PostgreSQL: rows go in through ``COPY`` (gallery.seeding), 5,000 artworks per transaction;
@@ -226,6 +228,11 @@ def bulk_seed(*, artworks: int, artists: int, batch: int = 5000, stdout=None) ->
 
     About 70% human-made, 20% AI-assisted, 10% AI-generated; about 30 common tags plus a rare
     tag (``rare-old``) carried only by the 50 oldest artworks, for the index tests.
+
+    ``start``: the number already seeded by an earlier run of the same size that was stopped
+    (every batch commits on its own): the seed goes on from there instead of starting again
+    (titles, dates, artists and tags as an uninterrupted run's; labels and like counts drawn
+    afresh from the same distribution).
     """
     rng = random.Random(42)
     now = timezone.now()
@@ -243,7 +250,7 @@ def bulk_seed(*, artworks: int, artists: int, batch: int = 5000, stdout=None) ->
     rare, _ = Tag.objects.get_or_create(name="rare-old", slug="rare-old")
     shared = _shared_derivatives()
     span = timedelta(days=3650).total_seconds()
-    made = 0
+    made = start
     use_copy = connection.vendor == "postgresql"
     progress = seeding.Progress(artworks, stdout) if stdout else None
     while made < artworks:

@@ -59,3 +59,15 @@ def test_seed_demo_with_artworks_leaves_them_searchable(db):
     call_command("seed_demo", artworks=40, artists=4, stdout=io.StringIO())
     assert Artwork.objects.count() == 40
     assert not Artwork.objects.filter(search_vector__isnull=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_stopped_seed_goes_on_from_where_it_stopped():
+    # The first batch of a 10-artwork seed, as if the run had been stopped after it.
+    bulk_seed(artworks=5, artists=2, batch=5)
+    first = set(Artwork.objects.values_list("title", flat=True))
+    bulk_seed(artworks=10, artists=2, batch=5, start=5)
+    titles = list(Artwork.objects.order_by("published_at").values_list("title", flat=True))
+    assert len(titles) == 10 and first <= set(titles)
+    # The rest carries on the numbering (and the dates) of an uninterrupted run.
+    assert [t.rsplit(" ", 1)[1] for t in titles[5:]] == ["5", "6", "7", "8", "9"]
