@@ -6,8 +6,11 @@ Each is one call that the site's views and the API's views make alike; the rules
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.db.models.functions import Greatest
 
 from accounts.models import User
 from config.errors import NotFound
@@ -212,3 +215,34 @@ def like_set(*, user: User, artwork: Artwork, liked: bool) -> int:
                     artwork_id=artwork.pk, artist_id=artwork.artist_id, medium=artwork.medium
                 )
     return Artwork.objects.values_list("like_count", flat=True).get(pk=artwork.pk)
+
+
+def likes_erase(*, user_id: int, batch: int = 500) -> int:
+    """Delete every like the member gave (their account is being deleted), moving each
+    post's counter and retiring its cached listings. Returns how many likes went.
+
+    Batched, each batch in its own transaction: idempotent and resumable (a run killed
+    half-way leaves the rest for the next, and the counters match the rows at every commit).
+    """
+    total = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Like.objects.select_for_update(skip_locked=True)
+                .filter(user_id=user_id)
+                .values_list("pk", "artwork_id")[:batch]
+            )
+            if not rows:
+                return total
+            Like.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
+            for artwork_id, in_batch in Counter(a for _, a in rows).items():
+                Artwork.objects.filter(pk=artwork_id).update(
+                    like_count=Greatest(F("like_count") - in_batch, 0)
+                )
+            for artwork in Artwork.objects.filter(pk__in={a for _, a in rows}).only(
+                "artist_id", "medium"
+            ):
+                listing_cache.likes_changed(
+                    artwork_id=artwork.pk, artist_id=artwork.artist_id, medium=artwork.medium
+                )
+            total += len(rows)
