@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.access import member_required
 from accounts.adapters import DELETION_CANCEL_SESSION_KEY
-from config.errors import Conflict, DomainError, form_error, with_headers
+from config.errors import Conflict, DomainError, NotFound, form_error, with_headers
 from gallery.storage import private_storage
 from privacy.forms import AccountDeleteForm
 from privacy.selectors import exports_of
@@ -89,7 +89,16 @@ def export_download(request, token: str):
     expires); a forged or expired one is a 404 page that says which. Never a redirect to a
     storage URL: the file is read here and streamed.
     """
-    export = export_for_link(token=token)
+    try:
+        export = export_for_link(token=token)
+    except NotFound as exc:
+        # Said plainly, with the way to a new link: 410 for a link that worked once.
+        status = 410 if exc.code == "export_link_expired" else 404
+        response = render(
+            request, "privacy/export_link_refused.html", {"error": exc}, status=status
+        )
+        response["Referrer-Policy"] = "no-referrer"
+        return response
     handle = export.user.handle
     response = FileResponse(
         private_storage().open(export.file_name, "rb"),

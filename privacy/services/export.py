@@ -102,7 +102,9 @@ def export_request(*, user: User) -> DataExport:
         mine = DataExport.objects.filter(user=user)
         if mine.filter(status__in=ACTIVE_STATUSES).exists():
             raise Conflict(_RUNNING_MESSAGE, code="export_running")
-        allow_data_export(recent=mine.exclude(status=Status.FAILED).values_list("created_at"))
+        allow_data_export(
+            recent=mine.exclude(status=Status.FAILED).values_list("created_at", flat=True)
+        )
         try:
             with transaction.atomic():
                 export = DataExport.objects.create(user=user)
@@ -527,21 +529,25 @@ def export_for_link(*, token: str) -> DataExport:
     try:
         value = signer.unsign(token, max_age=settings.EXPORT_LINK_MAX_AGE)
     except signing.SignatureExpired:
-        raise NotFound(_EXPIRED, code="export_link_expired") from None
+        raise NotFound(EXPIRED_MESSAGE, code="export_link_expired") from None
     except signing.BadSignature:
         raise NotFound("This download link is not valid.", code="export_link_invalid") from None
     pk, _, key = value.partition(".")
     export = (
         DataExport.objects.select_related("user").filter(pk=int(pk) if pk.isdigit() else 0).first()
     )
-    if export is None or _file_key(export) != key or export.user.deleted_at is not None:
-        raise NotFound(_EXPIRED, code="export_link_expired")
+    if export is not None and _file_key(export) != key:
+        # Signed by us, yet naming another file: never issued as such.
+        raise NotFound("This download link is not valid.", code="export_link_invalid")
+    if export is None or export.user.deleted_at is not None:
+        # Swept long ago, or its account deleted since.
+        raise NotFound(EXPIRED_MESSAGE, code="export_link_expired")
     if not export.is_downloadable:
-        raise NotFound(_EXPIRED, code="export_link_expired")
+        raise NotFound(EXPIRED_MESSAGE, code="export_link_expired")
     return export
 
 
-_EXPIRED = (
+EXPIRED_MESSAGE = (
     "This download link has expired. You can ask for a new export in your account settings "
     "(Your data)."
 )
