@@ -254,3 +254,15 @@ def test_tombstone_handles_cannot_be_taken_at_sign_up(client, db):
     )  # fmt: skip
     assert response.status_code == 200 and b"reserved" in response.content
     assert not User.objects.filter(handle="deleted-12").exists()
+
+
+def test_double_request_changes_nothing_and_mails_once(seed, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        account_delete_request(user=seed.ana, password=PASSWORD)
+    first = User.objects.get(pk=seed.ana.pk).deletion_requested_at
+    with django_capture_on_commit_callbacks(execute=True):
+        account_delete_request(user=User.objects.get(pk=seed.ana.pk), password=PASSWORD)
+    assert User.objects.get(pk=seed.ana.pk).deletion_requested_at == first
+    assert len(mail.outbox) == 1 and "Cancel deletion" in mail.outbox[0].body

@@ -80,3 +80,18 @@ def test_cancel_page_without_a_checked_password_sends_to_sign_in(client, artist)
     response = client.get(reverse("privacy:deletion_cancel"))
     assert response.status_code == 302 and response.url.startswith(reverse("account_login"))
     assert client.post(reverse("privacy:deletion_cancel")).status_code == 302
+
+
+def test_data_page_queries_do_not_grow_with_exports(client, artist):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(artist)
+    DataExport.objects.create(user=artist, status="expired")
+    client.get(reverse("privacy:data"))  # warm the session and the site row
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("privacy:data"))
+    DataExport.objects.bulk_create(DataExport(user=artist, status="expired") for _ in range(4))
+    with CaptureQueriesContext(connection) as five:
+        assert client.get(reverse("privacy:data")).status_code == 200
+    assert len(five.captured_queries) == len(one.captured_queries) <= 8
