@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -26,7 +25,7 @@ class ExportSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_download_url(self, export: DataExport) -> str | None:
         return export_link(export=export) if export.is_downloadable else None
 
@@ -47,7 +46,7 @@ class DeletionSerializer(serializers.Serializer):
         help_text="When the account will be purged, unless cancelled (null when not pending)."
     )
 
-    @extend_schema_field(OpenApiTypes.DATETIME)
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_purge_on(self, user) -> str | None:
         if user.deletion_requested_at is None:
             return None
