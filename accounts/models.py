@@ -22,8 +22,12 @@ RESERVED_HANDLES = frozenset(
         "admin", "api", "accounts", "account", "static", "media", "moderation", "mod", "settings",
         "upload", "search", "tags", "tag", "feed", "feeds", "healthz", "readyz", "about", "help",
         "atelier", "staff", "support", "root", "me", "new", "edit", "login", "logout", "signup",
+        "deleted",
     }
 )  # fmt: skip
+# Purged accounts keep their row as ``deleted-<id>`` (privacy.services.deletion): nobody may
+# take a handle of that shape, or a tombstone could collide with a living member.
+TOMBSTONE_PREFIX = "deleted-"
 
 
 class FeedPreference(models.TextChoices):
@@ -184,6 +188,13 @@ class User(AbstractUser):
     # mute_*_set); 0 means they never had one. accounts.selectors.viewer_filters keys its cached
     # sets on it, and listings of members still at 0 stay on the shared cache without a query.
     filters_version = models.PositiveIntegerField(default=0, db_default=0)
+    # Account deletion (privacy.services.deletion): set when the member asks; the account is
+    # deactivated at once and purged after ACCOUNT_DELETION_GRACE_DAYS unless they cancel.
+    deletion_requested_at = models.DateTimeField(null=True, blank=True)
+    # Set when the purge has finished: the row stays as a tombstone (handle ``deleted-<id>``,
+    # no email, name or password) so moderation records and the append-only audit log keep a
+    # valid, anonymised actor.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     objects = HandleUserManager()
 
@@ -210,6 +221,14 @@ class User(AbstractUser):
                 name="accounts_user_trust_level_valid",
             ),
         ]
+        indexes = [
+            # privacy.services.deletion.accounts_purge_due finds the accounts past their grace.
+            models.Index(
+                fields=["deletion_requested_at"],
+                name="accounts_user_deletion_due",
+                condition=models.Q(deletion_requested_at__isnull=False, deleted_at__isnull=True),
+            ),
+        ]
         permissions = [
             ("moderate", "Can work the moderation queue and decide cases"),
             ("view_original", "Can fetch any artwork's original file"),
@@ -228,6 +247,12 @@ class User(AbstractUser):
     @property
     def is_suspended(self) -> bool:
         return self.suspended_until is not None and self.suspended_until > timezone.now()
+
+    @property
+    def deletion_pending(self) -> bool:
+        """Asked for deletion and not yet purged: inside the grace period, or just past it
+        until the beat task runs."""
+        return self.deletion_requested_at is not None and self.deleted_at is None
 
     @property
     def uploads_held(self) -> bool:

@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -24,6 +25,7 @@ from accounts.models import (
     Follow,
     MaturePreference,
     Mute,
+    Notification,
     NotificationKind,
     User,
 )
@@ -502,3 +504,115 @@ def user_trust_set(*, user_id: int, level: int) -> bool:
     return bool(
         User.objects.filter(pk=user_id).exclude(trust_level=level).update(trust_level=level)
     )
+
+
+# --- Closing an account (the use cases are privacy.services.deletion's) ------------------------
+
+
+def user_deletion_mark(*, user_id: int) -> User | None:
+    """Mark the member as asking for deletion and deactivate them, under their row lock.
+
+    Returns the updated row, or None when it was already marked (a double submit changes
+    nothing). Saved through ``save(update_fields=…)`` so gallery's receivers retire every
+    cached listing at once (``is_active`` is one of the fields every listing shows).
+    """
+    user = User.objects.select_for_update().get(pk=user_id)
+    if user.deletion_requested_at is not None:
+        return None
+    user.deletion_requested_at, user.is_active = timezone.now(), False
+    user.save(update_fields=["deletion_requested_at", "is_active"])
+    return user
+
+
+def user_deletion_unmark(*, user_id: int, requested_after) -> User | None:
+    """Cancel a pending deletion requested after ``requested_after`` (the grace period's
+    start), reactivating the member. Returns the row, or None when nothing was pending or the
+    grace period is over (then the purge owns the account). Must run in a transaction."""
+    user = User.objects.select_for_update().get(pk=user_id)
+    pending = user.deletion_requested_at is not None and user.deleted_at is None
+    if not pending or user.deletion_requested_at <= requested_after:
+        return None
+    user.deletion_requested_at, user.is_active = None, True
+    user.save(update_fields=["deletion_requested_at", "is_active"])
+    return user
+
+
+def follows_erase(*, user_id: int) -> int:
+    """Delete every follow from and to the member, moving the other sides' counters.
+
+    Returns how many follows went. Idempotent (a second run finds none). Each deleted row
+    sends post_delete, so the listing caches of both sides are retired by their receiver.
+    """
+    from django.db.models import F, Q
+
+    from accounts.models import Follow
+
+    with transaction.atomic():
+        rows = list(
+            Follow.objects.select_for_update()
+            .filter(Q(follower_id=user_id) | Q(artist_id=user_id))
+            .values_list("pk", "follower_id", "artist_id")
+        )
+        Follow.objects.filter(pk__in=[pk for pk, _, _ in rows]).delete()
+        for _, follower_id, artist_id in rows:
+            if follower_id == user_id:
+                User.objects.filter(pk=artist_id, follower_count__gt=0).update(
+                    follower_count=F("follower_count") - 1
+                )
+            else:
+                User.objects.filter(pk=follower_id, following_count__gt=0).update(
+                    following_count=F("following_count") - 1
+                )
+    return len(rows)
+
+
+def user_personal_rows_erase(*, user_id: int) -> None:
+    """Delete the member's accounts rows that are theirs alone: blocks and mutes (both
+    directions of a block), notifications, API tokens, and allauth's email addresses.
+    Idempotent."""
+    from django.db.models import Q
+
+    from accounts.models import Block, Mute
+
+    with transaction.atomic():
+        Block.objects.filter(Q(blocker_id=user_id) | Q(blocked_id=user_id)).delete()
+        Mute.objects.filter(Q(user_id=user_id) | Q(artist_id=user_id)).delete()
+        Notification.objects.filter(user_id=user_id).delete()
+        ApiToken.objects.filter(user_id=user_id).delete()
+        EmailAddress.objects.filter(user_id=user_id).delete()
+
+
+def user_tombstone(*, user_id: int) -> list[tuple[str, str]]:
+    """Strip the member's row down to a tombstone and mark it deleted.
+
+    The row stays (moderation's cases, decisions, appeals and the append-only audit log
+    point at it) but says nothing about the person: handle ``deleted-<id>``, an address at
+    the reserved ``.invalid`` domain (the column is unique, so it cannot be empty for two),
+    no name, bio, links or avatar, an unusable password, inactive, no staff rights, groups
+    or permissions, counters at zero. Returns the (store, name) of the avatar files to
+    delete, which the caller writes down for deletion in the same transaction. Idempotent.
+    Must run in a transaction.
+    """
+    from accounts.models import TOMBSTONE_PREFIX
+
+    user = User.objects.select_for_update().get(pk=user_id)
+    files = []
+    if user.avatar.name:
+        files.append(("public", user.avatar.name))
+    if user.avatar_pending:
+        files.append(("private", user.avatar_pending))
+    user.handle = f"{TOMBSTONE_PREFIX}{user.pk}"
+    user.email = f"{TOMBSTONE_PREFIX}{user.pk}@deleted.invalid"
+    user.display_name = user.bio = user.avatar_pending = user.avatar_error = ""
+    user.suspension_reason = ""
+    user.avatar = ""
+    user.links = []
+    user.set_unusable_password()
+    user.is_active = user.is_staff = user.is_superuser = False
+    user.last_login = None
+    user.follower_count = user.following_count = user.artwork_count = 0
+    user.deleted_at = user.deleted_at or timezone.now()
+    user.save()
+    user.groups.clear()
+    user.user_permissions.clear()
+    return files

@@ -9,6 +9,7 @@ from api.views import (
     meta,
     moderation,
     notifications,
+    privacy,
 )
 
 app_name = "api"
@@ -16,6 +17,10 @@ v1 = [
     path("auth/token/", auth.TokenView.as_view(), name="token"),
     path("auth/token/current/", auth.TokenRevokeView.as_view(), name="token_current"),
     path("me/", auth.MeView.as_view(), name="me"),
+    path("me/exports/", privacy.ExportListView.as_view(), name="exports"),
+    path("me/exports/<int:pk>/", privacy.ExportDetailView.as_view(), name="export"),
+    path("me/deletion/", privacy.DeletionView.as_view(), name="deletion"),
+    path("me/deletion/cancel/", privacy.DeletionCancelView.as_view(), name="deletion_cancel"),
     path("artworks/", artworks.ArtworkListView.as_view(), name="artworks"),
     path("artworks/<int:pk>/", artworks.ArtworkDetailView.as_view(), name="artwork"),
     path("artworks/<int:pk>/like/", artworks.ArtworkLikeView.as_view(), name="artwork_like"),

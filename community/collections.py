@@ -185,6 +185,25 @@ def collection_delete(*, actor: User, collection: Collection) -> None:
         locked.delete()
 
 
+def collections_erase(*, user_id: int) -> int:
+    """Delete every collection of member ``user_id`` (their account is being purged), moving
+    the "saved in N public collections" counters as ``collection_delete`` does. No actor
+    checks: the account is already inactive. Idempotent; returns how many went."""
+    gone = 0
+    for pk in list(Collection.objects.filter(owner_id=user_id).values_list("pk", flat=True)):
+        with transaction.atomic():
+            locked = Collection.objects.select_for_update().filter(pk=pk).first()
+            if locked is None:
+                continue
+            if locked.public:
+                ids = list(locked.items.values_list("artwork_id", flat=True))
+                collection_count_add(artwork_ids=ids, delta=-1)
+            _retire(locked)
+            locked.delete()
+            gone += 1
+    return gone
+
+
 def _saveable(user: User, artwork: Artwork) -> None:
     """Raise ``NotFound`` unless ``user`` could find ``artwork`` in a listing: published, not
     held out while its artist is suspended, and not by someone either of them blocked."""

@@ -179,3 +179,26 @@ def allow_collection_write(*, user_id: int) -> None:
         retry_after=retry_after,
         code="collection_writes",
     )
+
+
+def allow_data_export(*, recent: QuerySet) -> None:
+    """One more data export by a member whose exports are ``recent`` (their ``created_at``
+    values, failed ones left out, counted under the member's row lock by
+    ``privacy.services.export.export_request``).
+
+    Raises ``RateLimited`` (code ``exports_per_day``) past ``ATELIER_EXPORTS_PER_DAY`` in the
+    last 24 hours, with the seconds until the oldest of them leaves the window. Building a
+    ZIP of every original is the most expensive thing a member can ask the workers for.
+    """
+    since = timezone.now() - timedelta(days=1)
+    wait = recent_rows_wait(
+        recent.filter(created_at__gte=since), limit=settings.ATELIER_EXPORTS_PER_DAY, since=since
+    )
+    if wait is not None:
+        hours = math.ceil(wait / HOUR)
+        raise RateLimited(
+            "You have already asked for an export today. You can ask for another in about "
+            f"{hours} hour{'s' if hours != 1 else ''}.",
+            retry_after=wait,
+            code="exports_per_day",
+        )

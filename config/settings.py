@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "gallery",
     "community",
     "moderation",
+    "privacy",
     "api",
 ]
 
@@ -262,7 +263,31 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=30, day_of_week="mon"),
         "args": ("weekly",),
     },
+    # Data exports: re-queue the ones a dead worker or a lost message left unfinished, and
+    # delete expired files (privacy.services.export.exports_sweep).
+    "privacy-sweep-exports": {
+        "task": "privacy.tasks.sweep_exports",
+        "schedule": timedelta(minutes=5),
+    },
+    # Accounts past their deletion grace period (privacy.services.deletion.accounts_purge_due).
+    "privacy-purge-accounts": {
+        "task": "privacy.tasks.purge_accounts",
+        "schedule": timedelta(minutes=30),
+    },
 }
+
+# --- Members' rights (privacy): data exports and account deletion -----------------------------
+# How long the emailed download link of a data export works (seconds); the file is deleted then.
+EXPORT_LINK_MAX_AGE = env_int("EXPORT_LINK_MAX_AGE", 7 * 86400, minimum=600)
+# Exports a member may ask for per day (failed ones do not count).
+ATELIER_EXPORTS_PER_DAY = env_int("ATELIER_EXPORTS_PER_DAY", 1, minimum=1)
+# The export task's hard time limit (seconds). It must stay below the broker's visibility
+# timeout: with acks_late, a task running longer would be handed to a second worker meanwhile.
+ATELIER_EXPORT_TIME_LIMIT = env_int("ATELIER_EXPORT_TIME_LIMIT", 270, minimum=30)
+if ATELIER_EXPORT_TIME_LIMIT >= _VISIBILITY_TIMEOUT:
+    raise ImproperlyConfigured("ATELIER_EXPORT_TIME_LIMIT must be below CELERY_VISIBILITY_TIMEOUT.")
+# Days between a deletion request and the purge; signing in meanwhile offers to cancel.
+ACCOUNT_DELETION_GRACE_DAYS = env_int("ACCOUNT_DELETION_GRACE_DAYS", 14, minimum=1)
 
 # --- Storage ----------------------------------------------------------------------------------
 STORAGE_BACKEND = env_choice("STORAGE_BACKEND", "filesystem", ("filesystem", "s3"))

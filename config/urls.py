@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("settings/", include("accounts.urls")),
+    path("settings/", include("privacy.urls")),
     path("moderation/", include("moderation.urls")),
     path("transparency/", transparency, name="transparency"),
     path("notifications/", notifications, name="notifications"),

@@ -16,6 +16,10 @@ The facts about a post come from its row and its artist's row:
   post as suspect.
 - ``relabeled``: moderators changed the label (the last label change was theirs).
 - ``artist_suspended``: the artist is suspended now.
+- ``artist_active``: the artist's account is active. An account closing (its member asked for
+  deletion and is in the grace period, ``privacy.services.deletion``) or deactivated by staff
+  takes every post out of every surface at once, moderators' own pages excepted; cancelling
+  the deletion brings them back unchanged.
 - ``mature``: the artist or moderators marked it as mature content. It never changes the badge;
   it decides, with the viewer's mature preference, whether the post is shown plainly, blurred
   behind a click, or left out (``mature_treatment``).
@@ -108,6 +112,7 @@ class Facts:
     relabeled: bool = False
     artist_suspended: bool = False
     mature: bool = False
+    artist_active: bool = True
 
     @classmethod
     def of(cls, artwork: Artwork, *, now=None) -> Facts:
@@ -120,6 +125,7 @@ class Facts:
             relabeled=artwork.relabeled,
             artist_suspended=_suspended(artwork, now),
             mature=artwork.mature,
+            artist_active=artwork.artist.is_active,
         )
 
     @property
@@ -198,14 +204,19 @@ def passes_preference(facts: Facts, preference: str) -> bool:
 
 
 def listed(facts: Facts) -> bool:
-    """May the post appear in listings at all (before the label filter)? Published only; and
-    while its artist is suspended, not if anything disputes it."""
-    return facts.status == Status.PUBLISHED and not (facts.artist_suspended and facts.disputed)
+    """May the post appear in listings at all (before the label filter)? Published only, by an
+    active account; and while its artist is suspended, not if anything disputes it."""
+    return (
+        facts.status == Status.PUBLISHED
+        and facts.artist_active
+        and not (facts.artist_suspended and facts.disputed)
+    )
 
 
 def public(facts: Facts) -> bool:
-    """May anyone open its page (a direct link)? Published or hidden from listings."""
-    return facts.status in PUBLIC_STATUSES
+    """May anyone open its page (a direct link)? Published or hidden from listings, by an
+    active account."""
+    return facts.status in PUBLIC_STATUSES and facts.artist_active
 
 
 def mature_treatment(
@@ -257,7 +268,9 @@ def present(
     elif surface == Surface.OWNER:
         shown = owner and facts.status != Status.REMOVED  # nothing left to edit or retry
     elif surface == Surface.ARTIST and owner:
-        shown = True  # the artist's own profile: everything they own, each with its marker
+        # The artist's own profile: everything they own, each with its marker (an inactive
+        # account cannot sign in, so it never gets here with artist_active False).
+        shown = True
     elif surface in LISTINGS:
         shown = listed(facts) and passes_preference(facts, preference)
     elif surface in PAGES:
@@ -286,7 +299,9 @@ def listing_q(preference: str, *, now=None, mature_preference: str = MaturePrefe
     now = now or timezone.now()
     clean = Q(label_mismatch=False, held=False)
     suspended_and_disputed = Q(artist__suspended_until__gt=now) & ~clean
-    base = Q(status=Status.PUBLISHED) & ~suspended_and_disputed
+    # artist__is_active: the cards already join the artist's row (select_related), so this is
+    # one more condition on a row each listing reads anyway, not another join.
+    base = Q(status=Status.PUBLISHED, artist__is_active=True) & ~suspended_and_disputed
     if mature_preference == MaturePreference.HIDE:
         base &= Q(mature=False)
     if preference == FeedPreference.ALL:

@@ -6,6 +6,8 @@ Each is one call that the site's views and the API's views make alike; the rules
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
@@ -243,3 +245,34 @@ def collection_count_add(*, artwork_ids: list[int], delta: int) -> None:
         # must not make the unsigned column refuse the whole statement.
         qs.update(public_collection_count=Greatest(F("public_collection_count") + delta, 0))
     listing_cache.bump_now_and_on_commit([f"artwork:{pk}" for pk in ids])
+
+
+def likes_erase(*, user_id: int, batch: int = 500) -> int:
+    """Delete every like the member gave (their account is being deleted), moving each
+    post's counter and retiring its cached listings. Returns how many likes went.
+
+    Batched, each batch in its own transaction: idempotent and resumable (a run killed
+    half-way leaves the rest for the next, and the counters match the rows at every commit).
+    """
+    total = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Like.objects.select_for_update(skip_locked=True)
+                .filter(user_id=user_id)
+                .values_list("pk", "artwork_id")[:batch]
+            )
+            if not rows:
+                return total
+            Like.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
+            for artwork_id, in_batch in Counter(a for _, a in rows).items():
+                Artwork.objects.filter(pk=artwork_id).update(
+                    like_count=Greatest(F("like_count") - in_batch, 0)
+                )
+            for artwork in Artwork.objects.filter(pk__in={a for _, a in rows}).only(
+                "artist_id", "medium"
+            ):
+                listing_cache.likes_changed(
+                    artwork_id=artwork.pk, artist_id=artwork.artist_id, medium=artwork.medium
+                )
+            total += len(rows)

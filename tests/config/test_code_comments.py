@@ -25,7 +25,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("accounts", "gallery", "community", "moderation", "api", "config", "imaging")
+APPS = (
+    "accounts", "gallery", "community", "moderation", "privacy", "api", "config", "imaging",
+)  # fmt: skip
 MIN_DENSITY = 4.0
 # community's collections keep their services and selectors beside the comments' own modules.
 DOCUMENTED = (

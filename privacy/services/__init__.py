@@ -1,0 +1,1 @@
+"""Members' rights: ``export`` (download all my data) and ``deletion`` (close my account)."""
