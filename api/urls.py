@@ -1,15 +1,31 @@
 from django.urls import include, path, re_path
 
-from api.views import artists, artworks, auth, meta, moderation, notifications
+from api.views import artists, artworks, auth, meta, moderation, notifications, posting
 
 app_name = "api"
 v1 = [
     path("auth/token/", auth.TokenView.as_view(), name="token"),
     path("auth/token/current/", auth.TokenRevokeView.as_view(), name="token_current"),
     path("me/", auth.MeView.as_view(), name="me"),
+    path("me/drafts/", posting.DraftListView.as_view(), name="drafts"),
     path("artworks/", artworks.ArtworkListView.as_view(), name="artworks"),
     path("artworks/<int:pk>/", artworks.ArtworkDetailView.as_view(), name="artwork"),
     path("artworks/<int:pk>/like/", artworks.ArtworkLikeView.as_view(), name="artwork_like"),
+    path("artworks/<int:pk>/images/", posting.ArtworkImagesView.as_view(), name="artwork_images"),
+    path(
+        "artworks/<int:pk>/images/order/",
+        posting.ArtworkImagesOrderView.as_view(),
+        name="artwork_images_order",
+    ),
+    path(
+        "artworks/<int:pk>/images/<int:image_id>/",
+        posting.ArtworkImageView.as_view(),
+        name="artwork_image",
+    ),
+    path("artworks/<int:pk>/cover/", posting.ArtworkCoverView.as_view(), name="artwork_cover"),
+    path(
+        "artworks/<int:pk>/publish/", posting.ArtworkPublishView.as_view(), name="artwork_publish"
+    ),
     path("artworks/<int:pk>/flags/", moderation.ArtworkFlagView.as_view(), name="artwork_flags"),
     path("artists/<str:handle>/", artists.ArtistDetailView.as_view(), name="artist"),
     path(

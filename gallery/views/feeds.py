@@ -160,6 +160,7 @@ def artist(request, handle: str):
     context = {"artist": person, "is_following": is_following, "own": own}
     if own and not request.GET.get("after"):
         context["not_public"] = list(selectors.artworks_not_public_of(artist_id=person.pk))
+        context["drafts"] = list(selectors.drafts_of(artist_id=person.pk))
     response = _listing(
         request,
         template="gallery/artist_detail.html",

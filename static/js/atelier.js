@@ -306,7 +306,10 @@
         done(); bar.hidden = true; text.textContent = "";
         clearErrors(); setTopErrors(["The upload was interrupted. Check your connection and try again."]); focusFirstError();
       });
-      xhr.send(new FormData(form));
+      var data = new FormData(form);
+      // The button pressed ("Post" or "Save as draft") is part of the form, as without JS.
+      if (e.submitter && e.submitter.name) data.append(e.submitter.name, e.submitter.value);
+      xhr.send(data);
     });
     restore();
   }
