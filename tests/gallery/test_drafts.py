@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -14,7 +16,7 @@ from gallery.models import Artwork
 from gallery.signals import artwork_published
 from moderation.models import Case, Flag, FlagSource
 from tests.api.clients import token_client
-from tests.factories import ModeratorFactory, UserFactory
+from tests.factories import ArtworkFactory, ModeratorFactory, UserFactory
 from tests.gallery import provenance_files as pf
 from tests.gallery.posting import add_images, jpeg_file, photo, upload
 
@@ -233,3 +235,34 @@ def test_api_upload_as_draft_and_publish(artist, django_capture_on_commit_callba
          "images": [jpeg_file(photo(9))]},
     )  # fmt: skip
     assert bad.status_code == 400 and "draft" in bad.json()["errors"]
+
+
+def test_the_upload_form_offers_draft_and_visibility(client, artist):
+    client.force_login(artist)
+    page = client.get(reverse("gallery:upload")).content.decode()
+    assert 'name="draft" value="1"' in page and "Save as draft" in page
+    assert 'name="visibility" value="unlisted"' in page
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_drafts_lists_cost_the_same_queries_whatever_their_length(
+    client, artist, django_assert_num_queries
+):
+    client.force_login(artist)
+    api = token_client(artist)
+    page, api_url = reverse("gallery:drafts"), reverse("api:drafts")
+    ArtworkFactory(artist=artist, status=Artwork.Status.DRAFT, published_at=None).tags.add("a")
+    api.get(api_url)  # the token's first use is written down once
+    one_page, one_api = _queries(client, page), _queries(api, api_url)
+    for i in range(5):
+        draft = ArtworkFactory(artist=artist, status=Artwork.Status.DRAFT, published_at=None)
+        draft.tags.add(f"t{i}")
+    with django_assert_num_queries(one_page):
+        client.get(page)
+    with django_assert_num_queries(one_api):
+        assert len(api.get(api_url).json()) == 6

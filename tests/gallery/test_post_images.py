@@ -429,3 +429,39 @@ def test_reorder_service_refuses_another_artists_post(artist, other_artist):
         artwork_images_reorder(
             artwork=posted, artist=other_artist, kind="final", order=[posted.cover_id]
         )
+
+
+def test_hostile_ids_are_refused_without_a_server_error(artist):
+    from tests.api.clients import token_client
+
+    posted = ArtworkFactory(artist=artist)
+    api = token_client(artist)
+    huge = 2**70
+    assert api.delete(reverse("api:artwork_image", args=[posted.pk, huge])).status_code == 404
+    cover = api.put(reverse("api:artwork_cover", args=[posted.pk]), {"image": huge}, format="json")
+    assert cover.status_code == 400
+    order = api.put(
+        reverse("api:artwork_images_order", args=[posted.pk]),
+        {"kind": "final", "order": [posted.cover_id, *range(1, 5000)]},
+        format="json",
+    )
+    assert order.status_code == 400
+    site = Client()
+    site.force_login(artist)
+    for data in ({"image": "9" * 40}, {"image": "-1"}, {"kind": "final", "order": ["x"]}):
+        response = site.post(reverse("gallery:image_move", args=[posted.pk]), data)
+        assert response.status_code == 400, data
+    assert posted.images.count() == 1
+
+
+def test_the_edit_page_offers_every_image_action_without_javascript(
+    client, posted, django_capture_on_commit_callbacks
+):
+    add_images(client, posted, django_capture_on_commit_callbacks, finals=[photo(2)])
+    second = _finals(posted)[1]
+    page = client.get(reverse("gallery:artwork_edit", args=[posted.pk])).content.decode()
+    assert 'id="images"' in page and 'name="images"' in page and 'name="process_images"' in page
+    assert reverse("gallery:image_remove", args=[posted.pk, second.pk]) in page
+    assert reverse("gallery:cover_set", args=[posted.pk]) in page
+    assert 'name="direction" value="up"' in page and 'name="direction" value="down"' in page
+    assert 'name="visibility"' in page
