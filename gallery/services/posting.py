@@ -17,11 +17,14 @@ What may change when (``_changeable``), and why:
   the label opens a case, and moderation's intake checks them for near-duplicates.
 - An artist whose uploads are held for approval after a strike adds no images: the new images
   would reach the public without the approval every new post of theirs waits for.
-- Images are not removed while moderation has a say about the post (label mismatch, held, hand-off
-  not yet taken in, process evidence asked for, or hidden by moderators): removing the image
-  that an AI case is about would take the evidence away. The case's flags keep their own copy
-  of the evidence text, but the moderator also needs the file, its original and its hash;
-  so the image stays until the case is decided. Reordering and the cover stay free: they hide
+- Images are not removed from a published or hidden post while moderation has a say about it
+  (label mismatch, held, hand-off not yet taken in, process evidence asked for, or hidden by
+  moderators): removing the image that an AI case is about would take the evidence away. The
+  case's flags keep their own copy of the evidence text, but the moderator also needs the
+  file, its original and its hash; so the image stays until the case is decided. A case
+  opened by one member's report alone sets none of these (gallery cannot see moderation's
+  cases): there the moderator judges the post as it is then. A draft was never public nor
+  handed over, so its images may always go. Reordering and the cover stay free: they hide
   nothing from moderators, who see every image of the post.
 """
 
@@ -97,6 +100,10 @@ def removal_refusal(artwork: Artwork) -> str | None:
     page reads it too, to say so instead of offering buttons that would be refused."""
     if artwork.status not in CHANGEABLE:
         return NOT_CHANGEABLE.get(artwork.status, "This post cannot be changed now.")
+    if artwork.status == Status.DRAFT:
+        # Never public, never handed to moderation: nothing to keep. Publishing judges the
+        # draft on the images it has then.
+        return None
     disputed = artwork.label_mismatch or artwork.held or artwork.evidence_due is not None
     if disputed or artwork.handoff_pending or artwork.status == Status.HIDDEN:
         return UNDER_REVIEW

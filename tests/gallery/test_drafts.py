@@ -266,3 +266,20 @@ def test_the_drafts_lists_cost_the_same_queries_whatever_their_length(
         client.get(page)
     with django_assert_num_queries(one_api):
         assert len(api.get(api_url).json()) == 6
+
+
+def test_an_ai_marked_image_can_leave_a_draft_before_it_is_published(
+    client, draft, django_capture_on_commit_callbacks
+):
+    add_images(client, draft, django_capture_on_commit_callbacks, finals=[AI_JPEG])
+    marked = draft.images.order_by("-pk").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("gallery:image_remove", args=[draft.pk, marked.pk]))
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert not draft.label_mismatch and draft.images.count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("gallery:artwork_publish", args=[draft.pk]))
+    draft.refresh_from_db()
+    assert draft.status == Artwork.Status.PUBLISHED and not draft.label_mismatch
+    assert not Flag.objects.exists()
