@@ -107,6 +107,9 @@
     var input = form.querySelector("#images"), list = form.querySelector("[data-file-list]");
     var zone = form.querySelector("[data-dropzone]"), process = form.querySelector("#process_images");
     var button = form.querySelector("button[type=submit]");
+    // "Post" and "Save as draft" are both submit buttons: both wait while one upload runs.
+    var submits = Array.prototype.slice.call(form.querySelectorAll("button[type=submit]"));
+    function setSubmitsDisabled(value) { submits.forEach(function (b) { b.disabled = value; }); }
     var notice = form.querySelector("[data-already-posted]");
     var maxBytes = parseInt(form.getAttribute("data-max-bytes"), 10) || 0;
     var maxFiles = parseInt(form.getAttribute("data-max-files"), 10) || 0;
@@ -202,7 +205,7 @@
       var url = spentUrl();
       if (!url) return false;
       notice.querySelector("[data-already-posted-link]").href = url;
-      notice.hidden = false; button.disabled = true;
+      notice.hidden = false; setSubmitsDisabled(true);
       notice.scrollIntoView({ block: "start" }); notice.focus({ preventScroll: true });
       return true;
     }
@@ -271,7 +274,7 @@
     // A form the browser restored (Back) may hold files that the list does not show yet.
     function restore() {
       if (!items.length && input.files.length) add(input.files);
-      if (!showSpent() && !busy) button.disabled = false;
+      if (!showSpent() && !busy) setSubmitsDisabled(false);
     }
     window.addEventListener("pageshow", function (e) { if (e.persisted) busy = false; restore(); });
 
@@ -281,8 +284,8 @@
       if (busy || showSpent()) return;
       var refused = items.map(function (it) { return problem(it.file); }).filter(Boolean);
       if (refused.length || !checkProcess()) { setFieldErrors("images", refused); focusFirstError(); return; }
-      busy = true; button.disabled = true; button.setAttribute("aria-busy", "true");
-      function done() { busy = false; button.disabled = false; button.removeAttribute("aria-busy"); }
+      busy = true; setSubmitsDisabled(true); button.setAttribute("aria-busy", "true");
+      function done() { busy = false; setSubmitsDisabled(false); button.removeAttribute("aria-busy"); }
       var bar = form.querySelector("[data-progress]"), text = form.querySelector("[data-progress-text]");
       var xhr = new XMLHttpRequest();
       xhr.open("POST", form.action || window.location.href);
