@@ -347,9 +347,44 @@
   document.addEventListener("DOMContentLoaded", function () { matureButtons(document); });
   document.addEventListener("htmx:afterSwap", function (e) { matureButtons(e.target.parentNode || document); });
 
+  // The edit page's image lists: drag a row to reorder (the up/down buttons do the same
+  // without a mouse or without this file). A drop posts the kind's whole new order, as the
+  // buttons' form would, and the page comes back from the server.
+  function dragReorder(root) {
+    root.querySelectorAll("ol[data-reorder]").forEach(function (list) {
+      var dragged = null;
+      list.querySelectorAll("li").forEach(function (li) {
+        li.draggable = true;
+        li.addEventListener("dragstart", function (e) {
+          dragged = li; e.dataTransfer.effectAllowed = "move"; e.dataTransfer.setData("text/plain", li.dataset.imageId);
+        });
+        li.addEventListener("dragover", function (e) { if (dragged) e.preventDefault(); });
+        li.addEventListener("drop", function (e) {
+          e.preventDefault();
+          if (!dragged || dragged === li) return;
+          var rows = Array.prototype.slice.call(list.children);
+          list.insertBefore(dragged, rows.indexOf(dragged) < rows.indexOf(li) ? li.nextSibling : li);
+          dragged = null;
+          var form = document.createElement("form");
+          form.method = "post"; form.action = list.dataset.reorderUrl; form.hidden = true;
+          function field(name, value) {
+            var input = document.createElement("input");
+            input.type = "hidden"; input.name = name; input.value = value; form.appendChild(input);
+          }
+          field("csrfmiddlewaretoken", list.querySelector("[name=csrfmiddlewaretoken]").value);
+          field("kind", list.dataset.reorder);
+          list.querySelectorAll("li").forEach(function (row) { field("order", row.dataset.imageId); });
+          document.body.appendChild(form);
+          form.submit();
+        });
+      });
+    });
+  }
+
   function init(root) { paintPlaceholders(root); }
   document.addEventListener("DOMContentLoaded", function () {
     init(document); autosubmit(document); share(document); aiStages(document); lightbox(document); uploader(document);
+    dragReorder(document);
   });
   document.addEventListener("htmx:afterSwap", function (e) { init(e.target.parentNode || document); });
 })();
