@@ -343,6 +343,11 @@ class LabelChangeSerializer(serializers.Serializer):
 
 class ArtworkDetailSerializer(ArtworkCardSerializer):
     description = serializers.CharField()
+    visibility = serializers.ChoiceField(
+        choices=Artwork.Visibility.choices,
+        help_text="`unlisted`: reachable by this URL, in no listing, search or feed.",
+    )
+    cover_id = serializers.IntegerField(allow_null=True, help_text="The cover image's id.")
     images = serializers.SerializerMethodField(help_text="The final images, in order.")
     process_images = serializers.SerializerMethodField(help_text="Process / WIP images.")
     label_history = serializers.SerializerMethodField()
@@ -498,11 +503,20 @@ class ArtworkFields(serializers.Serializer):
         help_text="Mature content (nudity, gore…): blurred or hidden for viewers who have not "
         "opted in. Default false on upload; left out of an edit, it keeps its value.",
     )
+    visibility = serializers.ChoiceField(
+        choices=Artwork.Visibility.choices,
+        required=False,
+        help_text="`public` (default) or `unlisted`: reachable by its URL, in no listing.",
+    )
 
 
 class ArtworkCreate(ArtworkFields):
     # Text here, a list in ArtworkUpdate: an upload is multipart form data, an edit JSON.
     # api.views.common.form_data reads either shape on both.
+    draft = serializers.BooleanField(
+        required=False,
+        help_text="Keep it as a draft once processed; publish it later. Default false.",
+    )
     tags = serializers.CharField(
         required=False,
         allow_blank=True,

@@ -9,6 +9,7 @@ from api.views import (
     meta,
     moderation,
     notifications,
+    posting,
     privacy,
 )
 
@@ -21,9 +22,25 @@ v1 = [
     path("me/exports/<int:pk>/", privacy.ExportDetailView.as_view(), name="export"),
     path("me/deletion/", privacy.DeletionView.as_view(), name="deletion"),
     path("me/deletion/cancel/", privacy.DeletionCancelView.as_view(), name="deletion_cancel"),
+    path("me/drafts/", posting.DraftListView.as_view(), name="drafts"),
     path("artworks/", artworks.ArtworkListView.as_view(), name="artworks"),
     path("artworks/<int:pk>/", artworks.ArtworkDetailView.as_view(), name="artwork"),
     path("artworks/<int:pk>/like/", artworks.ArtworkLikeView.as_view(), name="artwork_like"),
+    path("artworks/<int:pk>/images/", posting.ArtworkImagesView.as_view(), name="artwork_images"),
+    path(
+        "artworks/<int:pk>/images/order/",
+        posting.ArtworkImagesOrderView.as_view(),
+        name="artwork_images_order",
+    ),
+    path(
+        "artworks/<int:pk>/images/<int:image_id>/",
+        posting.ArtworkImageView.as_view(),
+        name="artwork_image",
+    ),
+    path("artworks/<int:pk>/cover/", posting.ArtworkCoverView.as_view(), name="artwork_cover"),
+    path(
+        "artworks/<int:pk>/publish/", posting.ArtworkPublishView.as_view(), name="artwork_publish"
+    ),
     path("artworks/<int:pk>/flags/", moderation.ArtworkFlagView.as_view(), name="artwork_flags"),
     path("comments/<int:pk>/flags/", moderation.CommentFlagView.as_view(), name="comment_flags"),
     path("artists/<str:handle>/", artists.ArtistDetailView.as_view(), name="artist"),

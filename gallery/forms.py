@@ -5,7 +5,7 @@ from django.conf import settings
 from taggit.utils import parse_tags
 
 from config.text import SINGLE_LINE_MESSAGE, SingleLineCharField, validate_single_line
-from gallery.models import LABEL_EXPLANATIONS, AiStage, Label, Medium
+from gallery.models import LABEL_EXPLANATIONS, AiStage, Label, Medium, Visibility
 from gallery.services.upload_keys import upload_key_verify
 
 MAX_TAGS = 20
@@ -50,6 +50,16 @@ class ArtworkFieldsForm(forms.Form):
         help_text="Nudity, gore or other content not everyone wants to see: viewers who have "
         "not opted in see it blurred until they click, or not at all.",
         widget=forms.CheckboxInput(attrs={"aria-describedby": "id_mature-help"}),
+    )
+
+    visibility = forms.ChoiceField(
+        choices=Visibility.choices,
+        initial=Visibility.PUBLIC,
+        required=False,
+        widget=forms.RadioSelect,
+        label="Who can find it",
+        help_text="Unlisted posts open for anyone with the link, and appear in no feed, tag, "
+        "search, artist page or Atom feed.",
     )
 
     def __init__(self, *args, **kwargs):
@@ -171,6 +181,8 @@ class UploadForm(ArtworkFieldsForm):
     # guarantee); the API takes the Idempotency-Key header instead.
     idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)
     alt_text = AltTextListField()
+    # Set by the "Save as draft" button (name="draft"): processed, then kept for the artist.
+    draft = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, files_present: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
@@ -189,6 +201,18 @@ class UploadForm(ArtworkFieldsForm):
                 f"At most {settings.ATELIER_MAX_IMAGES_PER_POST} images per post."
             )
         return data
+
+
+class ImagesAddForm(forms.Form):
+    """The edit page's "Add images" form: the key and the alt texts; the files themselves are
+    checked by gallery.services.posting.artwork_images_add."""
+
+    idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)
+    alt_text = AltTextListField()
+
+    def clean_idempotency_key(self) -> str:
+        key = self.cleaned_data.get("idempotency_key") or ""
+        return upload_key_verify(key) if key else ""
 
 
 class ArtworkEditForm(ArtworkFieldsForm):
@@ -215,4 +239,6 @@ class ArtworkEditForm(ArtworkFieldsForm):
             "alt_texts": cleaned["alt_texts"],
             "reason": cleaned["reason"],
             "mature": cleaned.get("mature"),
+            # Left out (a client that does not send it): "" keeps the post's visibility.
+            "visibility": cleaned.get("visibility") or None,
         }

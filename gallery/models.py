@@ -88,6 +88,17 @@ class ArtworkStatus(models.TextChoices):
     FAILED = "failed", "Failed"
     HIDDEN = "hidden", "Hidden from feeds"
     REMOVED = "removed", "Removed"
+    # Uploaded and processed, not published: only its artist sees it, until
+    # gallery.services.posting.artwork_publish sends it through the same publication path.
+    DRAFT = "draft", "Draft"
+
+
+class Visibility(models.TextChoices):
+    """Where a published post may appear (gallery.state.listed reads it for every listing)."""
+
+    PUBLIC = "public", "Public: in feeds, tags, search and the artist's page"
+    # Reachable by its link (page, API detail), never in any listing, Atom or search.
+    UNLISTED = "unlisted", "Unlisted: only people with the link"
 
 
 # A post anyone may open by its link; listings narrow this further (gallery.state).
@@ -96,6 +107,7 @@ PUBLIC_STATUSES = frozenset({ArtworkStatus.PUBLISHED, ArtworkStatus.HIDDEN})
 
 class Artwork(models.Model):
     Status = ArtworkStatus
+    Visibility = Visibility
 
     artist = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="artworks"
@@ -112,6 +124,13 @@ class Artwork(models.Model):
     ai_minor_only = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=Status, default=Status.PROCESSING)
     status_reason = models.CharField(max_length=500, blank=True)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility, default=Visibility.PUBLIC, db_default="public"
+    )
+    # False for a post saved as a draft: the pipeline settles it as DRAFT instead of
+    # publishing it; artwork_publish sets it again (a draft published while still processing
+    # then goes live when its last image is ready).
+    publish_when_ready = models.BooleanField(default=True, db_default=True)
     provenance_verdict = models.CharField(max_length=20, choices=Verdict, blank=True)
     # Set when the files' own metadata contradicts the label; keeps the artwork out of
     # human-only listings until a moderator (or the artist's relabel) settles it.
@@ -159,6 +178,10 @@ class Artwork(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(medium__in=Medium.values), name="gallery_artwork_medium_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(visibility__in=Visibility.values),
+                name="gallery_artwork_visibility_valid",
             ),
             models.CheckConstraint(
                 condition=models.Q(provenance_verdict__in=Verdict.values),
@@ -230,6 +253,10 @@ class Artwork(models.Model):
     @property
     def iptc_source_type(self) -> str:
         return LABEL_IPTC[Label(self.label)]
+
+    @property
+    def is_unlisted(self) -> bool:
+        return self.visibility == Visibility.UNLISTED
 
     def ai_stage_labels(self) -> list[str]:
         names = dict(AiStage.choices)
@@ -308,6 +335,10 @@ class ArtworkImage(models.Model):
     # What AI generators wrote into the original (prompt, seed, model, sampler...), one dict
     # per block, bounded by gallery.provenance.parameters; moderators read it on the case page.
     generation = models.JSONField(default=list, blank=True)
+    # Moderation's intake has checked this image (near-duplicates, re-uploads): set for every
+    # ready image when the hand-off finishes (gallery.services.handoff.artwork_handoff_done),
+    # so an image added after publication is checked once, and old ones are not re-checked.
+    intake_done = models.BooleanField(default=False, db_default=False)
     state = models.CharField(max_length=12, choices=State, default=State.PENDING)
     # The two "-ing" states are durable to-do marks: set in the same transaction as the status
     # change that asks for them, cleared only once the files have moved (a sweep retries).

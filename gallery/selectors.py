@@ -153,24 +153,52 @@ def exclusions_digest(exclusions: dict[str, frozenset[int]]) -> str:
 
 def artworks_not_public_of(*, artist_id: int, limit: int = 120) -> QuerySet[Artwork]:
     """The artist's own posts nobody else can open (processing, failed, waiting for approval,
-    removed), newest first, for the owner's profile."""
+    removed), newest first, for the owner's profile. Drafts have their own list
+    (``drafts_of``)."""
     return (
         Artwork.objects.filter(artist_id=artist_id)
         .exclude(status__in=PUBLIC_STATUSES)
+        .exclude(status=Artwork.Status.DRAFT)
+        .exclude(
+            status__in=[Artwork.Status.PROCESSING, Artwork.Status.FAILED], publish_when_ready=False
+        )
         .select_related("artist", "cover")
         .only(*CARD_COLUMNS)
         .order_by("-created_at", "-id")[:limit]
     )
 
 
+def drafts_of(
+    *, artist_id: int, limit: int = 120, columns: tuple[str, ...] | None = None
+) -> QuerySet[Artwork]:
+    """The artist's drafts, newest first, for their own "Drafts" list: settled drafts and
+    drafts still processing (saved as a draft, ``publish_when_ready`` off). Only ever called
+    for the signed-in artist themselves (the state table shows a draft to nobody else).
+    ``columns`` as in ``artworks_for_listing``."""
+    return (
+        Artwork.objects.filter(artist_id=artist_id)
+        .filter(
+            Q(status=Artwork.Status.DRAFT)
+            | Q(
+                status__in=[Artwork.Status.PROCESSING, Artwork.Status.FAILED],
+                publish_when_ready=False,
+            )
+        )
+        .select_related("artist", "cover")
+        .only(*(columns or CARD_COLUMNS))
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
 # Every column a card reads, and no other: templates/gallery/_card.html and _badge.html (title,
 # cover image, like count, artist's name), gallery_cards.card_key and card_blurred (updated_at,
-# like_count, cover_id, the badge's facts, mature), state.Facts.of (the artist's suspension
-# and whether the account is active)
-# and the keyset cursor (published_at). tests/gallery/test_lean_listings.py fails if a listing
-# reads anything else (each such read is one query per card).
+# like_count, cover_id, the badge's facts, mature, visibility), state.Facts.of (the artist's
+# suspension and whether the account is active) and the keyset cursor (published_at).
+# tests/gallery/test_lean_listings.py fails if a listing reads anything else (each such read is
+# one query per card).
 CARD_COLUMNS = (
-    "title", "label", "status", "label_mismatch", "held", "relabeled", "mature", "like_count",
+    "title", "label", "status", "label_mismatch", "held", "relabeled", "mature", "visibility",
+    "like_count",
     "updated_at", "published_at", "artist", "cover",
     "artist__handle", "artist__display_name", "artist__suspended_until", "artist__is_active",
     "cover__width", "cover__height", "cover__alt_text", "cover__placeholder",

@@ -20,6 +20,10 @@ The facts about a post come from its row and its artist's row:
   deletion and is in the grace period, ``privacy.services.deletion``) or deactivated by staff
   takes every post out of every surface at once, moderators' own pages excepted; cancelling
   the deletion brings them back unchanged.
+- ``unlisted``: the artist chose "unlisted": the post opens by its link (page, API detail) like
+  any public post, and appears in no listing (feeds, tags, medium, search, the artist's page
+  for others, Atom, the API's lists, "more by"). Its page asks search engines not to index it.
+- ``draft`` is a status: processed but not published; only its artist sees it, anywhere.
 - ``mature``: the artist or moderators marked it as mature content. It never changes the badge;
   it decides, with the viewer's mature preference, whether the post is shown plainly, blurred
   behind a click, or left out (``mature_treatment``).
@@ -34,7 +38,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import FeedPreference, MaturePreference
-from gallery.models import PUBLIC_STATUSES, Artwork, Label
+from gallery.models import PUBLIC_STATUSES, Artwork, Label, Visibility
 
 Status = Artwork.Status
 
@@ -89,6 +93,7 @@ class BadgeKind(StrEnum):
     PROCESSING = "processing"
     FAILED = "failed"
     AWAITING_APPROVAL = "awaiting-approval"
+    DRAFT = "draft"
 
 
 @dataclass(frozen=True)
@@ -113,6 +118,7 @@ class Facts:
     artist_suspended: bool = False
     mature: bool = False
     artist_active: bool = True
+    unlisted: bool = False
 
     @classmethod
     def of(cls, artwork: Artwork, *, now=None) -> Facts:
@@ -126,6 +132,7 @@ class Facts:
             artist_suspended=_suspended(artwork, now),
             mature=artwork.mature,
             artist_active=artwork.artist.is_active,
+            unlisted=artwork.visibility == Visibility.UNLISTED,
         )
 
     @property
@@ -161,6 +168,9 @@ def badge(facts: Facts) -> Badge:
     if facts.status == Status.FAILED:
         return Badge(BadgeKind.FAILED, facts.label, "Failed", "Its images could not be "
                      "processed; only its artist sees it.")  # fmt: skip
+    if facts.status == Status.DRAFT:
+        return Badge(BadgeKind.DRAFT, facts.label, "Draft", "Not published yet; only its "
+                     "artist sees it.")  # fmt: skip
     if facts.status == Status.AWAITING_APPROVAL:
         return Badge(
             BadgeKind.AWAITING_APPROVAL, facts.label, "Waiting for approval",
@@ -204,11 +214,13 @@ def passes_preference(facts: Facts, preference: str) -> bool:
 
 
 def listed(facts: Facts) -> bool:
-    """May the post appear in listings at all (before the label filter)? Published only, by an
-    active account; and while its artist is suspended, not if anything disputes it."""
+    """May the post appear in listings at all (before the label filter)? Published and not
+    unlisted only, by an active account; and while its artist is suspended, not if anything
+    disputes it."""
     return (
         facts.status == Status.PUBLISHED
         and facts.artist_active
+        and not facts.unlisted
         and not (facts.artist_suspended and facts.disputed)
     )
 
@@ -274,7 +286,9 @@ def present(
     elif surface in LISTINGS:
         shown = listed(facts) and passes_preference(facts, preference)
     elif surface in PAGES:
-        shown = public(facts) or owner or role == Role.MODERATOR
+        # A draft is its artist's alone: nothing about it is public or under moderation yet.
+        moderator = role == Role.MODERATOR and facts.status != Status.DRAFT
+        shown = public(facts) or owner or moderator
     else:  # pragma: no cover - a new Surface member without a rule
         raise ValueError(f"no rule for surface {surface!r}")
     treatment = mature_treatment(
@@ -301,7 +315,10 @@ def listing_q(preference: str, *, now=None, mature_preference: str = MaturePrefe
     suspended_and_disputed = Q(artist__suspended_until__gt=now) & ~clean
     # artist__is_active: the cards already join the artist's row (select_related), so this is
     # one more condition on a row each listing reads anyway, not another join.
-    base = Q(status=Status.PUBLISHED, artist__is_active=True) & ~suspended_and_disputed
+    base = (
+        Q(status=Status.PUBLISHED, visibility=Visibility.PUBLIC, artist__is_active=True)
+        & ~suspended_and_disputed
+    )
     if mature_preference == MaturePreference.HIDE:
         base &= Q(mature=False)
     if preference == FeedPreference.ALL:

@@ -2,7 +2,7 @@ from django.urls import path
 from django.views.generic import TemplateView
 
 from gallery.feeds import ArtistFeed, TagFeed
-from gallery.views import artworks, feeds, media, meta, people, upload
+from gallery.views import artworks, feeds, media, meta, people, posting, upload
 
 app_name = "gallery"
 urlpatterns = [
@@ -21,6 +21,16 @@ urlpatterns = [
     path("artworks/<int:pk>/edit/", artworks.artwork_edit_view, name="artwork_edit"),
     path("artworks/<int:pk>/delete/", artworks.artwork_delete_view, name="artwork_delete"),
     path("artworks/<int:pk>/like/", artworks.like, name="like"),
+    path("artworks/<int:pk>/images/add/", posting.images_add, name="images_add"),
+    path("artworks/<int:pk>/images/move/", posting.image_move, name="image_move"),
+    path(
+        "artworks/<int:pk>/images/<int:image_id>/remove/",
+        posting.image_remove,
+        name="image_remove",
+    ),
+    path("artworks/<int:pk>/cover/", posting.cover_set, name="cover_set"),
+    path("artworks/<int:pk>/publish/", posting.publish, name="artwork_publish"),
+    path("drafts/", posting.drafts, name="drafts"),
     path("artworks/<int:pk>/<slug:slug>/", artworks.artwork_detail, name="artwork"),
     path("originals/<int:pk>/", artworks.original, name="original"),
     path(

@@ -35,7 +35,7 @@ from gallery.services.artworks import artwork_delete, artwork_edit, like_set
 from gallery.services.upload import artwork_upload
 from gallery.services.upload_keys import MAX_KEY_LENGTH, UploadReplayed
 
-TEXT_FIELDS = ("title", "description", "medium", "tags", "label", "ai_note")
+TEXT_FIELDS = ("title", "description", "medium", "tags", "label", "ai_note", "visibility")
 
 
 def artwork_response(request: Request, artwork: Artwork, **kwargs) -> Response:
@@ -65,14 +65,19 @@ MATURE_WORDS = {"true": True, "1": True, "on": True, "false": False, "0": False,
 def _mature(data) -> bool | None:
     """The ``mature`` field (JSON true/false, or a form field's true/false/1/0/on/off), None
     when it is left out; 400 for anything else."""
-    if not hasattr(data, "get") or "mature" not in data:
+    return _flag(data, "mature")
+
+
+def _flag(data, name: str) -> bool | None:
+    """A true/false field ``name`` read strictly (see ``_mature``); None when left out."""
+    if not hasattr(data, "get") or name not in data:
         return None
-    raw = data.getlist("mature")[-1] if hasattr(data, "getlist") else data["mature"]
+    raw = data.getlist(name)[-1] if hasattr(data, "getlist") else data[name]
     if isinstance(raw, bool):
         return raw
     if isinstance(raw, str) and raw.strip().lower() in MATURE_WORDS:
         return MATURE_WORDS[raw.strip().lower()]
-    raise exceptions.ValidationError({"mature": ["Expected true or false."]})
+    raise exceptions.ValidationError({name: ["Expected true or false."]})
 
 
 def _idempotency_key(request: Request) -> str:
@@ -132,7 +137,9 @@ class ArtworkListView(APIView):
         description="Multipart form data, as the site's upload form: the fields, one or more "
         "`images` and optional `process_images`. Every file is checked (real format, size, "
         "pixels) before anything is stored. The artwork starts in `processing`; its "
-        "`processing` block shows the progress. With an `Idempotency-Key` header (any "
+        "`processing` block shows the progress. `draft=true` keeps it as a draft once "
+        "processed (publish it with POST /artworks/{id}/publish/); `visibility=unlisted` "
+        "keeps it out of every listing. With an `Idempotency-Key` header (any "
         "printable string up to 255 characters, kept for a day per member) a repeated "
         "request answers 200 with the artwork the first one made instead of posting again.",
         parameters=[
@@ -155,13 +162,15 @@ class ArtworkListView(APIView):
         form = UploadForm(data, files_present=len(finals))
         if not form.is_valid():
             raise form_errors(form)
-        # ``mature`` is parsed here, strictly (a BooleanField would read any word as true).
+        # ``mature`` and ``draft`` are parsed here, strictly (a BooleanField would read any
+        # word as true).
         mature = _mature(request.data) or False
+        draft = _flag(request.data, "draft") or False
         # Refusals (RateLimited, Invalid) are answered by api.exceptions.exception_handler.
         try:
             artwork = artwork_upload(
                 artist=request.user,
-                fields={**form.cleaned_data, "mature": mature},
+                fields={**form.cleaned_data, "mature": mature, "draft": draft},
                 finals=finals,
                 process=process,
                 idempotency_key=_idempotency_key(request),
@@ -198,7 +207,8 @@ class ArtworkDetailView(APIView):
         operation_id="artworks_partial_update",
         summary="Edit an artwork (its artist only)",
         description="The fields left out keep their values. A label change is recorded in the "
-        "label history with `reason`.",
+        "label history with `reason`. `visibility`: `unlisted` keeps the artwork out of every "
+        "listing (it still opens by its URL), `public` lists it again.",
         request={"application/json": ArtworkUpdate},
         responses={200: ArtworkDetailSerializer, **errors(400, 403, 404, 415)},
         tags=["artworks"],
@@ -215,6 +225,7 @@ class ArtworkDetailView(APIView):
             "label": artwork.label,
             "ai_stages": artwork.ai_stages,
             "ai_note": artwork.ai_note,
+            "visibility": artwork.visibility,
         }
         data = form_data(
             request.data,

@@ -14,7 +14,7 @@ from django.db.models.functions import Greatest
 
 from accounts.models import User
 from accounts.selectors import viewer_filters
-from config.errors import NotAllowed, NotFound
+from config.errors import Invalid, NotAllowed, NotFound
 from gallery import listing_cache, provenance
 from gallery.models import MINOR_AI_STAGES, AiStage, Artwork, ArtworkImage, Label, LabelChange, Like
 from gallery.services.label_files import derivatives_rewrite_label_on_commit
@@ -114,6 +114,7 @@ def artwork_edit(
     alt_texts: dict[int, str],
     reason: str = "",
     mature: bool | None = None,
+    visibility: str | None = None,
 ) -> Artwork:
     """Save the artist's edits to their artwork and return it (updated in place).
 
@@ -125,7 +126,12 @@ def artwork_edit(
     checked ownership (``gallery.access.artwork_for_owner``). Raises nothing of its own.
     ``mature`` sets or clears the mature-content flag; None keeps it (callers that do not
     offer the choice). The artist may clear a flag moderators set: a new report reopens it.
+    ``visibility`` (``Artwork.Visibility``) makes the post public or unlisted; None keeps it;
+    an unknown value raises ``Invalid`` before anything is written.
     """
+    if visibility is not None and visibility not in Artwork.Visibility.values:
+        message = "Choose public or unlisted."
+        raise Invalid(message, field_errors={"visibility": [message]}, code="visibility")
     stages, note = clean_stages(label, ai_stages, ai_note)
     # Retire the pages of the medium and tags it leaves, before they change.
     listing_cache.artwork_changed(artwork)
@@ -145,6 +151,10 @@ def artwork_edit(
     if mature is not None:
         artwork.mature = mature
         fields.append("mature")
+    if visibility is not None:
+        # The save below retires every listing the post was in (gallery.receivers).
+        artwork.visibility = visibility
+        fields.append("visibility")
     artwork.save(update_fields=fields)
     artwork.tags.set(tags, clear=True)
     for image in artwork.images.filter(pk__in=alt_texts):

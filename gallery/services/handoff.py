@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from gallery.models import Artwork
+from gallery.models import Artwork, ArtworkImage
 from gallery.signals import artwork_scanned
 
 
@@ -54,8 +54,21 @@ def artwork_handoff_lock(*, artwork_id: int) -> Artwork | None:
 
 
 def artwork_handoff_done(*, artwork_id: int) -> None:
-    """Clear the pending hand-off (call inside the transaction that did the work)."""
+    """Clear the pending hand-off (call inside the transaction that did the work), and mark
+    the ready images as checked (``ArtworkImage.intake_done``): an image added later is the
+    only one the next hand-off's checks look at (``artwork_images_unchecked``)."""
     Artwork.objects.filter(pk=artwork_id).update(handoff_pending=False)
+    ArtworkImage.objects.filter(
+        artwork_id=artwork_id, state=ArtworkImage.State.READY, intake_done=False
+    ).update(intake_done=True)
+
+
+def artwork_images_unchecked(*, artwork: Artwork) -> QuerySet[ArtworkImage]:
+    """The artwork's ready final images the intake has not checked yet (new since the last
+    hand-off): near-duplicate and re-upload checks run on these only."""
+    return artwork.images.filter(
+        kind=ArtworkImage.Kind.FINAL, state=ArtworkImage.State.READY, intake_done=False
+    )
 
 
 def artworks_handoff_stale(*, older_than: timedelta = timedelta(minutes=2)) -> QuerySet[int]:

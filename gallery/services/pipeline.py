@@ -19,17 +19,14 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 import imaging
-from accounts.models import User
 from gallery import provenance
 from gallery.models import Artwork, ArtworkImage, ImageHashBand
 from gallery.selectors import hash_bands
-from gallery.services.handoff import artwork_scanned_on_commit
 from gallery.services.label_files import (
     artwork_label_packet,
     packet_tag,
 )
-from gallery.services.notices import followers_notify
-from gallery.signals import artwork_published
+from gallery.services.publication import SETTLED, artwork_settle
 from gallery.storage import private_storage, with_public_url
 
 logger = logging.getLogger(__name__)
@@ -301,48 +298,7 @@ def _image_finish(image, runner, scan, rendered, derivatives) -> None:
                 ImageHashBand(image_id=image.pk, band=band, value=value)
                 for band, value in enumerate(hash_bands(rendered.phash))
             )
-        _artwork_settle(artwork)
-
-
-def _artwork_settle(artwork: Artwork) -> None:
-    """Under the artwork's row lock: publish when all images are ready, record provenance."""
-    states = list(artwork.images.values_list("state", "provenance"))
-    if any(state != ArtworkImage.State.READY for state, _ in states):
-        return
-    if artwork.status != Artwork.Status.PROCESSING:
-        return
-    results = [provenance.ScanResult.from_dict(p) for _, p in states if p]
-    verdict = provenance.combine(results)
-    mismatch = provenance.contradicts(artwork.label, verdict)
-    artwork.provenance_verdict = verdict
-    artwork.label_mismatch = mismatch
-    # An artist whose uploads are held after a strike: the post waits for a moderator in this
-    # same transaction, so it is never public first (moderation's intake opens the case).
-    held_artist = User.objects.filter(pk=artwork.artist_id, uploads_held_until__gt=timezone.now())
-    if held_artist.exists():
-        artwork.status = Artwork.Status.AWAITING_APPROVAL
-    else:
-        artwork.status = Artwork.Status.PUBLISHED
-        artwork.published_at = artwork.published_at or timezone.now()
-        User.objects.filter(pk=artwork.artist_id).update(artwork_count=F("artwork_count") + 1)
-    artwork.status_reason = ""
-    # Durable hand-off to moderation: the task below may be lost (broker down); the sweep in
-    # moderation finds the flag still set and runs the intake again (it is idempotent).
-    artwork.handoff_pending = True
-    artwork.save(
-        update_fields=[
-            "provenance_verdict", "label_mismatch", "status", "status_reason", "published_at",
-            "handoff_pending", "updated_at",
-        ]
-    )  # fmt: skip
-    artwork_id = artwork.pk
-    artwork_scanned_on_commit(
-        artwork_id=artwork_id, verdict=verdict, mismatch=mismatch, results=results
-    )
-    if artwork.status == Artwork.Status.PUBLISHED:
-        # In this transaction: the fan-out row commits with the publication (durable).
-        followers_notify(artwork=artwork)
-        transaction.on_commit(lambda: artwork_published.send(sender=Artwork, artwork_id=artwork_id))
+        artwork_settle(artwork)
 
 
 def image_fail(*, image_id: int, reason: str, runner: Runner | None = None) -> None:
@@ -368,6 +324,10 @@ def image_fail(*, image_id: int, reason: str, runner: Runner | None = None) -> N
             artwork.status = Artwork.Status.FAILED
             artwork.status_reason = reason[:500]
             artwork.save(update_fields=["status", "status_reason", "updated_at"])
+        elif failed and artwork.status in SETTLED:
+            # An image added to a settled post failed: the post stays as it is (the artist
+            # sees the reason on the edit page); the other new images need not wait for it.
+            artwork_settle(artwork)
 
 
 def artwork_retry(*, artwork: Artwork) -> int:

@@ -23,7 +23,7 @@ from accounts.limits import upload_attempt_record
 from accounts.models import User
 from config.errors import Invalid
 from config.ratelimit import allow_post
-from gallery.models import Artwork, ArtworkImage, Label, LabelChange
+from gallery.models import Artwork, ArtworkImage, Label, LabelChange, Visibility
 from gallery.services.artworks import ai_minor_only, artwork_index_search, clean_stages
 from gallery.services.pipeline import images_enqueue_on_commit
 from gallery.services.staged_files import StagedFiles
@@ -113,6 +113,13 @@ def upload_check_allowance(*, artist: User, incoming_bytes: int) -> None:
     """
     recent = Artwork.objects.filter(artist=artist).values_list("created_at", flat=True)
     allow_post(recent=recent, code=POSTS_PER_HOUR)
+    storage_quota_check(artist=artist, incoming_bytes=incoming_bytes)
+
+
+def storage_quota_check(*, artist: User, incoming_bytes: int) -> None:
+    """Raise ``Invalid`` (code ``quota``) when ``incoming_bytes`` more would take the artist
+    past ``ATELIER_STORAGE_QUOTA_BYTES``. Exact only under the artist's row lock (the callers,
+    ``artwork_create`` and ``gallery.services.posting.artwork_images_add``, hold it)."""
     used = ArtworkImage.objects.filter(artwork__artist=artist).aggregate(total=Sum("bytes"))
     if (used["total"] or 0) + incoming_bytes > settings.ATELIER_STORAGE_QUOTA_BYTES:
         quota_mb = settings.ATELIER_STORAGE_QUOTA_BYTES // (1024 * 1024)
@@ -132,7 +139,7 @@ def artwork_upload(
 
     Inputs: ``fields`` is the cleaned data of ``gallery.forms.UploadForm`` (title, description,
     medium, tags, label, AI stages and note, the mature flag, one ``alt_text`` per file in
-    order); ``finals``
+    order; ``draft`` to save it as a draft; ``visibility`` public or unlisted); ``finals``
     and ``process`` are the final and process images as received; ``idempotency_key`` the
     form's signed key or the API's ``Idempotency-Key`` header.
 
@@ -164,10 +171,12 @@ def artwork_upload(
         ),
         idempotency_key=idempotency_key,
         mature=bool(fields.get("mature")),
+        draft=bool(fields.get("draft")),
+        visibility=fields.get("visibility") or Visibility.PUBLIC,
     )
 
 
-def _original_stage(staged: StagedFiles, incoming: IncomingImage) -> tuple[str, str]:
+def original_stage(staged: StagedFiles, incoming: IncomingImage) -> tuple[str, str]:
     """Save the original under a server-generated name; returns (name, sha256)."""
     digest = hashlib.sha256()
     incoming.file.seek(0)
@@ -192,6 +201,8 @@ def artwork_create(
     images: list[IncomingImage],
     idempotency_key: str = "",
     mature: bool = False,
+    draft: bool = False,
+    visibility: str = Visibility.PUBLIC,
 ) -> Artwork:
     """Store a new artwork in ``processing`` with its checked images, label and history.
 
@@ -207,7 +218,13 @@ def artwork_create(
     the member already spent, raises ``gallery.services.upload_keys.UploadReplayed`` (naming
     that post) and stores nothing.
     ``mature``: the artist marks the post as mature content (gallery.state blurs or hides it).
+    ``draft``: once processed the post waits as a draft (``gallery.services.posting.
+    artwork_publish`` publishes it); ``visibility``: ``unlisted`` keeps it out of every listing
+    (an unknown value raises ``Invalid``).
     """
+    if visibility not in Visibility.values:
+        raise Invalid("Choose public or unlisted.", field_errors={"visibility": ["Choose public "
+                      "or unlisted."]}, code="visibility")  # fmt: skip
     if label == Label.GENERATED and not settings.ATELIER_ALLOW_AI_GENERATED:
         # The form refuses it first; this is the rule for callers without the form.
         message = "This site does not accept AI-generated images."
@@ -216,7 +233,7 @@ def artwork_create(
     with StagedFiles() as staged:
         # Originals are written before the transaction, so the artist's row lock below is held
         # for a few inserts rather than for the upload of up to 20 files to storage.
-        stored = [_original_stage(staged, incoming) for incoming in images]
+        stored = [original_stage(staged, incoming) for incoming in images]
         with transaction.atomic():
             # Count and create under the artist's row lock: two uploads at once otherwise both
             # pass the hourly count and both post (issue 10: 40 at once made 32 posts of 30).
@@ -235,6 +252,8 @@ def artwork_create(
                 ai_stages=ai_stages,
                 ai_note=ai_note,
                 mature=mature,
+                visibility=visibility,
+                publish_when_ready=not draft,
                 ai_minor_only=ai_minor_only(label, ai_stages),
                 image_count=sum(1 for i in images if i.kind == ArtworkImage.Kind.FINAL),
             )

@@ -13,6 +13,7 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import member_required
+from config.errors import with_headers
 from config.urls_abs import absolute_url
 from gallery import credentials, listing_cache, selectors, state
 from gallery.access import (
@@ -24,10 +25,13 @@ from gallery.access import (
     viewer_role,
 )
 from gallery.evidence import images_evidence
-from gallery.forms import ArtworkEditForm
-from gallery.models import ArtworkImage
+from gallery.forms import ArtworkEditForm, ImagesAddForm
+from gallery.models import Artwork, ArtworkImage
 from gallery.services.artworks import artwork_delete, artwork_edit, like_set
+from gallery.services.posting import removal_refusal
+from gallery.services.upload_keys import upload_key_issue
 from gallery.storage import private_storage
+from gallery.views.upload import upload_limits
 
 # The artist of each public artwork seen, kept for ``_anonymous_key``: a post never changes hands.
 ARTIST_OF = "artwork-artist:{}"
@@ -102,7 +106,12 @@ def artwork_detail(request, pk: int, slug: str | None = None):
         preference=preference, mature=mature, cursor=None,
         part="page:blurred" if blurred else "page", versions=current,
     )  # fmt: skip
-    images = SimpleLazyObject(lambda: list(artwork.images.all()))
+    # A settled post shows its ready images only: images added after publication appear when
+    # they are processed (the settle's row save retires this page), never half-made.
+    settled = artwork.status not in (Artwork.Status.PROCESSING, Artwork.Status.FAILED)
+    images = SimpleLazyObject(
+        lambda: [i for i in artwork.images.all() if not settled or i.state == i.State.READY]
+    )
     tags = SimpleLazyObject(lambda: list(artwork.tags.all()))
     finals = SimpleLazyObject(lambda: [i for i in images if i.kind == ArtworkImage.Kind.FINAL])
     no_ai = SimpleLazyObject(lambda: credentials.no_ai_recorded(images))
@@ -232,13 +241,9 @@ def like(request, pk: int):
     return redirect(artwork)
 
 
-@require_http_methods(["GET", "POST"])
-@member_required
-def artwork_edit_view(request, pk: int):
-    """The artist edits their post: fields, label (with a reason for the history), alt texts."""
-    artwork = artwork_for_owner(request, pk)
-    images = list(artwork.images.all())
-    initial = {
+def edit_initial(artwork) -> dict:
+    """The edit form's values: the post as it is now."""
+    return {
         "title": artwork.title,
         "description": artwork.description,
         "medium": artwork.medium,
@@ -247,8 +252,46 @@ def artwork_edit_view(request, pk: int):
         "ai_stages": artwork.ai_stages,
         "ai_note": artwork.ai_note,
         "mature": artwork.mature,
+        "visibility": artwork.visibility,
     }
-    form = ArtworkEditForm(request.POST if request.method == "POST" else None, initial=initial)
+
+
+def edit_page(request, artwork, *, form=None, add_form=None, images_error=None, status=200):
+    """The edit page: the fields form and the Images section (add, remove, reorder, cover).
+    ``images_error`` is a refusal of an image action, shown in the Images section."""
+    images = list(artwork.images.all())
+    if form is None:
+        form = ArtworkEditForm(initial=edit_initial(artwork))
+    if add_form is None:
+        add_form = ImagesAddForm(initial={"idempotency_key": upload_key_issue()})
+    response = render(
+        request,
+        "gallery/artwork_edit.html",
+        {
+            "artwork": artwork,
+            "form": form,
+            "images": images,
+            "finals": [i for i in images if i.kind == ArtworkImage.Kind.FINAL],
+            "process_images": [i for i in images if i.kind == ArtworkImage.Kind.PROCESS],
+            "add_form": add_form,
+            "images_error": images_error,
+            "removal_refusal": removal_refusal(artwork),
+            "limits": upload_limits(),
+        },
+        status=status,
+    )
+    return with_headers(response, images_error) if images_error is not None else response
+
+
+@require_http_methods(["GET", "POST"])
+@member_required
+def artwork_edit_view(request, pk: int):
+    """The artist edits their post: fields, label (with a reason for the history), alt texts,
+    visibility; the page's Images section posts to gallery.views.posting."""
+    artwork = artwork_for_owner(request, pk)
+    form = ArtworkEditForm(
+        request.POST if request.method == "POST" else None, initial=edit_initial(artwork)
+    )
     if request.method == "POST" and form.is_valid():
         artwork_edit(
             artwork=artwork,
@@ -257,12 +300,7 @@ def artwork_edit_view(request, pk: int):
         )
         messages.success(request, "Your changes are saved.")
         return redirect(artwork)
-    return render(
-        request,
-        "gallery/artwork_edit.html",
-        {"artwork": artwork, "form": form, "images": images},
-        status=400 if form.errors else 200,
-    )
+    return edit_page(request, artwork, form=form, status=400 if form.errors else 200)
 
 
 @require_http_methods(["GET", "POST"])

@@ -198,6 +198,7 @@ def artist(request, handle: str):
     }
     if own and not request.GET.get("after"):
         context["not_public"] = list(selectors.artworks_not_public_of(artist_id=person.pk))
+        context["drafts"] = list(selectors.drafts_of(artist_id=person.pk))
     response = _listing(
         request,
         template="gallery/artist_detail.html",

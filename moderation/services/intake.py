@@ -13,6 +13,7 @@ from gallery.selectors import near_duplicates
 from gallery.services.handoff import (
     artwork_handoff_done,
     artwork_handoff_lock,
+    artwork_images_unchecked,
     artworks_handoff_stale,
 )
 from moderation.models import (
@@ -20,7 +21,6 @@ from moderation.models import (
     AuditEntry,
     AuditRole,
     Decision,
-    Flag,
     FlagReason,
     FlagSource,
 )
@@ -62,20 +62,18 @@ def artwork_intake(*, artwork_id: int) -> bool:
                 verdict=artwork.provenance_verdict,
                 evidence=images_evidence(artwork.images.all()),
             )
-        if artwork.status in (Artwork.Status.PUBLISHED, Artwork.Status.AWAITING_APPROVAL):
-            images = list(artwork.images.filter(kind=ArtworkImage.Kind.FINAL, state="ready"))
-            # A post can settle more than once (a provenance rescan hands it over again): a
-            # check that flagged it before, whatever a moderator then decided, is not repeated,
-            # or a dismissed duplicate would come back with every better reader.
-            checked = set(
-                Flag.objects.filter(
-                    artwork_id=artwork.pk, source__in=[FlagSource.REUPLOAD, FlagSource.DUPLICATE]
-                ).values_list("source", flat=True)
-            )
-            if FlagSource.REUPLOAD not in checked:
-                _check_reupload(artwork, images)
-            if FlagSource.DUPLICATE not in checked:
-                _check_duplicates(artwork, images)
+        if artwork.status in (
+            Artwork.Status.PUBLISHED,
+            Artwork.Status.AWAITING_APPROVAL,
+            Artwork.Status.HIDDEN,
+        ):
+            # A post can be handed over more than once (a provenance rescan, images added
+            # after publication): only images no intake has checked yet are checked, so a
+            # dismissed duplicate does not come back with every better reader, and an image
+            # added later is checked like an upload's (gallery.services.posting).
+            images = list(artwork_images_unchecked(artwork=artwork))
+            _check_reupload(artwork, images)
+            _check_duplicates(artwork, images)
         held_before = AuditEntry.objects.filter(
             artwork_id=artwork.pk, action=AuditAction.HELD_FOR_APPROVAL
         ).exists()
@@ -101,10 +99,12 @@ def intake_sweep(*, limit: int = 200) -> int:
 def _check_duplicates(artwork: Artwork, images: list[ArtworkImage]) -> None:
     evidence = []
     for image in images:
+        # When this image was shown first: with its post, or when it was added later.
+        shown = max(artwork.published_at or image.created_at, image.created_at)
         for other, distance in near_duplicates(
             image=image, max_distance=settings.MODERATION_DUPLICATE_DISTANCE
         ):
-            if other.artwork.published_at and other.artwork.published_at > artwork.published_at:
+            if other.artwork.published_at and other.artwork.published_at > shown:
                 continue  # the earlier post is the one that may have been copied
             evidence.append(
                 {

@@ -107,6 +107,9 @@
     var input = form.querySelector("#images"), list = form.querySelector("[data-file-list]");
     var zone = form.querySelector("[data-dropzone]"), process = form.querySelector("#process_images");
     var button = form.querySelector("button[type=submit]");
+    // "Post" and "Save as draft" are both submit buttons: both wait while one upload runs.
+    var submits = Array.prototype.slice.call(form.querySelectorAll("button[type=submit]"));
+    function setSubmitsDisabled(value) { submits.forEach(function (b) { b.disabled = value; }); }
     var notice = form.querySelector("[data-already-posted]");
     var maxBytes = parseInt(form.getAttribute("data-max-bytes"), 10) || 0;
     var maxFiles = parseInt(form.getAttribute("data-max-files"), 10) || 0;
@@ -202,7 +205,7 @@
       var url = spentUrl();
       if (!url) return false;
       notice.querySelector("[data-already-posted-link]").href = url;
-      notice.hidden = false; button.disabled = true;
+      notice.hidden = false; setSubmitsDisabled(true);
       notice.scrollIntoView({ block: "start" }); notice.focus({ preventScroll: true });
       return true;
     }
@@ -271,7 +274,7 @@
     // A form the browser restored (Back) may hold files that the list does not show yet.
     function restore() {
       if (!items.length && input.files.length) add(input.files);
-      if (!showSpent() && !busy) button.disabled = false;
+      if (!showSpent() && !busy) setSubmitsDisabled(false);
     }
     window.addEventListener("pageshow", function (e) { if (e.persisted) busy = false; restore(); });
 
@@ -281,8 +284,8 @@
       if (busy || showSpent()) return;
       var refused = items.map(function (it) { return problem(it.file); }).filter(Boolean);
       if (refused.length || !checkProcess()) { setFieldErrors("images", refused); focusFirstError(); return; }
-      busy = true; button.disabled = true; button.setAttribute("aria-busy", "true");
-      function done() { busy = false; button.disabled = false; button.removeAttribute("aria-busy"); }
+      busy = true; setSubmitsDisabled(true); button.setAttribute("aria-busy", "true");
+      function done() { busy = false; setSubmitsDisabled(false); button.removeAttribute("aria-busy"); }
       var bar = form.querySelector("[data-progress]"), text = form.querySelector("[data-progress-text]");
       var xhr = new XMLHttpRequest();
       xhr.open("POST", form.action || window.location.href);
@@ -306,7 +309,10 @@
         done(); bar.hidden = true; text.textContent = "";
         clearErrors(); setTopErrors(["The upload was interrupted. Check your connection and try again."]); focusFirstError();
       });
-      xhr.send(new FormData(form));
+      var data = new FormData(form);
+      // The button pressed ("Post" or "Save as draft") is part of the form, as without JS.
+      if (e.submitter && e.submitter.name) data.append(e.submitter.name, e.submitter.value);
+      xhr.send(data);
     });
     restore();
   }
@@ -341,9 +347,44 @@
   document.addEventListener("DOMContentLoaded", function () { matureButtons(document); });
   document.addEventListener("htmx:afterSwap", function (e) { matureButtons(e.target.parentNode || document); });
 
+  // The edit page's image lists: drag a row to reorder (the up/down buttons do the same
+  // without a mouse or without this file). A drop posts the kind's whole new order, as the
+  // buttons' form would, and the page comes back from the server.
+  function dragReorder(root) {
+    root.querySelectorAll("ol[data-reorder]").forEach(function (list) {
+      var dragged = null;
+      list.querySelectorAll("li").forEach(function (li) {
+        li.draggable = true;
+        li.addEventListener("dragstart", function (e) {
+          dragged = li; e.dataTransfer.effectAllowed = "move"; e.dataTransfer.setData("text/plain", li.dataset.imageId);
+        });
+        li.addEventListener("dragover", function (e) { if (dragged) e.preventDefault(); });
+        li.addEventListener("drop", function (e) {
+          e.preventDefault();
+          if (!dragged || dragged === li) return;
+          var rows = Array.prototype.slice.call(list.children);
+          list.insertBefore(dragged, rows.indexOf(dragged) < rows.indexOf(li) ? li.nextSibling : li);
+          dragged = null;
+          var form = document.createElement("form");
+          form.method = "post"; form.action = list.dataset.reorderUrl; form.hidden = true;
+          function field(name, value) {
+            var input = document.createElement("input");
+            input.type = "hidden"; input.name = name; input.value = value; form.appendChild(input);
+          }
+          field("csrfmiddlewaretoken", list.querySelector("[name=csrfmiddlewaretoken]").value);
+          field("kind", list.dataset.reorder);
+          list.querySelectorAll("li").forEach(function (row) { field("order", row.dataset.imageId); });
+          document.body.appendChild(form);
+          form.submit();
+        });
+      });
+    });
+  }
+
   function init(root) { paintPlaceholders(root); }
   document.addEventListener("DOMContentLoaded", function () {
     init(document); autosubmit(document); share(document); aiStages(document); lightbox(document); uploader(document);
+    dragReorder(document);
   });
   document.addEventListener("htmx:afterSwap", function (e) { init(e.target.parentNode || document); });
 })();

@@ -219,3 +219,23 @@ def test_oversized_image_is_refused_in_the_browser_before_any_upload(
     assert page.evaluate("document.querySelector('#process_images').files.length") == 0
     assert sent == []
     assert not Artwork.objects.exists()
+
+
+def test_save_as_draft_through_the_script_keeps_an_unlisted_draft(page, artist, log_in):
+    log_in(artist)
+    page.goto("/upload/")
+    page.set_input_files("#images", [_file("study.jpg", painting(3, (600, 400)))])
+    page.get_by_label("Title").fill("Quiet study")
+    page.locator("label.label-choice", has_text="Human-made").click()
+    page.get_by_label("Unlisted: only people with the link").check()
+    page.get_by_role("button", name="Save as draft").click()
+
+    expect(page).to_have_url(re.compile(r"/artworks/\d+/status/$"), timeout=POSTED)
+    expect(page.locator("#status")).to_contain_text("Saved as a draft.", timeout=POSTED)
+    artwork = Artwork.objects.get(artist=artist)
+    assert artwork.status == Artwork.Status.DRAFT and artwork.is_unlisted
+
+    page.get_by_role("button", name="Publish now").click()
+    expect(page.locator("body")).to_contain_text("Published.")
+    artwork.refresh_from_db()
+    assert artwork.status == Artwork.Status.PUBLISHED and artwork.is_unlisted

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts.models import FeedPreference, Follow
 from gallery import state
-from gallery.models import Artwork, ArtworkImage, Label, Medium
+from gallery.models import Artwork, ArtworkImage, Label, Medium, Visibility
 from gallery.selectors import PREFERENCE_COOKIE
 from tests.factories import ModeratorFactory, UserFactory
 
@@ -37,6 +37,7 @@ STATUS_BADGE = {
     Status.FAILED: state.BadgeKind.FAILED,
     Status.HIDDEN: None,  # hidden, unless a dispute says more
     Status.REMOVED: state.BadgeKind.REMOVED,
+    Status.DRAFT: state.BadgeKind.DRAFT,
 }
 ROLES = list(state.Role)
 LISTING_ROLES = [state.Role.ANONYMOUS, state.Role.MEMBER, state.Role.MODERATOR, state.Role.OWNER]
@@ -80,6 +81,9 @@ def world(db):
                 medium=Medium.DRAWING,
                 published_at=now - timedelta(minutes=index) if published else None,
                 image_count=1,
+                # Every fifth post is unlisted: the table says it opens by its link and is
+                # in no listing, and each surface below is checked against that.
+                visibility=Visibility.UNLISTED if index % 5 == 0 else Visibility.PUBLIC,
             )
         )
     artworks = Artwork.objects.bulk_create(rows)
