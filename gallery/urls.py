@@ -2,13 +2,16 @@ from django.urls import path
 from django.views.generic import TemplateView
 
 from gallery.feeds import ArtistFeed, TagFeed
-from gallery.views import artworks, feeds, media, meta, upload
+from gallery.views import artworks, explore, feeds, media, meta, upload
 
 app_name = "gallery"
 urlpatterns = [
     path("", feeds.home, name="home"),
     path("following/", feeds.following, name="following"),
     path("search/", feeds.search, name="search"),
+    path("explore/", explore.explore_view, name="explore"),
+    path("explore/<slug:feed>/", explore.explore_view, name="explore_feed"),
+    path("tags/", explore.tag_index_view, name="tag_index"),
     path("tags/<slug:slug>/", feeds.tag, name="tag"),
     path("tags/<slug:slug>/feed.atom", TagFeed(), name="tag_feed"),
     path("medium/<slug:medium>/", feeds.medium, name="medium"),
@@ -21,6 +24,7 @@ urlpatterns = [
     path("artworks/<int:pk>/edit/", artworks.artwork_edit_view, name="artwork_edit"),
     path("artworks/<int:pk>/delete/", artworks.artwork_delete_view, name="artwork_delete"),
     path("artworks/<int:pk>/like/", artworks.like, name="like"),
+    path("artworks/<int:pk>/pick/", explore.staff_pick, name="staff_pick"),
     path("artworks/<int:pk>/<slug:slug>/", artworks.artwork_detail, name="artwork"),
     path("originals/<int:pk>/", artworks.original, name="original"),
     path(

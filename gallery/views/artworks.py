@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+from hashlib import sha256
 
 from django.contrib import messages
 from django.http import FileResponse, Http404
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import member_required
 from config.urls_abs import absolute_url
-from gallery import credentials, listing_cache, selectors, state
+from gallery import credentials, explore, listing_cache, selectors, state
 from gallery.access import (
     artwork_for_owner,
     artwork_for_viewer,
@@ -67,10 +68,38 @@ def artwork_detail(request, pk: int, slug: str | None = None):
     tags = SimpleLazyObject(lambda: list(artwork.tags.all()))
     finals = SimpleLazyObject(lambda: [i for i in images if i.kind == ArtworkImage.Kind.FINAL])
     no_ai = SimpleLazyObject(lambda: credentials.no_ai_recorded(images))
-    etag = listing_cache.etag_for(fragment_key) if fragment_key else None
+    # Related work (more by the artist, shared tags, look-alikes: gallery.explore) depends on
+    # other posts, so its block is keyed on the feed's version, which every listed post's
+    # change moves, and on the viewer's blocks and mutes when they have any.
+    hides = explore.viewer_hides(request.user)
+    related_versions = (
+        listing_cache.versions([f"artwork:{artwork.pk}", f"artist:{artwork.artist_id}", "feed"])
+        if artwork.is_public
+        else None
+    )
+    related_key = related_versions and listing_cache.listing_cache_key(
+        surface=state.Surface.PAGE, argument=f"{artwork.pk}@{request.get_host()}",
+        preference=preference, mature=mature, cursor=None,
+        part="related" + (f":{request.user.pk}:{hides.digest}" if hides else ""),
+        versions=related_versions,
+    )  # fmt: skip
+    related = SimpleLazyObject(
+        lambda: explore.related_artworks(
+            artwork=artwork, preference=preference, mature_preference=mature, hides=hides
+        )
+    )
+    # The ETag covers both cached parts: related work moves with other posts' changes too.
+    both = fragment_key and related_key and fragment_key + related_key
+    etag = listing_cache.etag_for("lc:" + sha256(both.encode()).hexdigest()) if both else None
     if listing_cache.matches(request, etag):
         return listing_cache.not_modified(request, etag)
     liked, is_following = artwork.viewer_liked, artwork.viewer_follows
+    # Moderators see the staff-pick button (one query, for them only; never in a cached part).
+    is_picked = (
+        request.user.is_authenticated
+        and request.user.is_moderator
+        and explore.is_staff_pick(artwork.pk)
+    )
     response = render(
         request,
         "gallery/artwork_detail.html",
@@ -92,13 +121,10 @@ def artwork_detail(request, pk: int, slug: str | None = None):
             "evidence": SimpleLazyObject(lambda: images_evidence(images, with_info=False)),
             "history": artwork.label_changes.select_related("actor"),
             "tags": tags,
-            "more": SimpleLazyObject(
-                lambda: list(
-                    selectors.artworks_for_listing(
-                        preference=preference, mature_preference=mature, artist_id=artwork.artist_id
-                    ).exclude(pk=artwork.pk)[:6]
-                )
-            ),
+            "related": related,
+            "related_key": related_key or "",
+            "related_ttl": listing_cache.PAGE_TTL if related_key else 0,
+            "is_picked": is_picked,
             "liked": liked,
             "mature_preference": mature,
             "mature_blurred": blurred,
