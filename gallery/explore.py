@@ -171,6 +171,7 @@ def related_artworks(
     mature_preference: str = MaturePreference.BLUR,
     hides: ViewerHides | None = None,
     columns: tuple[str, ...] | None = None,
+    tags=None,
 ) -> Related:
     """Related work for ``artwork`` under the viewer's label preference, mature choice, blocks
     and mutes, in at most five queries whatever the table sizes:
@@ -184,6 +185,8 @@ def related_artworks(
 
     Shared tags rank first (more shared tags first), then looks-alike (closest first). The
     artwork's cover must be loaded with it (``select_related("cover")``), as every page does.
+    ``tags``: the post's tags when the caller loads them anyway (the page does): step 2 then
+    reads them instead of querying again.
     """
     hides = hides or ViewerHides()
     listed = hide_from_viewer(
@@ -196,17 +199,21 @@ def related_artworks(
         listed.filter(artist_id=artwork.artist_id).exclude(pk=artwork.pk)[:RELATED_BY_ARTIST]
     )
     shared: dict[int, int] = {}
-    tag_ids = list(
-        TaggedArtwork.objects.filter(content_object_id=artwork.pk)
-        .order_by("id")
-        .values_list("tag_id", flat=True)[:RELATED_TAGS]
-    )
+    if tags is not None:
+        tag_ids = [tag.pk for tag in list(tags)[:RELATED_TAGS]]
+    else:
+        tag_ids = list(
+            TaggedArtwork.objects.filter(content_object_id=artwork.pk)
+            .order_by("id")
+            .values_list("tag_id", flat=True)[:RELATED_TAGS]
+        )
     if tag_ids:
         # Per tag, the newest carriers through gallery_tagged_tag_artwork (a backward index
         # scan each): counting every carrier of a popular tag would read millions of rows.
         parts = [
             TaggedArtwork.objects.filter(tag_id=tag_id)
-            .exclude(content_object_id=artwork.pk)
+            # Other artists only here, or a prolific artist's own posts fill every slot.
+            .exclude(content_object__artist_id=artwork.artist_id)
             .order_by("-content_object_id")
             .values_list("content_object_id", flat=True)[:RELATED_PER_TAG]
             for tag_id in tag_ids

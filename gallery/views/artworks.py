@@ -85,7 +85,11 @@ def artwork_detail(request, pk: int, slug: str | None = None):
     )  # fmt: skip
     related = SimpleLazyObject(
         lambda: explore.related_artworks(
-            artwork=artwork, preference=preference, mature_preference=mature, hides=hides
+            artwork=artwork,
+            preference=preference,
+            mature_preference=mature,
+            hides=hides,
+            tags=tags,
         )
     )
     # The ETag covers both cached parts: related work moves with other posts' changes too.

@@ -27,7 +27,7 @@ LISTINGS = [
     ("/tags/sea/", 2),  # the tag, then the cards
     ("/medium/drawing/", 1),
     ("/@ana/", 2),  # the artist, then the cards
-    ("/search/?q=sea", 1),
+    ("/search/?q=sea", 2),  # the artists found, then the cards
 ]
 ATOM = ["/@ana/feed.atom?show=all&mature=show", "/tags/sea/feed.atom?show=all&mature=show"]
 
@@ -310,12 +310,13 @@ def test_member_artwork_page_reads_its_marks_with_the_row(
     Follow.objects.create(follower=viewer, artist=artist)
     client.get(artwork.get_absolute_url())  # warm the public fragments
     client.force_login(viewer)
-    # Session, user, two permission lists, notifications count, the artwork with both marks.
-    with django_assert_num_queries(6):
+    # Session, user, two permission lists, notifications count, the artwork with both marks,
+    # the member's blocks, muted artists and muted tags (gallery.explore.viewer_hides).
+    with django_assert_num_queries(9):
         body = client.get(artwork.get_absolute_url()).content.decode()
     assert "<span>Liked</span>" in body and ">Following</button>" in body
     client.force_login(other_artist)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(9):
         body = client.get(artwork.get_absolute_url()).content.decode()
     assert "<span>Like</span>" in body and ">Follow</button>" in body
     assert Like.objects.filter(artwork=artwork).count() == 1

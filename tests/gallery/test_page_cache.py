@@ -140,7 +140,7 @@ def test_listing_queries_cold_then_warm(member, artist, name, django_assert_num_
         ("/tags/sea/", 2, 1),  # the tag, then the cards
         ("/medium/drawing/", 1, 0),
         ("/@ana/", 2, 1),  # the artist, then the cards
-        ("/search/?q=sea", 1, 0),
+        ("/search/?q=sea", 2, 1),  # the artists found (per viewer: never cached), the cards
         ("/@ana/feed.atom", 3, 1),  # the artist, the entries, the site
         ("/tags/sea/feed.atom", 3, 1),
     ],
@@ -171,15 +171,17 @@ def test_api_list_queries_cold_then_warm(artist, django_assert_num_queries):
 def test_artwork_page_queries_cold_then_warm(client, artist, viewer, django_assert_num_queries):
     artwork = _post(artist, "page")
     _post(artist, "other")
-    # Anonymous: the artwork with its artist and cover; cold adds images, tags, history, more.
-    with django_assert_num_queries(5):
+    # Anonymous: the artwork with its artist and cover; cold adds images, tags, history and
+    # related work (more by the artist, the tags' latest posts, the listed ones among them).
+    with django_assert_num_queries(7):
         assert client.get(artwork.get_absolute_url()).status_code == 200
     with django_assert_num_queries(1):
         assert client.get(artwork.get_absolute_url()).status_code == 200
     client.force_login(viewer)
     # A member (was 12, then 7): session, user, the user's two permission lists (the nav's
-    # moderator link), notifications count, and the artwork with the like and follow marks.
-    with django_assert_num_queries(6):
+    # moderator link), notifications count, and the artwork with the like and follow marks;
+    # their blocks, muted artists and muted tags (the related block is per viewer with any).
+    with django_assert_num_queries(9):
         assert client.get(artwork.get_absolute_url()).status_code == 200
 
 
