@@ -1,6 +1,6 @@
 from django.urls import include, path, re_path
 
-from api.views import artists, artworks, auth, meta, moderation, notifications
+from api.views import artists, artworks, auth, explore, meta, moderation, notifications
 
 app_name = "api"
 v1 = [
@@ -11,6 +11,11 @@ v1 = [
     path("artworks/<int:pk>/", artworks.ArtworkDetailView.as_view(), name="artwork"),
     path("artworks/<int:pk>/like/", artworks.ArtworkLikeView.as_view(), name="artwork_like"),
     path("artworks/<int:pk>/flags/", moderation.ArtworkFlagView.as_view(), name="artwork_flags"),
+    path("artworks/<int:pk>/related/", explore.RelatedView.as_view(), name="artwork_related"),
+    path("artworks/<int:pk>/pick/", explore.StaffPickView.as_view(), name="artwork_pick"),
+    path("explore/<str:feed>/", explore.ExploreView.as_view(), name="explore"),
+    path("tags/", explore.TagIndexView.as_view(), name="tags"),
+    path("artists/", explore.ArtistSearchView.as_view(), name="artists"),
     path("artists/<str:handle>/", artists.ArtistDetailView.as_view(), name="artist"),
     path(
         "artists/<str:handle>/artworks/",

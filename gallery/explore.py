@@ -274,6 +274,21 @@ def tag_index(*, preference: str, limit: int = TAG_INDEX_SIZE) -> list[dict]:
     return [{"id": i, "name": name, "slug": slug, "count": n} for i, name, slug, n in rows]
 
 
+def tag_index_cached(*, preference: str) -> tuple[list[dict], str | None]:
+    """``tag_index`` through the page cache, shared by the site's page and the API; returns
+    the rows and the cache key (None when the cache is down: then read fresh). At most one
+    query, none when cached; the version moves when the beat task recounts."""
+    from gallery import listing_cache
+    from gallery.services.explore import TAGS_SCOPE
+
+    current = listing_cache.versions([TAGS_SCOPE])
+    key = current and listing_cache.listing_cache_key(
+        surface="tags", argument=None, preference=preference, mature="", cursor=None,
+        part="index", versions=current,
+    )  # fmt: skip
+    return listing_cache.get_or_render(key, lambda: tag_index(preference=preference)), key
+
+
 def without_muted(tags: list[dict], hides: ViewerHides) -> list[dict]:
     """The tag index rows minus the viewer's muted tags (no query)."""
     if not hides.muted_tags:

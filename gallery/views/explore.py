@@ -12,12 +12,7 @@ from accounts.access import member_required
 from accounts.models import FeedPreference, MaturePreference
 from gallery import explore, listing_cache, selectors, state
 from gallery.access import artwork_for_viewer
-from gallery.services.explore import (
-    EXPLORE_SCOPE,
-    PICKS_SCOPE,
-    TAGS_SCOPE,
-    staff_pick_set,
-)
+from gallery.services.explore import EXPLORE_SCOPE, PICKS_SCOPE, staff_pick_set
 
 TABS = (
     (
@@ -95,19 +90,12 @@ def tag_index_view(request):
     """The most used tags under the viewer's label preference, with counts: one cached list
     shared by everyone with that preference; a member's muted tags are dropped after."""
     preference = selectors.viewer_preference(request)
-    current = listing_cache.versions([TAGS_SCOPE])
-    key = current and listing_cache.listing_cache_key(
-        surface="tags", argument=None, preference=preference, mature="", cursor=None,
-        part="index", versions=current,
-    )  # fmt: skip
-    hides = explore.viewer_hides(request.user)
-    tags = explore.without_muted(
-        listing_cache.get_or_render(key, lambda: explore.tag_index(preference=preference)), hides
-    )
+    rows, key = explore.tag_index_cached(preference=preference)
     anonymous = not request.user.is_authenticated
     etag = listing_cache.etag_for(key) if key and anonymous else None
     if listing_cache.matches(request, etag):
         return listing_cache.not_modified(request, etag)
+    tags = explore.without_muted(rows, explore.viewer_hides(request.user))
     response = render(
         request,
         "gallery/tag_index.html",
