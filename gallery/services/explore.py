@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import FeedPreference, Follow
@@ -90,14 +91,14 @@ def _follows_gained(artist_ids: Iterable[int], since: datetime) -> dict[int, int
     return dict(rows)
 
 
-def _first_public(artist_ids: Iterable[int]) -> dict[int, datetime]:
-    rows = (
-        Artwork.objects.filter(artist_id__in=set(artist_ids), status__in=PUBLIC_STATUSES)
-        .values("artist_id")
-        .annotate(first=Min("published_at"))
-        .values_list("artist_id", "first")
+def _established(artist_ids: Iterable[int], before: datetime) -> set[int]:
+    # An EXISTS per artist stops at their first old public post (the artist's index), where a
+    # MIN(published_at) over their posts would read all of them: millions for a whole batch.
+    old = Artwork.objects.filter(
+        artist_id=OuterRef("pk"), status__in=PUBLIC_STATUSES, published_at__lt=before
     )
-    return dict(rows)
+    rows = get_user_model().objects.filter(pk__in=set(artist_ids)).filter(Exists(old))
+    return set(rows.values_list("pk", flat=True))
 
 
 def ranks_compute(*, now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:
@@ -137,7 +138,7 @@ def ranks_compute(*, now: datetime | None = None, batch: int = BATCH) -> dict[st
         after = (rows[-1][3], rows[-1][0])
         artist_ids = {row[1] for row in rows}
         follows = _follows_gained(artist_ids, follows_since)
-        firsts = _first_public(artist_ids)
+        established = _established(artist_ids, rising_since)
         saves = _saves_by_artwork([row[0] for row in rows])
         ranks = []
         for artwork_id, artist_id, likes, published_at in rows:
@@ -149,8 +150,8 @@ def ranks_compute(*, now: datetime | None = None, batch: int = BATCH) -> dict[st
             )
             if published_at >= popular_since:
                 ranks.append(ArtworkRank(artwork_id=artwork_id, feed=RankFeed.POPULAR, score=value))
-            first = firsts.get(artist_id)
-            if first is not None and first >= rising_since:
+            # Rising: no public post of the artist's is older than the rising window.
+            if artist_id not in established:
                 ranks.append(ArtworkRank(artwork_id=artwork_id, feed=RankFeed.RISING, score=value))
         for rank in ranks:
             rank.computed_at = run_at
