@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import FeedPreference, MaturePreference
+from accounts.selectors import blocked_ids
 from api.schema import errors
 from api.serializers import (
     CARD_COLUMNS,
@@ -233,7 +234,8 @@ class ArtistSearchView(APIView):
     )
     def get(self, request: Request) -> Response:
         params = query(request, ArtistSearchParams)
-        found = explore.artist_search(text=params["q"], hides=explore.viewer_hides(request.user))
+        hides = explore.ViewerHides(blocked=blocked_ids(request.user))  # mutes hide work only
+        found = explore.artist_search(text=params["q"], hides=hides)
         data = ArtistResultSerializer(found, many=True, context={"request": request}).data
         return Response({"results": data})
 

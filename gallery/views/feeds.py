@@ -15,6 +15,7 @@ from accounts import services as account_services
 from accounts.access import member_required
 from accounts.models import FeedPreference, Follow, MaturePreference
 from accounts.redirects import safe_next_url
+from accounts.selectors import blocked_ids
 from gallery import explore, listing_cache, selectors, state
 from gallery.models import Medium
 
@@ -145,8 +146,10 @@ def search(request):
             "gallery/feed_latest.html",
             {"heading": "Search", "search_page": True, "query": "", "page": None},
         )
-    # Artists beside the artworks: per viewer (blocks), so outside the cached block.
-    artists = explore.artist_search(text=query, hides=explore.viewer_hides(request.user))
+    # Artists beside the artworks: per viewer (blocks), so outside the cached block. Only
+    # blocks apply to finding a person (a mute hides their work from feeds, not their name).
+    hides = explore.ViewerHides(blocked=blocked_ids(request.user))
+    artists = explore.artist_search(text=query, hides=hides)
     return _listing(
         request,
         template="gallery/feed_latest.html",
