@@ -234,10 +234,13 @@ def related_artworks(
                 kind=ArtworkImage.Kind.FINAL,
                 state=ArtworkImage.State.READY,
             )
-            .exclude(artwork_id=artwork.pk)
+            # Other artists only, as for tags: an artist's own series would fill the slots.
+            .exclude(artwork__artist_id=artwork.artist_id)
             .values_list("artwork_id", "phash")[:RELATED_SIMILAR_CANDIDATES]
         )
         for other_id, other_hash in rows:
+            if len(other_hash or "") != 16:
+                continue
             distance = hash_distance(phash, other_hash)
             if distance <= SIMILAR_MAX_DISTANCE:
                 distances[other_id] = min(distance, distances.get(other_id, 64))

@@ -95,12 +95,21 @@ def tag_index_view(request):
     etag = listing_cache.etag_for(key) if key and anonymous else None
     if listing_cache.matches(request, etag):
         return listing_cache.not_modified(request, etag)
-    tags = explore.without_muted(rows, explore.viewer_hides(request.user))
+    hides = explore.viewer_hides(request.user)
+
+    def render_chips() -> str:
+        tags = explore.without_muted(rows, hides)
+        return render_to_string("gallery/_tag_chips.html", {"tags": tags})
+
+    # The rendered chips (120 links) are shared too, unless this member muted tags.
+    chips_key = key and not hides.muted_tags and key + ":html"
+    chips = listing_cache.get_or_render(chips_key or None, render_chips)
+    chips = mark_safe(chips)  # noqa: S308 - our own template
     response = render(
         request,
         "gallery/tag_index.html",
         {
-            "tags": tags,
+            "chips": chips,
             "preference": preference,
             "preference_choices": FeedPreference.choices,
             "mature_preference": state.mature_preference(request),

@@ -19,7 +19,6 @@ pytestmark = pytest.mark.django_db
 
 BASE_HASH = "f0f0f0f0f0f0f0f0"
 NEAR_HASH = "f0f0f0f0f0f0f0f3"  # distance 2, shares three quarters
-FAR_HASH = "f0f00f0f0f0f0f0f"  # shares three quarters too, but distance 16+... kept under 18
 UNRELATED_HASH = "0f0f0f0f0f0f0f0f"  # shares no quarter
 
 
@@ -181,3 +180,10 @@ def test_related_work_runs_a_fixed_number_of_queries(client, scene, django_asser
     with django_assert_num_queries(8):
         body = client.get(url).content.decode()
     assert body.count('class="art-card"') == explore.RELATED_BY_ARTIST + explore.RELATED_OTHERS
+
+
+def test_the_artists_own_lookalikes_stay_in_more_by(scene, artist):
+    own_twin = _with_hash(ArtworkFactory(artist=artist, title="own twin"), NEAR_HASH)
+    related = _related(scene["page"])
+    assert own_twin.pk not in [a.pk for a in related.others]
+    assert own_twin.pk in [a.pk for a in related.by_artist]
