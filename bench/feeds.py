@@ -14,10 +14,11 @@ default ``redis://127.0.0.1:6379/14``; its page-cache keys are deleted around ea
 ``wrk`` (Debian/Ubuntu: ``apt-get install -y wrk``; macOS: ``brew install wrk``).
 
 Pages: the human-only feed's first page and a page 10,000 artworks deep, a tag, a medium and an
-artist page, the search page, an artwork page, the following feed of a member who follows
-``--follows`` artists (signed in: wrk sends the session cookie), a tag's Atom feed, the API list
-(each request carries one of ``--api-tokens`` personal tokens in turn, so no token's throttle
-bucket runs dry) and ``/healthz`` (a bare view: the ceiling).
+artist page, the search page, an artwork page (with its related work), Explore's Popular tab
+and the tag index (ranked and counted once after seeding, as beat would), the following feed
+of a member who follows ``--follows`` artists (signed in: wrk sends the session cookie), a
+tag's Atom feed, the API list (each request carries one of ``--api-tokens`` personal tokens in
+turn, so no token's throttle bucket runs dry) and ``/healthz`` (a bare view: the ceiling).
 
 For each gunicorn configuration (``sync:WORKERS`` or ``gthread:WORKERS:THREADS``) the site runs on
 127.0.0.1 with DEBUG off, and wrk loads each page for ``--duration`` seconds at 16 connections
@@ -98,7 +99,7 @@ class Page:
 
     label: str
     path: str
-    kind: str  # "cards", "artwork", "atom", "api" or "bare"
+    kind: str  # "cards", "artwork", "atom", "api", "tags" (the tag index) or "bare"
     expect: str = ""  # text the artwork page must contain
     cards: int = PAGE_SIZE  # cards a listing page must show (an artist may have fewer)
     cookie: str = ""  # a member's session cookie (the following feed)
@@ -314,6 +315,24 @@ def index_search(*, vacuum: bool = False) -> str:
     return note
 
 
+def rank_explore() -> str:
+    """Run the explore ranking and the tag counts once (beat does it every few minutes on a
+    real site): the explore page and the tag index read their results. Returns a note."""
+    from gallery.services import explore
+
+    started = time.perf_counter()
+    ranked = explore.ranks_compute()
+    ranked_s = time.perf_counter() - started
+    started = time.perf_counter()
+    tags = explore.tag_stats_compute()
+    note = (
+        f"explore ranking {ranked_s:.1f} s ({ranked['popular']:,} popular), "
+        f"tag counts {time.perf_counter() - started:.1f} s ({tags:,} rows)"
+    )
+    print(note)
+    return note
+
+
 def prepare_database(args: argparse.Namespace, env: dict[str, str]) -> str:
     """Create, migrate and seed the database unless a matching one exists; returns a note."""
     import django
@@ -446,6 +465,11 @@ def pages(*, cookie: str, tokens: list[str]) -> list[Page]:
     newest = qs.first()
     # Small seeds give an artist fewer posts than a page holds.
     artist_cards = len(qs.filter(artist__handle="seed1").values_list("pk", flat=True)[:PAGE_SIZE])
+    from gallery import explore
+
+    popular = explore.explore_listing(feed=explore.POPULAR, preference="human")
+    # Small seeds rank fewer posts than a page holds (only the last 30 days are ranked).
+    popular_cards = len(popular.values_list("pk", flat=True)[:PAGE_SIZE])
     return [
         Page("feed, first page", "/", "cards"),
         Page(f"feed, {DEEP:,} deep", f"/?after={cursor}", "cards"),
@@ -455,6 +479,8 @@ def pages(*, cookie: str, tokens: list[str]) -> list[Page]:
         Page(f"search ({SEARCH_TEXT})", f"/search/?q={SEARCH_TEXT}", "cards"),
         Page("following feed (member)", "/following/", "cards", cookie=cookie),
         Page("artwork page", newest.get_absolute_url(), "artwork", expect=newest.title),
+        Page("explore, popular", "/explore/", "cards", cards=popular_cards),
+        Page("tag index", "/tags/", "tags", expect='href="/tags/tag0/"'),
         Page("Atom feed (tag0)", "/tags/tag0/feed.atom", "atom"),
         Page("API list (token)", "/api/v1/artworks/", "api", tokens=tokens),
         Page("bare view (/healthz)", "/healthz", "bare"),
@@ -677,6 +703,10 @@ def check_page(port: int, page: Page) -> None:
         problem = f"did not render {page.cards} cards"
     elif page.kind == "artwork" and page.expect not in body:
         problem = f"does not show the artwork's title {page.expect!r}"
+    elif page.kind == "artwork" and 'id="related-heading"' not in body:
+        problem = "shows no related work"
+    elif page.kind == "tags" and page.expect not in body:
+        problem = f"does not link {page.expect!r}"
     elif page.kind == "atom" and body.count("<entry>") != ATOM_ENTRIES:
         problem = f"does not hold {ATOM_ENTRIES} entries"
     elif page.kind == "api" and len(json.loads(body)["results"]) != PAGE_SIZE:
@@ -1225,6 +1255,7 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     try:
         seed_note = prepare_database(args, env)
+        seed_note += "; " + rank_explore()
         if args.seed_only:
             return
         from django.core.management import call_command

@@ -10,3 +10,22 @@ class CommunityConfig(AppConfig):
 
     name = "community"
     verbose_name = "Community"
+
+    def ready(self) -> None:
+        from django.db.models import Count
+
+        from community.models import CollectionItem
+        from gallery.services.explore import register_saves_counter
+
+        def saves(ids: list[int]) -> dict[int, int]:
+            # Saves into public collections only: a private one is nobody else's signal.
+            rows = (
+                CollectionItem.objects.filter(artwork_id__in=ids, collection__public=True)
+                .values("artwork_id")
+                .annotate(n=Count("id"))
+                .values_list("artwork_id", "n")
+            )
+            return dict(rows)
+
+        # Explore's ranking counts saves through this (gallery cannot import community).
+        register_saves_counter(saves)

@@ -98,11 +98,15 @@ def keyset_page(
     (``-key``, ``id``) with ``ids_ascending``: no OFFSET and no COUNT, so the page costs the
     same at any depth and rows added meanwhile shift nothing (no duplicates, no gaps).
 
-    ``key`` is a datetime field (feeds, notifications) or a number (the queue's risk score);
+    ``key`` is a datetime field (feeds, notifications) or a number (the queue's risk score), a
+    column or an annotation (the explore pages' score or pick time);
     the cursor is decoded as that. A tampered cursor raises ``BadCursor`` (a 400).
     """
     if cursor:
-        numeric = not isinstance(qs.model._meta.get_field(key), models.DateTimeField)
+        # ``key`` is a column, or an annotation (the explore pages sort on a joined score).
+        annotation = qs.query.annotations.get(key)
+        field = annotation.output_field if annotation is not None else qs.model._meta.get_field(key)
+        numeric = not isinstance(field, models.DateTimeField)
         first, pk = decode(cursor, numeric=numeric)
         tie = Q(**{key: first, "id__gt" if ids_ascending else "id__lt": pk})
         # The redundant ``key <= first`` is the part an index can seek to; the OR alone is

@@ -216,10 +216,20 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD
 CELERY_TIMEZONE = "UTC"
 # How often beat sweeps for lost image tasks (gallery.services.pipeline.images_sweep_stuck).
 ATELIER_SWEEP_SECONDS = env_int("ATELIER_SWEEP_SECONDS", 60, minimum=10)
+# Explore (gallery.services.explore, docs/explore.md): how often beat recomputes the Popular and
+# Rising scores and the tag index's counts; how far back a post may be published to be ranked;
+# how recent an artist's first public post must be for Rising.
+ATELIER_EXPLORE_RANK_MINUTES = env_int("ATELIER_EXPLORE_RANK_MINUTES", 10, minimum=1)
+ATELIER_EXPLORE_WINDOW_DAYS = env_int("ATELIER_EXPLORE_WINDOW_DAYS", 30, minimum=1)
+ATELIER_EXPLORE_RISING_DAYS = env_int("ATELIER_EXPLORE_RISING_DAYS", 30, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "gallery-sweep-stuck-images": {
         "task": "gallery.tasks.sweep_stuck_images",
         "schedule": timedelta(seconds=ATELIER_SWEEP_SECONDS),
+    },
+    "gallery-explore-rank": {
+        "task": "gallery.tasks.explore_rank",
+        "schedule": timedelta(minutes=ATELIER_EXPLORE_RANK_MINUTES),
     },
     "accounts-sweep-pending-avatars": {
         "task": "accounts.tasks.sweep_pending_avatars",

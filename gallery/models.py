@@ -665,3 +665,87 @@ class RescanRun(models.Model):
         if self.missing:
             text += f", {self.missing} original{pluralize(self.missing)} missing"
         return text
+
+
+class RankFeed(models.TextChoices):
+    POPULAR = "popular", "Popular"
+    RISING = "rising", "Rising"
+
+
+class ArtworkRank(models.Model):
+    """An artwork's place in one explore feed, written only by the ranking task.
+
+    ``gallery.services.explore.ranks_compute`` (beat, every ``ATELIER_EXPLORE_RANK_MINUTES``)
+    recomputes every score; requests only read them (docs/explore.md has the formula). A row
+    whose artwork left the ranking window is deleted by the next run.
+    """
+
+    Feed = RankFeed
+
+    artwork = models.ForeignKey(Artwork, on_delete=models.CASCADE, related_name="ranks")
+    feed = models.CharField(max_length=10, choices=RankFeed)
+    score = models.FloatField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # ranks_compute upserts on it: a second run (or two at once) rewrites the same row.
+            models.UniqueConstraint(fields=["artwork", "feed"], name="gallery_artworkrank_unique"),
+            models.CheckConstraint(
+                condition=models.Q(feed__in=RankFeed.values), name="gallery_artworkrank_feed_valid"
+            ),
+        ]
+        indexes = [
+            # The explore pages walk one feed by score, keyset-paginated (gallery.explore).
+            models.Index(fields=["feed", "-score", "-artwork"], name="gallery_artworkrank_feed"),
+            # ranks_compute deletes what the last run did not rewrite.
+            models.Index(fields=["feed", "computed_at"], name="gallery_artworkrank_stale"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.feed}:{self.artwork_id}={self.score:.4g}"
+
+
+class StaffPick(models.Model):
+    """A moderator's pick for the explore page's "Staff picks" (gallery.services.explore)."""
+
+    artwork = models.OneToOneField(Artwork, on_delete=models.CASCADE, related_name="staff_pick")
+    picked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            # The picks listing: newest pick first, keyset-paginated (gallery.explore).
+            models.Index(fields=["-created_at", "-id"], name="gallery_staffpick_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"pick {self.artwork_id}"
+
+
+class TagStat(models.Model):
+    """How many listed artworks carry a tag under one label preference, for the tag index.
+
+    Written by ``gallery.services.explore.tag_stats_compute`` with the ranking task: counting
+    millions of tag rows is never done while a visitor waits.
+    """
+
+    tag = models.ForeignKey("taggit.Tag", on_delete=models.CASCADE, related_name="+")
+    preference = models.CharField(max_length=20)
+    count = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # tag_stats_compute upserts on it.
+            models.UniqueConstraint(fields=["tag", "preference"], name="gallery_tagstat_unique"),
+        ]
+        indexes = [
+            # The tag index: the most used tags under the viewer's preference (gallery.explore).
+            models.Index(fields=["preference", "-count", "tag"], name="gallery_tagstat_popular"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tag_id}@{self.preference}={self.count}"

@@ -167,3 +167,14 @@ def listings_bump_likes(artwork_id: int) -> None:
     row = Artwork.objects.filter(pk=artwork_id).values("artist_id", "medium").first()
     if row is not None:
         listing_cache.bump(listing_cache.artwork_scopes(artwork_id=artwork_id, **row))
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def explore_rank() -> dict[str, int]:
+    """Beat task: recompute the explore scores and the tag index's counts (idempotent: each
+    run rewrites the same rows; gallery.services.explore)."""
+    from gallery.services import explore
+
+    ranked = explore.ranks_compute()
+    ranked["tags"] = explore.tag_stats_compute()
+    return ranked

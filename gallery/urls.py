@@ -2,13 +2,16 @@ from django.urls import path
 from django.views.generic import TemplateView
 
 from gallery.feeds import ArtistFeed, TagFeed
-from gallery.views import artworks, feeds, media, meta, people, posting, upload
+from gallery.views import artworks, explore, feeds, media, meta, people, posting, upload
 
 app_name = "gallery"
 urlpatterns = [
     path("", feeds.home, name="home"),
     path("following/", feeds.following, name="following"),
     path("search/", feeds.search, name="search"),
+    path("explore/", explore.explore_view, name="explore"),
+    path("explore/<slug:feed>/", explore.explore_view, name="explore_feed"),
+    path("tags/", explore.tag_index_view, name="tag_index"),
     path("tags/<slug:slug>/", feeds.tag, name="tag"),
     path("tags/<slug:slug>/feed.atom", TagFeed(), name="tag_feed"),
     path("medium/<slug:medium>/", feeds.medium, name="medium"),
@@ -31,6 +34,7 @@ urlpatterns = [
     path("artworks/<int:pk>/cover/", posting.cover_set, name="cover_set"),
     path("artworks/<int:pk>/publish/", posting.publish, name="artwork_publish"),
     path("drafts/", posting.drafts, name="drafts"),
+    path("artworks/<int:pk>/pick/", explore.staff_pick, name="staff_pick"),
     path("artworks/<int:pk>/<slug:slug>/", artworks.artwork_detail, name="artwork"),
     path("originals/<int:pk>/", artworks.original, name="original"),
     path(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+from hashlib import sha256
 
 from django.contrib import messages
 from django.http import FileResponse, Http404
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import member_required
 from config.errors import with_headers
 from config.urls_abs import absolute_url
-from gallery import credentials, listing_cache, selectors, state
+from gallery import credentials, explore, listing_cache, selectors, state
 from gallery.access import (
     BlockedArtist,
     artwork_for_owner,
@@ -37,14 +38,20 @@ from gallery.views.upload import upload_limits
 ARTIST_OF = "artwork-artist:{}"
 
 
+def _page_scopes(pk: int, artist_id: int) -> list[str]:
+    """The versions a bare anonymous visitor's whole page hangs on: the post, its artist, and
+    the feed (related work moves with any listed post's change)."""
+    return [f"artwork:{pk}", f"artist:{artist_id}", listing_cache.FEED]
+
+
 def _anonymous_key(request, pk: int, artist_id: int, current: str | None) -> str | None:
     """The key of an artwork page shared by bare anonymous visitors (listing_cache.whole_page):
-    the post's, its artist's and the global versions, the label and mature choices (their
+    the versions of ``_page_scopes`` and the global one, the label and mature choices (their
     cookies), and the host. What else the page shows follows from these: blurring from the
     post's facts (versioned) and the mature choice; the slug and ``?mature=show`` are in the
     path, which ``whole_page`` adds."""
     if current is None:
-        current = listing_cache.versions([f"artwork:{pk}", f"artist:{artist_id}"])
+        current = listing_cache.versions(_page_scopes(pk, artist_id))
     return current and listing_cache.listing_cache_key(
         surface=state.Surface.PAGE, argument=f"{pk}@{request.get_host()}",
         preference=selectors.viewer_preference(request),
@@ -115,16 +122,52 @@ def artwork_detail(request, pk: int, slug: str | None = None):
     tags = SimpleLazyObject(lambda: list(artwork.tags.all()))
     finals = SimpleLazyObject(lambda: [i for i in images if i.kind == ArtworkImage.Kind.FINAL])
     no_ai = SimpleLazyObject(lambda: credentials.no_ai_recorded(images))
+    # Related work (more by the artist, shared tags, look-alikes: gallery.explore) depends on
+    # other posts, so its block is keyed on the feed's version, which every listed post's
+    # change moves, and on the viewer's blocks and mutes when they have any.
+    hides = explore.viewer_hides(request.user)
+    related_versions = (
+        listing_cache.versions([f"artwork:{artwork.pk}", f"artist:{artwork.artist_id}", "feed"])
+        if artwork.is_public
+        else None
+    )
+    related_key = related_versions and listing_cache.listing_cache_key(
+        surface=state.Surface.PAGE, argument=f"{artwork.pk}@{request.get_host()}",
+        preference=preference, mature=mature, cursor=None,
+        part="related" + (f":{request.user.pk}:{hides.digest}" if hides else ""),
+        versions=related_versions,
+    )  # fmt: skip
+    related = SimpleLazyObject(
+        lambda: explore.related_artworks(
+            artwork=artwork,
+            preference=preference,
+            mature_preference=mature,
+            hides=hides,
+            tags=tags,
+        )
+    )
     # Bare anonymous visitors share the whole page under ``_anonymous_key`` (served above when
-    # warm); everyone else's page is rendered around the cached fragments.
+    # warm); everyone else's page is rendered around the cached fragments, and its ETag covers
+    # both cached parts (related work moves with other posts' changes too).
     page_key = None
-    if fragment_key and listing_cache.bare_anonymous(request):
+    if fragment_key and related_key and listing_cache.bare_anonymous(request):
         listing_cache.cache.set(ARTIST_OF.format(artwork.pk), artwork.artist_id, None)
-        page_key = _anonymous_key(request, artwork.pk, artwork.artist_id, current)
-    etag = listing_cache.etag_for(page_key or fragment_key) if fragment_key else None
+        page_key = _anonymous_key(request, artwork.pk, artwork.artist_id, None)
+    both = fragment_key and related_key and fragment_key + related_key
+    etag = None
+    if page_key:
+        etag = listing_cache.etag_for(page_key)
+    elif both:
+        etag = listing_cache.etag_for("lc:" + sha256(both.encode()).hexdigest())
     if listing_cache.matches(request, etag):
         return listing_cache.not_modified(request, etag)
     liked, is_following = artwork.viewer_liked, artwork.viewer_follows
+    # Moderators see the staff-pick button (one query, for them only; never in a cached part).
+    is_picked = (
+        request.user.is_authenticated
+        and request.user.is_moderator
+        and explore.is_staff_pick(artwork.pk)
+    )
     # Anonymous visitors get the whole page from the cache, under the fragments' versions.
     response = listing_cache.whole_page(
         request,
@@ -152,15 +195,10 @@ def artwork_detail(request, pk: int, slug: str | None = None):
                 "evidence": SimpleLazyObject(lambda: images_evidence(images, with_info=False)),
                 "history": artwork.label_changes.select_related("actor"),
                 "tags": tags,
-                "more": SimpleLazyObject(
-                    lambda: list(
-                        selectors.artworks_for_listing(
-                            preference=preference,
-                            mature_preference=mature,
-                            artist_id=artwork.artist_id,
-                        ).exclude(pk=artwork.pk)[:6]
-                    )
-                ),
+                "related": related,
+                "related_key": related_key or "",
+                "related_ttl": listing_cache.PAGE_TTL if related_key else 0,
+                "is_picked": is_picked,
                 "liked": liked,
                 "mature_preference": mature,
                 "mature_blurred": blurred,

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 from taggit.models import Tag
@@ -14,8 +15,8 @@ from accounts import services as account_services
 from accounts.access import member_required
 from accounts.models import FeedPreference, Follow, MaturePreference
 from accounts.redirects import safe_next_url
-from accounts.selectors import block_between, viewer_filters
-from gallery import listing_cache, selectors, state
+from accounts.selectors import block_between, blocked_ids, viewer_filters
+from gallery import explore, listing_cache, selectors, state
 from gallery.models import Medium
 
 
@@ -157,17 +158,32 @@ def medium(request, medium: str):
 
 
 def search(request):
-    query = request.GET.get("q", "").strip()[:100]
+    query = explore.clean_query(request.GET.get("q"))
+    # "#tag" names a tag: its page, when it exists; otherwise the word is searched.
+    slug = explore.tag_slug_of(query)
+    if slug is not None:
+        if Tag.objects.filter(slug=slug).exists():
+            return HttpResponseRedirect(reverse("gallery:tag", kwargs={"slug": slug}))
+        query = query.lstrip("#").strip()
     if not query:
         return render(
             request,
             "gallery/feed_latest.html",
             {"heading": "Search", "search_page": True, "query": "", "page": None},
         )
+    # Artists beside the artworks: per viewer (blocks), so outside the cached block. Only
+    # blocks apply to finding a person (a mute hides their work from feeds, not their name).
+    hides = explore.ViewerHides(blocked=blocked_ids(request.user))
+    artists = explore.artist_search(text=query, hides=hides)
     return _listing(
         request,
         template="gallery/feed_latest.html",
-        context={"heading": f"Results for “{query}”", "search_page": True, "query": query},
+        context={
+            "heading": f"Results for “{query}”",
+            "search_page": True,
+            "query": query,
+            "artists": artists,
+        },
         surface=state.Surface.SEARCH,
         argument=query,
         scopes=[listing_cache.SEARCH],

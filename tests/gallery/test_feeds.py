@@ -322,7 +322,9 @@ def test_artwork_page_query_count_does_not_grow_with_images_tags_or_more_work(
     for _ in range(6):
         ArtworkFactory(artist=artist)
     assert _artwork_page_queries(client, big) == few
-    assert few <= 12
+    # 12 before related work: it adds the tags' latest posts and the listed ones among them,
+    # and a member's blocks, muted artists and muted tags (3) key their own related block.
+    assert few <= 16
 
 
 def test_tag_page_runs_two_queries_for_anonymous_viewers(client, artist, django_assert_num_queries):

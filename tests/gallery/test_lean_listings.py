@@ -27,7 +27,7 @@ LISTINGS = [
     ("/tags/sea/", 2),  # the tag, then the cards
     ("/medium/drawing/", 1),
     ("/@ana/", 2),  # the artist, then the cards
-    ("/search/?q=sea", 1),
+    ("/search/?q=sea", 2),  # the artists found, then the cards
 ]
 ATOM = ["/@ana/feed.atom?show=all&mature=show", "/tags/sea/feed.atom?show=all&mature=show"]
 
