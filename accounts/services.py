@@ -206,9 +206,18 @@ def follow_set(*, follower: User, artist: User, following: bool) -> int:
 
 
 def notify(
-    *, user: User, kind: NotificationKind, title: str, body: str = "", url: str = ""
+    *,
+    user: User,
+    kind: NotificationKind,
+    title: str,
+    body: str = "",
+    url: str = "",
+    actor: User | None = None,
 ) -> None:
     """Add an in-site notification (email, where wanted, is the caller's job).
+
+    ``actor`` (who caused it) is accepted and not used yet: the notifications branch drops a
+    notification when the recipient and the actor block each other; callers pass it already.
 
     ``kind`` must be a ``NotificationKind``: a stray string raises ``ValueError`` here, before
     the database's check constraint would refuse it.

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import member_required
 from config.urls_abs import absolute_url
-from gallery import credentials, listing_cache, selectors, state
+from gallery import credentials, listing_cache, page_sections, selectors, state
 from gallery.access import (
     artwork_for_owner,
     artwork_for_viewer,
@@ -63,11 +63,20 @@ def artwork_detail(request, pk: int, slug: str | None = None):
         preference=preference, mature=mature, cursor=None,
         part="page:blurred" if blurred else "page", versions=current,
     )  # fmt: skip
+    # Sections other apps add below the work (community's comments) are not in the fragments:
+    # their own versions join the ETag, so a new comment is a new page for revalidation.
+    section_scopes = page_sections.scopes(artwork) if fragment_key else []
+    section_versions = listing_cache.versions(section_scopes) if section_scopes else ""
+    page_key = (
+        listing_cache.extended_key(fragment_key, section_versions)
+        if fragment_key and section_versions is not None
+        else None
+    )
     images = SimpleLazyObject(lambda: list(artwork.images.all()))
     tags = SimpleLazyObject(lambda: list(artwork.tags.all()))
     finals = SimpleLazyObject(lambda: [i for i in images if i.kind == ArtworkImage.Kind.FINAL])
     no_ai = SimpleLazyObject(lambda: credentials.no_ai_recorded(images))
-    etag = listing_cache.etag_for(fragment_key) if fragment_key else None
+    etag = listing_cache.etag_for(page_key) if page_key else None
     if listing_cache.matches(request, etag):
         return listing_cache.not_modified(request, etag)
     liked, is_following = artwork.viewer_liked, artwork.viewer_follows
@@ -107,6 +116,7 @@ def artwork_detail(request, pk: int, slug: str | None = None):
             # A URL contract, not an import: gallery never imports moderation.
             "report_url": reverse("moderation:report", kwargs={"artwork_id": artwork.pk}),
             "evidence_url": reverse("moderation:evidence_add", kwargs={"artwork_id": artwork.pk}),
+            "sections": [section.render(request, artwork) for section in page_sections.sections()],
         },
     )
     response.ai_training_allowed = not artwork.artist.ai_training_opt_out
