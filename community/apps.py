@@ -10,3 +10,14 @@ class CommunityConfig(AppConfig):
 
     name = "community"
     verbose_name = "Community"
+
+    def ready(self) -> None:
+        from community import views
+        from gallery import page_sections
+
+        # The thread under every artwork page: gallery renders it without importing us.
+        page_sections.register(
+            page_sections.Section(
+                name="comments", scopes=views.thread_scopes, render=views.render_thread
+            )
+        )

@@ -48,7 +48,7 @@ PLACEHOLDERS = {
 
 @dataclass
 class Thread:
-    """One page of comments: ``comments`` with their ``replies`` (and ``more_replies``) set,
+    """One page of comments: ``comments`` with ``shown_replies`` (and ``more_replies``) set,
     the cursor of the next page, and the lower-cased handles mentioned that are members."""
 
     comments: list[Comment]
@@ -106,7 +106,7 @@ def thread_page(
 ) -> Thread:
     """The page after ``cursor`` of ``artwork``'s top-level comments for ``viewer`` (a member
     or an anonymous user), newest first, each with its first ``REPLIES_SHOWN`` replies in
-    ``replies`` and the number of further ones in ``more_replies``.
+    ``shown_replies`` and the number of further ones in ``more_replies``.
 
     The caller has checked that ``viewer`` may open the post. Four queries at most (blocks,
     the page, the replies, the mentioned members) whatever the thread's length; a tampered
@@ -131,7 +131,7 @@ def thread_page(
     comments = page.items
     by_id = {c.pk: c for c in comments}
     for comment in comments:
-        comment.replies = []
+        comment.shown_replies = []
     shown: list[Comment] = []
     if comments:
         first = (
@@ -152,11 +152,11 @@ def thread_page(
             first = first.exclude(author_id__in=blocked)
         shown = list(first)
         for reply in shown:
-            by_id[reply.parent_id].replies.append(reply)
+            by_id[reply.parent_id].shown_replies.append(reply)
     for comment in comments:
         _mark(comment, viewer, artwork)
-        comment.more_replies = max(0, comment.reply_count - len(comment.replies))
-        for reply in comment.replies:
+        comment.more_replies = max(0, comment.reply_count - len(comment.shown_replies))
+        for reply in comment.shown_replies:
             _mark(reply, viewer, artwork)
     readable_rows = [c for c in comments if c.readable] + shown
     return Thread(
@@ -197,5 +197,5 @@ def mark(comment: Comment, *, viewer, members: bool = True) -> frozenset[str]:
     """Mark one comment (just posted or edited) for ``viewer`` as the thread does, and return
     the members its mentions name (one query when it mentions anyone)."""
     _mark(comment, viewer, comment.artwork)
-    comment.replies, comment.more_replies = getattr(comment, "replies", []), 0
+    comment.shown_replies, comment.more_replies = [], 0
     return _members([comment]) if members else frozenset()

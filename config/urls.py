@@ -22,6 +22,8 @@ urlpatterns = [
     path("transparency/", transparency, name="transparency"),
     path("notifications/", notifications, name="notifications"),
     path("api/", include("api.urls")),
+    # Under its own prefix: "artworks/<id>/comments/" would be an artwork slug to gallery.
+    path("comments/", include("community.urls")),
     path("", include("gallery.urls")),
 ]
 
