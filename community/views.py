@@ -10,6 +10,7 @@ the changed markup instead. A refused htmx form comes back with its real status 
 from __future__ import annotations
 
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
@@ -70,7 +71,13 @@ def render_thread(request, artwork: Artwork) -> SafeString:
     """
 
     def build() -> str:
-        return render_to_string(THREAD_TEMPLATE, thread_context(request, artwork), request=request)
+        # Not render_to_string(request=...): the context processors already ran for the page
+        # (a second unread-notifications count), and for an anonymous visitor a CSRF token
+        # would set a cookie on a page that must stay cookie-less. Members' forms get theirs.
+        context = {**thread_context(request, artwork), "request": request, "user": request.user}
+        if request.user.is_authenticated:
+            context["csrf_token"] = get_token(request)
+        return render_to_string(THREAD_TEMPLATE, context)
 
     if request.user.is_authenticated or not artwork.is_public:
         return mark_safe(build())  # noqa: S308 (rendered by the template engine, escaped)

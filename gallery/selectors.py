@@ -116,13 +116,14 @@ def artworks_not_public_of(*, artist_id: int, limit: int = 120) -> QuerySet[Artw
 
 
 # Every column a card reads, and no other: templates/gallery/_card.html and _badge.html (title,
-# cover image, like count, artist's name), gallery_cards.card_key and card_blurred (updated_at,
-# like_count, cover_id, the badge's facts, mature), state.Facts.of (the artist's suspension)
-# and the keyset cursor (published_at). tests/gallery/test_lean_listings.py fails if a listing
-# reads anything else (each such read is one query per card).
+# cover image, like and comment counts, artist's name), gallery_cards.card_key and card_blurred
+# (updated_at, like_count, comment_count, cover_id, the badge's facts, mature), state.Facts.of
+# (the artist's suspension) and the keyset cursor (published_at).
+# tests/gallery/test_lean_listings.py fails if a listing reads anything else (each such read
+# is one query per card).
 CARD_COLUMNS = (
     "title", "label", "status", "label_mismatch", "held", "relabeled", "mature", "like_count",
-    "updated_at", "published_at", "artist", "cover",
+    "comment_count", "updated_at", "published_at", "artist", "cover",
     "artist__handle", "artist__display_name", "artist__suspended_until",
     "cover__width", "cover__height", "cover__alt_text", "cover__placeholder",
     "cover__derivatives", "cover__public_files",

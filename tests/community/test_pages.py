@@ -328,3 +328,18 @@ def test_an_author_rename_reaches_the_cached_thread(client, viewer, artwork):
     viewer.display_name = "Victoria Renamed"
     viewer.save()
     assert "Victoria Renamed" in thread_html(page(client, artwork))
+
+
+def test_an_anonymous_page_with_comments_sets_no_cookie(client, viewer, artwork):
+    post(viewer, artwork)
+    response = page(client, artwork)
+    assert not response.cookies
+    assert response["Cache-Control"].startswith("public, max-age=")
+
+
+def test_cards_show_the_comment_count_once_there_is_one(client, viewer, artwork):
+    body = client.get("/").content.decode()
+    assert "Harbour at dusk" in body and "comment" not in body.split("Harbour at dusk", 1)[1][:400]
+    post(viewer, artwork)
+    body = client.get("/").content.decode()
+    assert 'aria-label="1 comment"' in body

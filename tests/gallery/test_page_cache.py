@@ -171,15 +171,17 @@ def test_api_list_queries_cold_then_warm(artist, django_assert_num_queries):
 def test_artwork_page_queries_cold_then_warm(client, artist, viewer, django_assert_num_queries):
     artwork = _post(artist, "page")
     _post(artist, "other")
-    # Anonymous: the artwork with its artist and cover; cold adds images, tags, history, more.
-    with django_assert_num_queries(5):
+    # Anonymous: the artwork with its artist and cover; cold adds images, tags, history, more
+    # and the comment thread (cached apart, on its own version).
+    with django_assert_num_queries(6):
         assert client.get(artwork.get_absolute_url()).status_code == 200
     with django_assert_num_queries(1):
         assert client.get(artwork.get_absolute_url()).status_code == 200
     client.force_login(viewer)
     # A member (was 12, then 7): session, user, the user's two permission lists (the nav's
-    # moderator link), notifications count, and the artwork with the like and follow marks.
-    with django_assert_num_queries(6):
+    # moderator link), notifications count, and the artwork with the like and follow marks;
+    # then the comment thread: the member's blocks and the page of comments.
+    with django_assert_num_queries(8):
         assert client.get(artwork.get_absolute_url()).status_code == 200
 
 
