@@ -45,6 +45,8 @@ ERROR_DESCRIPTIONS = {
     401: "Not signed in, or the token is malformed, unknown or revoked.",
     403: "Signed in but not allowed: read-only token, unverified email or suspended account.",
     404: "No such object, or not one this caller may see.",
+    409: "The object's current state stands in the way (e.g. a comment past its edit window, "
+    "hidden or deleted).",
     413: "The request is larger than the server accepts.",
     415: "The request's content type is not accepted here.",
     429: "Too many requests: wait for the number of seconds in `Retry-After`.",

@@ -1,6 +1,6 @@
 from django.urls import include, path, re_path
 
-from api.views import artists, artworks, auth, meta, moderation, notifications
+from api.views import artists, artworks, auth, comments, meta, moderation, notifications
 
 app_name = "api"
 v1 = [
@@ -11,6 +11,22 @@ v1 = [
     path("artworks/<int:pk>/", artworks.ArtworkDetailView.as_view(), name="artwork"),
     path("artworks/<int:pk>/like/", artworks.ArtworkLikeView.as_view(), name="artwork_like"),
     path("artworks/<int:pk>/flags/", moderation.ArtworkFlagView.as_view(), name="artwork_flags"),
+    path(
+        "artworks/<int:pk>/comments/",
+        comments.ArtworkCommentsView.as_view(),
+        name="artwork_comments",
+    ),
+    path(
+        "artworks/<int:pk>/comments/enabled/",
+        comments.CommentsEnabledView.as_view(),
+        name="artwork_comments_enabled",
+    ),
+    path("comments/<int:pk>/", comments.CommentDetailView.as_view(), name="comment"),
+    path(
+        "comments/<int:pk>/replies/", comments.CommentRepliesView.as_view(), name="comment_replies"
+    ),
+    path("comments/<int:pk>/hide/", comments.CommentHideView.as_view(), name="comment_hide"),
+    path("comments/<int:pk>/unhide/", comments.CommentUnhideView.as_view(), name="comment_unhide"),
     path("artists/<str:handle>/", artists.ArtistDetailView.as_view(), name="artist"),
     path(
         "artists/<str:handle>/artworks/",

@@ -560,6 +560,7 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "moderation.models.Case.Status",
         "FlagStatusEnum": "moderation.models.Flag.Status",
         "AppealStatusEnum": "moderation.models.Appeal.Status",
+        "CommentStatusEnum": "community.models.CommentStatus",
     },
 }
 # --- end API ---------------------------------------------------------------------------------
