@@ -83,6 +83,8 @@ def _members(comments: list[Comment]) -> frozenset[str]:
 def _mark(comment: Comment, viewer, artwork: Artwork, readable: Q | None = None) -> None:
     """What ``viewer`` may do with ``comment`` and how it reads, as attributes the template and
     the API serializer use (no query: the services check again when asked)."""
+    # The post is the one the caller read: no query per comment for its URL.
+    comment.artwork = artwork
     signed_in = viewer.is_authenticated and not viewer.is_suspended
     mine = viewer.is_authenticated and comment.author_id == viewer.pk
     artists = viewer.is_authenticated and artwork.artist_id == viewer.pk
