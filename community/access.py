@@ -45,6 +45,8 @@ def check_may_comment(user, artwork: Artwork, *, blocked: frozenset[int] | None 
             "comments but not write them.",
             code="suspended",
         )
+    # An owner or moderator can open a processing or removed post: a thread there would be
+    # one nobody else can ever read.
     if not state.public(state.Facts.of(artwork)):
         raise Conflict("Comments open once the post is public.", code="not_public")
     if blocked is None:
@@ -75,6 +77,8 @@ def comment_for_viewer(user, pk: int) -> Comment:
         raise NotFound("No such comment.")
     if comment.author_id in blocked_ids(user):
         raise NotFound("No such comment.")
+    # An author keeps seeing their own comment whatever its status (to delete it, or to read
+    # why it is gone); the artist sees what they hid, to show it again. Nobody else does.
     mine = user.is_authenticated and comment.author_id == user.pk
     artists = user.is_authenticated and comment.artwork.artist_id == user.pk
     if comment.status == Comment.Status.VISIBLE or mine:

@@ -116,6 +116,8 @@ def thread_page(
     """
     blocked = blocked_ids(viewer)
     readable = _readable(viewer, artwork)
+    # One correlated subquery serves both the "keep a placeholder" test and the reply count:
+    # both only see replies this viewer may read, so "3 more replies" never counts hidden ones.
     replies = Comment.objects.filter(parent=OuterRef("pk")).filter(readable)
     if blocked:
         replies = replies.exclude(author_id__in=blocked)
@@ -129,6 +131,7 @@ def thread_page(
     )
     if blocked:
         qs = qs.exclude(author_id__in=blocked)
+    # parent IS NULL with (artwork, created_at, id) order: community_comment_thread read backwards.
     page = cursors.keyset_page(qs, cursor, key="created_at", size=size)
     comments = page.items
     by_id = {c.pk: c for c in comments}
@@ -136,6 +139,9 @@ def thread_page(
         comment.shown_replies = []
     shown: list[Comment] = []
     if comments:
+        # The first few replies of every comment on the page in one query: a window numbers
+        # each comment's replies and the filter keeps the first REPLIES_SHOWN, so a comment with
+        # 5,000 replies costs what one with three does.
         first = (
             Comment.objects.filter(parent_id__in=by_id)
             .filter(readable)
@@ -160,6 +166,7 @@ def thread_page(
         comment.more_replies = max(0, comment.reply_count - len(comment.shown_replies))
         for reply in comment.shown_replies:
             _mark(reply, viewer, artwork)
+    # Placeholders show no text, so their mentions must not cost a lookup or leak a link.
     readable_rows = [c for c in comments if c.readable] + shown
     return Thread(
         comments=comments,
@@ -184,6 +191,7 @@ def replies_page(
     )
     if blocked:
         qs = qs.exclude(author_id__in=blocked)
+    # Oldest first, as under the comment: the cursor walks forwards (created_at, id).
     page = cursors.keyset_page(qs, cursor, key="created_at", size=size, ascending=True)
     for reply in page.items:
         _mark(reply, viewer, artwork)

@@ -3,6 +3,7 @@ from django.urls import path
 from community import views
 
 app_name = "community"
+# Mounted under /comments/ (config.urls); each write is a POST that also answers htmx.
 urlpatterns = [
     path("artworks/<int:artwork_id>/", views.artwork_comments, name="artwork_comments"),
     path("artworks/<int:artwork_id>/settings/", views.comments_settings, name="settings"),

@@ -130,6 +130,8 @@ def _comment_post(request, artwork_id: int):
     artwork = artwork_for_viewer(request, artwork_id)
     form = CommentForm(request.POST)
     parent = None
+    # A refusal re-renders the page the form sits on (the thread, or the replies page for a
+    # reply), so a member without JavaScript sees the message beside what they typed.
     context = {"artwork": artwork, "can_comment": True, "members": frozenset()}
     if form.is_valid() and form.cleaned_data.get("parent"):
         try:
@@ -163,6 +165,7 @@ def _comment_post(request, artwork_id: int):
     except DomainError as exc:
         return _refused(request, template, context, form, exc, parent)
     comment = posted.comment
+    # Post/redirect/get: a reload after posting asks for the page, it does not post again.
     if not request.htmx:
         return redirect(_anchor(comment))
     members = selectors.mark(comment, viewer=request.user)

@@ -13,4 +13,5 @@ register = template.Library()
 @register.simple_tag
 def comment_body(comment, members) -> SafeString:
     """``{% comment_body comment members %}``: escaped text, safe links, line breaks kept."""
+    # ``members`` comes from the selector's one lookup per page: no query per comment here.
     return render_body(comment.body, members=members or frozenset())

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("accounts", "gallery", "moderation", "api", "config", "imaging")
+APPS = ("accounts", "gallery", "community", "moderation", "api", "config", "imaging")
 MIN_DENSITY = 4.0
 DOCUMENTED = ("*/services.py", "*/services/*.py", "*/selectors.py", "*/tasks.py")
 # A comment that is nothing but a directive to ruff, a formatter or a type checker.
