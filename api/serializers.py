@@ -298,6 +298,10 @@ class ArtworkCardSerializer(serializers.Serializer):
     )
     tags = serializers.SerializerMethodField()
     like_count = serializers.IntegerField()
+    comment_count = serializers.IntegerField(
+        help_text="Visible comments and replies (the listings' copy may lag up to 30 seconds, "
+        "as the like count does)."
+    )
     image_count = serializers.IntegerField()
     published_at = serializers.DateTimeField(allow_null=True)
     cover = serializers.SerializerMethodField()
@@ -348,6 +352,9 @@ class ArtworkDetailSerializer(ArtworkCardSerializer):
         help_text="`unlisted`: reachable by this URL, in no listing, search or feed.",
     )
     cover_id = serializers.IntegerField(allow_null=True, help_text="The cover image's id.")
+    comments_enabled = serializers.BooleanField(
+        help_text="Whether new comments are accepted (the artist can turn them off)."
+    )
     images = serializers.SerializerMethodField(help_text="The final images, in order.")
     process_images = serializers.SerializerMethodField(help_text="Process / WIP images.")
     label_history = serializers.SerializerMethodField()

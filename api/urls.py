@@ -6,6 +6,7 @@ from api.views import (
     auth,
     blocks,
     collections,
+    comments,
     explore,
     meta,
     moderation,
@@ -49,6 +50,22 @@ v1 = [
     path("explore/<str:feed>/", explore.ExploreView.as_view(), name="explore"),
     path("tags/", explore.TagIndexView.as_view(), name="tags"),
     path("artists/", explore.ArtistSearchView.as_view(), name="artists"),
+    path(
+        "artworks/<int:pk>/comments/",
+        comments.ArtworkCommentsView.as_view(),
+        name="artwork_comments",
+    ),
+    path(
+        "artworks/<int:pk>/comments/enabled/",
+        comments.CommentsEnabledView.as_view(),
+        name="artwork_comments_enabled",
+    ),
+    path("comments/<int:pk>/", comments.CommentDetailView.as_view(), name="comment"),
+    path(
+        "comments/<int:pk>/replies/", comments.CommentRepliesView.as_view(), name="comment_replies"
+    ),
+    path("comments/<int:pk>/hide/", comments.CommentHideView.as_view(), name="comment_hide"),
+    path("comments/<int:pk>/unhide/", comments.CommentUnhideView.as_view(), name="comment_unhide"),
     path("artists/<str:handle>/", artists.ArtistDetailView.as_view(), name="artist"),
     path(
         "artists/<str:handle>/artworks/",

@@ -29,3 +29,12 @@ class CommunityConfig(AppConfig):
 
         # Explore's ranking counts saves through this (gallery cannot import community).
         register_saves_counter(saves)
+        from community import views
+        from gallery import page_sections
+
+        # The thread under every artwork page: gallery renders it without importing us.
+        page_sections.register(
+            page_sections.Section(
+                name="comments", scopes=views.thread_scopes, render=views.render_thread
+            )
+        )

@@ -92,10 +92,17 @@ class Page:
 
 
 def keyset_page(
-    qs: QuerySet, cursor: str | None, *, key: str, size: int, ids_ascending: bool = False
+    qs: QuerySet,
+    cursor: str | None,
+    *,
+    key: str,
+    size: int,
+    ids_ascending: bool = False,
+    ascending: bool = False,
 ) -> Page:
     """The page after ``cursor`` of ``qs``, which must be ordered by (``-key``, ``-id``), or by
-    (``-key``, ``id``) with ``ids_ascending``: no OFFSET and no COUNT, so the page costs the
+    (``-key``, ``id``) with ``ids_ascending``, or by (``key``, ``id``) with ``ascending``
+    (oldest first: a comment's replies): no OFFSET and no COUNT, so the page costs the
     same at any depth and rows added meanwhile shift nothing (no duplicates, no gaps).
 
     ``key`` is a datetime field (feeds, notifications) or a number (the queue's risk score), a
@@ -108,10 +115,12 @@ def keyset_page(
         field = annotation.output_field if annotation is not None else qs.model._meta.get_field(key)
         numeric = not isinstance(field, models.DateTimeField)
         first, pk = decode(cursor, numeric=numeric)
-        tie = Q(**{key: first, "id__gt" if ids_ascending else "id__lt": pk})
+        up = ascending or ids_ascending
+        tie = Q(**{key: first, "id__gt" if up else "id__lt": pk})
         # The redundant ``key <= first`` is the part an index can seek to; the OR alone is
         # only a filter, so a page 10,000 rows deep first read 10,000 index entries.
-        qs = qs.filter(Q(**{f"{key}__lte": first}), Q(**{f"{key}__lt": first}) | tie)
+        bound, beyond = ("gte", "gt") if ascending else ("lte", "lt")
+        qs = qs.filter(Q(**{f"{key}__{bound}": first}), Q(**{f"{key}__{beyond}": first}) | tie)
     rows = list(qs[: size + 1])
     items = rows[:size]
     more = len(rows) > size

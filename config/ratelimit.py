@@ -202,3 +202,54 @@ def allow_data_export(*, recent: QuerySet) -> None:
             retry_after=wait,
             code="exports_per_day",
         )
+
+
+def allow_comment(*, user_id: int) -> None:
+    """One new comment or reply by member ``user_id``, from a token bucket of ``COMMENT_RATE``
+    (default ``30/h``: 30 at once, then one back every two minutes).
+
+    A bucket, not rows: a comment deleted a minute later must not hand its token back, and a
+    refused or replayed comment never reaches this. Raises ``RateLimited`` (code
+    ``comment_rate``) with the seconds until the next token is back.
+    """
+    allowed, period = parse_rate(settings.COMMENT_RATE)
+    wait = bucket_take(f"comments:{user_id}", capacity=allowed, period=period)
+    if not wait:
+        return
+    retry_after = max(1, math.ceil(wait))
+    raise RateLimited(
+        f"You are commenting faster than the site allows. Please wait {_in_words(retry_after)} "
+        "and try again.",
+        retry_after=retry_after,
+        code="comment_rate",
+    )
+
+
+def allow_comment_on_post(*, last_at: datetime | None) -> None:
+    """For a member at trust level NEW: one comment per post per
+    ``COMMENT_NEW_MEMBER_COOLDOWN`` seconds. ``last_at`` is when they last commented on this
+    post (read by ``comment_create`` under their row lock, so two tabs cannot both pass).
+
+    Raises ``RateLimited`` (code ``comment_cooldown``) with the seconds left.
+    """
+    cooldown = settings.COMMENT_NEW_MEMBER_COOLDOWN
+    if last_at is None or not cooldown:
+        return
+    left = cooldown - (timezone.now() - last_at).total_seconds()
+    if left <= 0:
+        return
+    retry_after = max(1, math.ceil(left))
+    raise RateLimited(
+        f"New accounts can comment on the same post once every {cooldown} seconds. "
+        f"Please wait {_in_words(retry_after)}.",
+        retry_after=retry_after,
+        code="comment_cooldown",
+    )
+
+
+def _in_words(seconds: int) -> str:
+    """``45`` → "45 seconds", ``130`` → "3 minutes" (rounded up: never promise too early)."""
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"

@@ -6,6 +6,7 @@ With nothing set this is the embedded default (SQLite, eager tasks, local memory
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -501,6 +502,13 @@ if C2PA_TRUST_ANCHORS:
         ) from exc
     if "-----BEGIN CERTIFICATE-----" not in _anchors:
         raise ImproperlyConfigured("C2PA_TRUST_ANCHORS must name a PEM file of certificates.")
+# Comments (community.services): a token bucket per member ("<n>/<s|min|h|d>", see
+# config.ratelimit.parse_rate), and for members at trust level NEW one comment per post per
+# this many seconds (a fresh account cannot flood one thread while its budget lasts).
+COMMENT_RATE = env_str("COMMENT_RATE", "30/h")
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|m|min|h|hour|d|day)", COMMENT_RATE):
+    raise ImproperlyConfigured(f"COMMENT_RATE must look like 30/h or 5/min, not {COMMENT_RATE!r}")
+COMMENT_NEW_MEMBER_COOLDOWN = env_int("COMMENT_NEW_MEMBER_COOLDOWN", 60, minimum=0)
 # Moderation (see moderation/services): claims, the strike ladder, community review.
 MODERATION_CLAIM_MINUTES = env_int("MODERATION_CLAIM_MINUTES", 30, minimum=1)
 MODERATION_STRIKE_DAYS = env_int("MODERATION_STRIKE_DAYS", 180, minimum=1)
@@ -618,6 +626,7 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "moderation.models.Case.Status",
         "FlagStatusEnum": "moderation.models.Flag.Status",
         "AppealStatusEnum": "moderation.models.Appeal.Status",
+        "CommentStatusEnum": "community.models.CommentStatus",
     },
 }
 # --- end API ---------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ urlpatterns = [
     path("unsubscribe/<str:token>/", unsubscribe_view, name="unsubscribe"),
     path("api/", include("api.urls")),
     path("", include("community.collection_urls")),
+    # Under its own prefix: "artworks/<id>/comments/" would be an artwork slug to gallery.
+    path("comments/", include("community.urls")),
     path("", include("gallery.urls")),
 ]
 

@@ -8,7 +8,9 @@ key and the old block is never read again (it expires by ``PAGE_TTL``). Nothing 
 request ever has to know which pages exist.
 
 Scopes: ``feed``, ``search``, ``following`` (every following feed), ``artist:<id>``,
-``tag:<id>``, ``medium:<value>``, ``artwork:<id>`` (its page), ``follows:<viewer id>`` (one
+``tag:<id>``, ``medium:<value>``, ``artwork:<id>`` (its page), ``comments:<id>`` (the comment
+thread under its page, bumped alone so a new comment does not re-render the images),
+``follows:<viewer id>`` (one
 viewer's following list), ``collections`` (every collection page: the community app's, which
 may hold any post), ``collection:<id>`` (one collection's own rows) and ``all`` (in every key:
 suspensions and renames, which touch every listing). Changes arrive from ``gallery.receivers``
@@ -104,6 +106,14 @@ def listing_cache_key(
     return "lc:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
+def extended_key(key: str, extra: str) -> str:
+    """A key for ``key``'s markup plus parts versioned apart (``extra``: their versions), e.g.
+    the artwork page's ETag over its cached fragments and its comment thread."""
+    if not extra:
+        return key
+    return "lc:" + hashlib.sha256(f"{key}\x1f{extra}".encode()).hexdigest()
+
+
 def etag_for(key: str) -> str:
     return '"' + key.removeprefix("lc:")[:32] + '"'
 
@@ -192,6 +202,16 @@ def likes_changed(*, artwork_id: int, artist_id: int, medium: str) -> None:
             listings_bump_likes.run(artwork_id)
 
     transaction.on_commit(schedule)
+
+
+def comments_changed(*, artwork_id: int, artist_id: int, medium: str, count_moved: bool) -> None:
+    """The thread under a post changed (community.services): its page's thread at once, through
+    the ``comments:<id>`` scope the page's ETag and thread block are keyed on; and when the
+    visible count moved, the cards' comment count batched with the like count (``likes_changed``:
+    it lags at most ``LIKE_BATCH_SECONDS``, so a busy thread does not empty every listing)."""
+    bump_now_and_on_commit([f"comments:{artwork_id}"])
+    if count_moved:
+        likes_changed(artwork_id=artwork_id, artist_id=artist_id, medium=medium)
 
 
 def _headers(request, response, etag: str | None, *, varies_on_partial: bool) -> None:

@@ -191,14 +191,15 @@ def drafts_of(
 
 
 # Every column a card reads, and no other: templates/gallery/_card.html and _badge.html (title,
-# cover image, like count, artist's name), gallery_cards.card_key and card_blurred (updated_at,
-# like_count, cover_id, the badge's facts, mature, visibility), state.Facts.of (the artist's
+# cover image, like and comment counts, artist's name), gallery_cards.card_key and card_blurred
+# (updated_at, like_count, comment_count, cover_id, the badge's facts, mature, visibility),
+# state.Facts.of (the artist's
 # suspension and whether the account is active) and the keyset cursor (published_at).
 # tests/gallery/test_lean_listings.py fails if a listing reads anything else (each such read is
 # one query per card).
 CARD_COLUMNS = (
     "title", "label", "status", "label_mismatch", "held", "relabeled", "mature", "visibility",
-    "like_count",
+    "like_count", "comment_count",
     "updated_at", "published_at", "artist", "cover",
     "artist__handle", "artist__display_name", "artist__suspended_until", "artist__is_active",
     "cover__width", "cover__height", "cover__alt_text", "cover__placeholder",

@@ -28,8 +28,8 @@ MIN_ROWS, MAX_ROWS = 10, 40
 
 def card_key(artwork, eager: bool, blurred: bool = False) -> str:
     # updated_at moves on every edit, label change, publication and moderation status change;
-    # likes move only like_count, and the artist's name is bounded by CARD_TTL. The badge's
-    # own inputs are in the key too, so no write path can leave a stale badge behind.
+    # likes and comments move only their counts, and the artist's name is bounded by CARD_TTL.
+    # The badge's own inputs are in the key too, so no write path can leave a stale badge.
     stamp = artwork.updated_at.timestamp() if artwork.updated_at else 0
     facts = state.Facts.of(artwork)
     flags = f"{facts.label_mismatch:d}{facts.held:d}{facts.relabeled:d}"
@@ -37,8 +37,8 @@ def card_key(artwork, eager: bool, blurred: bool = False) -> str:
     # The mature flag is in the shape, and whether this viewer gets the card blurred beside
     # ``eager``: one artwork has a plain and a blurred card.
     return (
-        f"card:v4:{artwork.pk}:{stamp}:{shape}:{facts.mature:d}:{artwork.like_count}:"
-        f"{artwork.cover_id}:{int(eager)}{int(blurred)}"
+        f"card:v5:{artwork.pk}:{stamp}:{shape}:{facts.mature:d}:{artwork.like_count}:"
+        f"{artwork.comment_count}:{artwork.cover_id}:{int(eager)}{int(blurred)}"
     )
 
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import member_required
 from config.errors import with_headers
 from config.urls_abs import absolute_url
-from gallery import credentials, explore, listing_cache, selectors, state
+from gallery import credentials, explore, listing_cache, page_sections, selectors, state
 from gallery.access import (
     BlockedArtist,
     artwork_for_owner,
@@ -39,9 +39,12 @@ ARTIST_OF = "artwork-artist:{}"
 
 
 def _page_scopes(pk: int, artist_id: int) -> list[str]:
-    """The versions a bare anonymous visitor's whole page hangs on: the post, its artist, and
-    the feed (related work moves with any listed post's change)."""
-    return [f"artwork:{pk}", f"artist:{artist_id}", listing_cache.FEED]
+    """The versions a bare anonymous visitor's whole page hangs on: the post, its artist, the
+    feed (related work moves with any listed post's change) and the sections other apps add
+    below the work (community's comment thread: ``comments:<id>``), which name their scopes
+    from the post's ids alone."""
+    sections = page_sections.scopes(Artwork(pk=pk, artist_id=artist_id))
+    return [f"artwork:{pk}", f"artist:{artist_id}", listing_cache.FEED, *sections]
 
 
 def _anonymous_key(request, pk: int, artist_id: int, current: str | None) -> str | None:
@@ -149,11 +152,16 @@ def artwork_detail(request, pk: int, slug: str | None = None):
     # Bare anonymous visitors share the whole page under ``_anonymous_key`` (served above when
     # warm); everyone else's page is rendered around the cached fragments, and its ETag covers
     # both cached parts (related work moves with other posts' changes too).
+    # Sections other apps add below the work (community's comments) are not in the fragments:
+    # their own versions join the ETag, so a new comment is a new page for revalidation.
+    section_scopes = page_sections.scopes(artwork) if fragment_key else []
+    section_versions = listing_cache.versions(section_scopes) if section_scopes else ""
+    cached_parts = fragment_key and related_key and section_versions is not None
     page_key = None
-    if fragment_key and related_key and listing_cache.bare_anonymous(request):
+    if cached_parts and listing_cache.bare_anonymous(request):
         listing_cache.cache.set(ARTIST_OF.format(artwork.pk), artwork.artist_id, None)
         page_key = _anonymous_key(request, artwork.pk, artwork.artist_id, None)
-    both = fragment_key and related_key and fragment_key + related_key
+    both = cached_parts and fragment_key + related_key + section_versions
     etag = None
     if page_key:
         etag = listing_cache.etag_for(page_key)
@@ -199,6 +207,9 @@ def artwork_detail(request, pk: int, slug: str | None = None):
                 "related_key": related_key or "",
                 "related_ttl": listing_cache.PAGE_TTL if related_key else 0,
                 "is_picked": is_picked,
+                "sections": [
+                    section.render(request, artwork) for section in page_sections.sections()
+                ],
                 "liked": liked,
                 "mature_preference": mature,
                 "mature_blurred": blurred,

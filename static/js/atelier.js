@@ -388,3 +388,15 @@
   });
   document.addEventListener("htmx:afterSwap", function (e) { init(e.target.parentNode || document); });
 })();
+
+// Comment forms (community) come back refused with their real status (400, 403, 429) and
+// HX-Retarget naming the form: htmx leaves error answers unswapped unless told, so a form
+// marked data-swap-errors shows its message where the member typed.
+document.addEventListener("htmx:beforeSwap", function (e) {
+  // The element that sent the request (detail.elt is the swap target, e.g. the list).
+  var elt = e.detail.requestConfig && e.detail.requestConfig.elt;
+  if (e.detail.xhr.status >= 400 && e.detail.xhr.status < 500 && elt && elt.closest && elt.closest("[data-swap-errors]")) {
+    e.detail.shouldSwap = true;
+    e.detail.isError = false;
+  }
+});

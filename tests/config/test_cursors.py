@@ -111,3 +111,32 @@ def test_every_listing_answers_400_to_a_tampered_cursor(listings, name, cursor):
     assert response.status_code == 400
     if name.startswith("api"):
         assert response.json()["errors"]["after"]
+
+
+def test_an_ascending_page_walks_forwards_without_gaps_or_repeats(db, artist):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from community.models import Comment
+    from config.cursors import keyset_page
+    from tests.factories import ArtworkFactory
+
+    artwork = ArtworkFactory(artist=artist)
+    rows = Comment.objects.bulk_create(
+        Comment(artwork=artwork, author=artist, body=str(i)) for i in range(7)
+    )
+    # Two share a timestamp: the id breaks the tie, forwards.
+    stamp = timezone.now()
+    for index, row in enumerate(rows):
+        row.created_at = stamp + timedelta(seconds=min(index, 5))
+    Comment.objects.bulk_update(rows, ["created_at"])
+    qs = Comment.objects.order_by("created_at", "id")
+    seen, cursor = [], None
+    while True:
+        page = keyset_page(qs, cursor, key="created_at", size=2, ascending=True)
+        seen += [c.body for c in page.items]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert seen == [str(i) for i in range(7)]

@@ -183,3 +183,10 @@ def test_embedded_broker_connects_without_a_hostname_warning():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["memory", "localhost"]
     assert "No hostname was supplied" not in result.stderr
+
+
+@pytest.mark.parametrize("rate", ["30", "0/h", "ten/min", "5/week"])
+def test_a_malformed_comment_rate_refuses_to_start(rate):
+    result = _run_django("import django; django.setup()", DEBUG="true", COMMENT_RATE=rate)
+    assert result.returncode != 0
+    assert "COMMENT_RATE must look like 30/h or 5/min" in result.stderr
