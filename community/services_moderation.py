@@ -14,6 +14,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from community.models import Comment, CommentStatus
+from gallery import listing_cache
 from gallery.models import Artwork
 
 # The statuses a moderation decision sets, and the ones an upheld appeal may return from.
@@ -47,5 +48,12 @@ def comment_set_status(*, comment_id: int, status: str) -> tuple[dict, dict]:
             step = 1 if is_visible else -1
             Artwork.objects.filter(pk=comment.artwork_id).update(
                 comment_count=Greatest(F("comment_count") + step, 0)
+            )
+        # The thread under the post is cached for anonymous visitors on its own version (and
+        # the cards' count rides on the like-count batch): a moderated comment leaves at once.
+        post = Artwork.objects.filter(pk=comment.artwork_id).values("artist_id", "medium").first()
+        if post:
+            listing_cache.comments_changed(
+                artwork_id=comment.artwork_id, count_moved=was_visible != is_visible, **post
             )
     return before, {"status": status.value}
