@@ -78,11 +78,16 @@ def explore_view(request, feed: str = explore.POPULAR):
         block = "gallery/_artwork_cards.html" if partial else "gallery/_explore_block.html"
         return render_to_string(block, {**context, "page": page, "request": request})
 
-    block = mark_safe(listing_cache.get_or_render(key, render_block))  # noqa: S308 - our template
-    if partial:
-        response = HttpResponse(block)
-    else:
-        response = render(request, "gallery/explore.html", {**context, "grid": block, "page": True})
+    def render_page(extra: dict):
+        block = mark_safe(listing_cache.get_or_render(key, render_block))  # noqa: S308 - ours
+        if partial:
+            return HttpResponse(block)
+        return render(
+            request, "gallery/explore.html", {**context, "grid": block, "page": True, **extra}
+        )
+
+    # Bare anonymous visitors get the whole page from the cache (listing_cache.whole_page).
+    response = listing_cache.whole_page(request, key and f"{key}:whole", render_page)
     return listing_cache.cacheable(request, response, etag, varies_on_partial=bool(cursor))
 
 
@@ -101,21 +106,24 @@ def tag_index_view(request):
         tags = explore.without_muted(rows, hides)
         return render_to_string("gallery/_tag_chips.html", {"tags": tags})
 
-    # The rendered chips (120 links) are shared too, unless this member muted tags.
-    chips_key = key and not hides.muted_tags and key + ":html"
-    chips = listing_cache.get_or_render(chips_key or None, render_chips)
-    chips = mark_safe(chips)  # noqa: S308 - our own template
-    response = render(
-        request,
-        "gallery/tag_index.html",
-        {
-            "chips": chips,
+    mature = state.mature_preference(request)
+
+    def render_page(extra: dict):
+        # The rendered chips (120 links) are shared too, unless this member muted tags.
+        chips_key = key and not hides.muted_tags and key + ":html"
+        chips = listing_cache.get_or_render(chips_key or None, render_chips)
+        context = {
+            "chips": mark_safe(chips),  # noqa: S308 - our own template
             "preference": preference,
             "preference_choices": FeedPreference.choices,
-            "mature_preference": state.mature_preference(request),
+            "mature_preference": mature,
             "mature_choices": MaturePreference.choices,
-        },
-    )
+        }
+        return render(request, "gallery/tag_index.html", {**context, **extra})
+
+    # Bare anonymous visitors get the whole page from the cache (the mature choice shows in
+    # its form, so it is part of the key).
+    response = listing_cache.whole_page(request, key and f"{key}:whole:{mature}", render_page)
     return listing_cache.cacheable(request, response, etag)
 
 

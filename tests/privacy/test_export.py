@@ -159,6 +159,9 @@ def test_expired_link_is_refused_cleanly(client, seed, django_capture_on_commit_
 @pytest.mark.parametrize(
     "token",
     ["1.abc:forged:sig", "not-a-token", signing.TimestampSigner(salt="other").sign("1.x")],
+    # Named ids: the signed one changes with the clock, and xdist's workers must collect the
+    # same test names.
+    ids=["forged", "garbage", "other-salt"],
 )
 def test_forged_link_is_refused(client, seed, token, django_capture_on_commit_callbacks):
     _build(seed.ana, django_capture_on_commit_callbacks)
