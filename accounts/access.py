@@ -10,29 +10,14 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 
-# The session remembers which address was found verified, so member pages skip the query; a
-# new address (user.email changes) is checked again.
-VERIFIED_SESSION_KEY = "atelier_verified_email"
 
-
-def has_verified_email(user, session=None) -> bool:
-    """Whether ``user`` has a verified email address; with the request's ``session``, a
-    positive answer is remembered there for the member's current address."""
+def has_verified_email(user) -> bool:
     if not user.is_authenticated:
         return False
     cached = getattr(user, "_atelier_verified", None)
-    if (
-        cached is None
-        and session is not None
-        and user.email
-        and (session.get(VERIFIED_SESSION_KEY) == user.email)
-    ):
-        cached = True
     if cached is None:
         cached = EmailAddress.objects.filter(user=user, verified=True).exists()
-        if cached and session is not None and user.email:
-            session[VERIFIED_SESSION_KEY] = user.email
-    user._atelier_verified = cached
+        user._atelier_verified = cached
     return cached
 
 
@@ -49,7 +34,7 @@ def member_required(view=None, *, allow_suspended: bool = False):
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not has_verified_email(user, getattr(request, "session", None)):
+            if not has_verified_email(user):
                 messages.warning(request, "Please confirm your email address first.")
                 return redirect("account_email")
             if not allow_suspended and user.is_suspended:

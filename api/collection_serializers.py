@@ -55,12 +55,16 @@ class CollectionSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_feed(self, collection: Collection) -> str | None:
+        # A private collection has no feed: a feed reader cannot sign in, and a feed URL
+        # that answered 404 would only confirm the collection exists.
         if not collection.public:
             return None
         return absolute(self.context["request"], collection.get_absolute_url() + "feed.atom")
 
     @extend_schema_field(ImageSerializer(allow_null=True))
     def get_cover(self, collection: Collection) -> dict | None:
+        # ``cover_work`` is chosen by the selector for this viewer (the set cover, or the
+        # newest visible save when that one no longer shows): never a removed or mature work.
         work = getattr(collection, "cover_work", None)
         if work is None or work.cover is None:
             return None

@@ -44,6 +44,9 @@ class CommentSerializer(serializers.Serializer):
     can_unhide = serializers.BooleanField()
 
     def _readable(self, comment: Comment) -> bool:
+        # ``readable`` is set by community.selectors for this viewer: a deleted comment kept
+        # for its replies, or one hidden from them, still appears as a placeholder with no
+        # author and no text, so the thread keeps its shape without leaking either.
         return comment.readable
 
     @extend_schema_field(ArtistBriefSerializer(allow_null=True))
@@ -60,6 +63,9 @@ class CommentSerializer(serializers.Serializer):
     def get_body_html(self, comment: Comment) -> str | None:
         if not self._readable(comment):
             return None
+        # The same escaping and linking as the page (community.text), so an API client that
+        # shows body_html shows exactly what the site does; ``members`` are the mentioned
+        # handles that exist, read once for the whole page by the view.
         return str(render_body(comment.body, members=self.context.get("members", frozenset())))
 
     def get_placeholder(self, comment: Comment) -> str:
@@ -67,6 +73,7 @@ class CommentSerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, comment: Comment) -> str:
+        # The anchor the page gives every comment (templates/community/_comment.html).
         path = f"{comment.artwork.get_absolute_url()}#comment-{comment.pk}"
         return absolute(self.context["request"], path)
 

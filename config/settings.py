@@ -627,6 +627,10 @@ SPECTACULAR_SETTINGS = {
         "FlagStatusEnum": "moderation.models.Flag.Status",
         "AppealStatusEnum": "moderation.models.Appeal.Status",
         "CommentStatusEnum": "community.models.CommentStatus",
+        # Three sets of report reasons: every reason (a case's), a post's and a comment's.
+        "FlagReasonEnum": "moderation.models.FlagReason",
+        "ArtworkFlagReasonEnum": "moderation.forms.ARTWORK_REASON_CHOICES",
+        "CommentFlagReasonEnum": "moderation.forms.COMMENT_REASON_CHOICES",
     },
 }
 # --- end API ---------------------------------------------------------------------------------

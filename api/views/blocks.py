@@ -52,7 +52,10 @@ class ArtistBlockView(APIView):
         tags=["blocks"],
     )
     def post(self, request: Request, handle: str) -> Response:
+        # artist_or_404, not artist_visible_or_404: a member who already blocked the caller
+        # can still be blocked back (both blocks then stand; either lifting leaves the other).
         artist = artist_or_404(handle)
+        # A double click answers 200 with changed: false (the service decides, under locks).
         changed = block_set(blocker=request.user, blocked=artist, blocking=True)
         return Response({"blocked": True, "changed": changed})
 
@@ -66,6 +69,7 @@ class ArtistBlockView(APIView):
     )
     def delete(self, request: Request, handle: str) -> Response:
         artist = artist_or_404(handle)
+        # Unblocking restores no follow: block_set removed them and nobody asked to refollow.
         changed = block_set(blocker=request.user, blocked=artist, blocking=False)
         return Response({"blocked": False, "changed": changed})
 
@@ -184,12 +188,15 @@ class ArtistFollowListView(APIView):
         tags=["artists"],
     )
     def get(self, request: Request, handle: str) -> Response:
+        # Inside a block the list answers 404, as the profile does: its existence is not told.
         person = artist_visible_or_404(request, handle)
+        # Each follow row names both ends; the list shows the end that is not ``person``.
         other = "follower" if self.direction == "followers" else "artist"
         qs = follow_list(person=person, direction=self.direction, viewer=request.user)
         return _page(request, qs, PersonSerializer, item=lambda follow: getattr(follow, other))
 
 
+# Two URL names, one view: the direction is the only difference (and the schema's operation).
 class ArtistFollowersView(ArtistFollowListView):
     direction = "followers"
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from accounts.models import Block
+from accounts.services import block_set
 from gallery.models import Artwork, Label, StaffPick
 from gallery.services import explore as ranking
 from tests.api.clients import ROLES
@@ -64,7 +64,7 @@ def test_explore_pages_follow_next_and_refuse_bad_input(api, artist):
 def test_blocks_hide_work_from_the_callers_explore(client_for, ranked, viewer, other_artist):
     member = client_for("member")
     assert len(member.get("/api/v1/explore/popular/").json()["results"]) == 2
-    Block.objects.create(blocker=viewer, blocked=other_artist)
+    block_set(blocker=viewer, blocked=other_artist, blocking=True)
     titles = [c["title"] for c in member.get("/api/v1/explore/popular/").json()["results"]]
     assert titles == ["hot"]
 

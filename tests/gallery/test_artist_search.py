@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from accounts.models import Block
+from accounts.services import block_set
 from gallery import explore
 from tests.factories import ArtworkFactory, UserFactory
 
@@ -40,8 +40,8 @@ def test_an_at_sign_is_ignored_and_case_does_not_matter(artists):
 
 
 def test_blocked_members_are_not_found_either_way(artists, viewer):
-    Block.objects.create(blocker=artists["bio"], blocked=viewer)
-    Block.objects.create(blocker=viewer, blocked=artists["seaside"])
+    block_set(blocker=artists["bio"], blocked=viewer, blocking=True)
+    block_set(blocker=viewer, blocked=artists["seaside"], blocking=True)
     hides = explore.viewer_hides(viewer)
     assert [u.handle for u in explore.artist_search(text="sea", hides=hides)] == ["sea", "paula"]
 

@@ -131,8 +131,8 @@ def test_listing_queries_cold_then_warm(member, artist, name, django_assert_num_
         assert member.get(url).content.decode().count('class="art-card"') == 3
     if name == "following":
         # The whole page is kept per member (listing_cache.whole_page): only what the header
-        # shows of them is read (user, moderator check, unread count).
-        assert len(warm) == 3, [q["sql"] for q in warm.captured_queries]
+        # shows of them is read (user, verified address, moderator check, unread count).
+        assert len(warm) == 4, [q["sql"] for q in warm.captured_queries]
     else:
         assert len(warm) == len(cold) - 1, [q["sql"] for q in warm.captured_queries]
     assert not any('FROM "gallery_artwork"' in q["sql"] for q in warm.captured_queries)
@@ -178,17 +178,17 @@ def test_artwork_page_queries_cold_then_warm(client, artist, viewer, django_asse
     _post(artist, "other")
     # Anonymous: the artwork with its artist and cover; cold adds images, tags, history and
     # related work (more by the artist, other artists' latest posts with its tags: none here,
-    # so no query for the listed ones among them).
-    with django_assert_num_queries(6):
+    # so no query for the listed ones among them), and the comment thread.
+    with django_assert_num_queries(7):
         assert client.get(artwork.get_absolute_url()).status_code == 200
     # Warm: the whole page from the cache, before reading the artwork (listing_cache.whole_page).
     with django_assert_num_queries(0):
         assert client.get(artwork.get_absolute_url()).status_code == 200
     client.force_login(viewer)
     # A member (was 12, then 7, then 6): user, the moderator check (the nav's link),
-    # notifications count, and the artwork with the like and follow marks; the session is
-    # read from the cache.
-    with django_assert_num_queries(4):
+    # notifications count, and the artwork with the like and follow marks; the comment thread
+    # (its page and the members it mentions); the session is read from the cache.
+    with django_assert_num_queries(6):
         assert client.get(artwork.get_absolute_url()).status_code == 200
 
 

@@ -63,11 +63,15 @@ def test_seed_demo_with_artworks_leaves_them_searchable(db):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_stopped_seed_goes_on_from_where_it_stopped():
-    # The first batch of a 10-artwork seed, as if the run had been stopped after it.
-    bulk_seed(artworks=5, artists=2, batch=5)
-    first = set(Artwork.objects.values_list("title", flat=True))
+    bulk_seed(artworks=10, artists=2, batch=5)
+    complete = sorted(Artwork.objects.values_list("title", "published_at"))
+    # As if the run had stopped after its first batch of five (each batch commits alone).
+    newest = Artwork.objects.order_by("-published_at").values_list("pk", flat=True)[:5]
+    Artwork.objects.filter(pk__in=list(newest)).delete()
+    assert Artwork.objects.count() == 5
     bulk_seed(artworks=10, artists=2, batch=5, start=5)
-    titles = list(Artwork.objects.order_by("published_at").values_list("title", flat=True))
-    assert len(titles) == 10 and first <= set(titles)
-    # The rest carries on the numbering (and the dates) of an uninterrupted run.
-    assert [t.rsplit(" ", 1)[1] for t in titles[5:]] == ["5", "6", "7", "8", "9"]
+    resumed = sorted(Artwork.objects.values_list("title", "published_at"))
+    # The same ten titles, numbered 0 to 9 once each, in the same order of dates.
+    assert [t for t, _ in resumed] == [t for t, _ in complete]
+    by_date = [t for t, _ in sorted(resumed, key=lambda row: row[1])]
+    assert [t.rsplit(" ", 1)[1] for t in by_date] == [str(n) for n in range(10)]

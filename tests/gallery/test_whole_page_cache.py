@@ -121,7 +121,8 @@ def test_the_member_following_page_is_kept_per_member_with_a_fresh_csrf_token(
 ):
     _post(artist, "tide")
     first = follower.get("/following/")
-    with django_assert_max_num_queries(3):  # user, moderator check, unread count
+    # User, verified address, moderator check, unread count.
+    with django_assert_max_num_queries(4):
         second = follower.get("/following/")
     assert "tide" in second.content.decode()
     body = second.content.decode()
