@@ -16,7 +16,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import member_required
-from accounts.models import FeedPreference, MaturePreference
+from accounts.models import MaturePreference
 from accounts.redirects import safe_next_url
 from accounts.selectors import blocked_ids
 from community import collection_selectors as pick
@@ -103,10 +103,7 @@ def collection_detail(request, handle: str, slug: str):
         "collection": collection,
         "own": own,
         "page_after": bool(cursor),
-        "preference": preference,
-        "preference_choices": FeedPreference.choices,
-        "mature_preference": mature,
-        "mature_choices": MaturePreference.choices,
+        **selectors.viewing_choices(preference=preference, mature=mature),
     }
 
     def render_block() -> str:

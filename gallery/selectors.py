@@ -302,3 +302,17 @@ def rescan_latest() -> RescanRun | None:
     """The latest provenance rescan (``gallery.services.rescan``), for the moderators'
     dashboard; None before the first. One query."""
     return RescanRun.objects.select_related("artist").order_by("-started_at", "-id").first()
+
+
+def viewing_choices(*, preference: str, mature: str) -> dict:
+    """The label filter's and the mature choice's current values and options, as every
+    listing page's two forms read them (``_preference_form.html``, ``_mature_form.html``).
+    Pure: no query, nothing raises."""
+    from accounts.models import FeedPreference, MaturePreference
+
+    return {
+        "preference": preference,
+        "preference_choices": FeedPreference.choices,
+        "mature_preference": mature,
+        "mature_choices": MaturePreference.choices,
+    }

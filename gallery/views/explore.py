@@ -9,7 +9,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from accounts.access import member_required
-from accounts.models import FeedPreference, MaturePreference
+from accounts.models import MaturePreference
 from gallery import explore, listing_cache, selectors, state
 from gallery.access import artwork_for_viewer
 from gallery.services.explore import EXPLORE_SCOPE, PICKS_SCOPE, staff_pick_set
@@ -64,10 +64,7 @@ def explore_view(request, feed: str = explore.POPULAR):
         "tabs": TABS,
         "empty_text": EMPTY[feed],
         "page_after": bool(cursor),
-        "preference": preference,
-        "preference_choices": FeedPreference.choices,
-        "mature_preference": mature,
-        "mature_choices": MaturePreference.choices,
+        **selectors.viewing_choices(preference=preference, mature=mature),
     }
 
     def render_block() -> str:
@@ -114,10 +111,7 @@ def tag_index_view(request):
         chips = listing_cache.get_or_render(chips_key or None, render_chips)
         context = {
             "chips": mark_safe(chips),  # noqa: S308 - our own template
-            "preference": preference,
-            "preference_choices": FeedPreference.choices,
-            "mature_preference": mature,
-            "mature_choices": MaturePreference.choices,
+            **selectors.viewing_choices(preference=preference, mature=mature),
         }
         return render(request, "gallery/tag_index.html", {**context, **extra})
 

@@ -73,10 +73,7 @@ def _listing(
     block_context = {
         **context,
         "page_after": bool(cursor),
-        "preference": preference,
-        "preference_choices": FeedPreference.choices,
-        "mature_preference": mature,
-        "mature_choices": MaturePreference.choices,
+        **selectors.viewing_choices(preference=preference, mature=mature),
     }
 
     def render_block() -> str:
