@@ -42,8 +42,23 @@ def lone_page(browser, live_server, artist):
         own.close()
 
 
+def _next_chooser(page, choosers: list, seen: int, timeout_ms: int = 30_000):
+    """The file chooser after the first ``seen``, once Chromium reports it."""
+    for _ in range(timeout_ms // 100):
+        if len(choosers) > seen:
+            return choosers[seen]
+        page.wait_for_timeout(100)
+    pytest.fail(f"no file chooser opened (saw {seen})")
+
+
 def test_choose_images_by_keyboard_shows_a_ring_and_opens_the_chooser(lone_page):
     page = lone_page
+    # One listener for the whole test, added before the page loads. Playwright asks Chromium to
+    # intercept file choosers only while a listener exists, and it asks without waiting for the
+    # answer: a listener added just before the key press (``expect_file_chooser``) could lose
+    # that race on a busy machine, and the chooser then opened unseen (CI did, twice).
+    choosers: list = []
+    page.on("filechooser", lambda chooser: choosers.append(chooser))
     page.goto("/upload/")
     label = page.locator("label[for=images]")
     expect(label).to_have_css("outline-style", "none")
@@ -54,15 +69,20 @@ def test_choose_images_by_keyboard_shows_a_ring_and_opens_the_chooser(lone_page)
     expect(label).to_be_in_viewport()
     # Chromium keeps one file chooser per page: each is answered before the next key (the
     # first with no file, as a person who closes the dialog), or the second never opens.
-    for key, files in (
-        ("Enter", []),
-        (" ", [{"name": "dawn.jpg", "mimeType": "image/jpeg", "buffer": painting(1, (300, 200))}]),
+    for seen, (key, files) in enumerate(
+        (
+            ("Enter", []),
+            (
+                " ",
+                [{"name": "dawn.jpg", "mimeType": "image/jpeg", "buffer": painting(1, (300, 200))}],
+            ),
+        )
     ):
         expect(page.locator("#images")).to_be_focused()
-        with page.expect_file_chooser(timeout=30_000) as chooser:
-            page.keyboard.press(key)
-        assert chooser.value.is_multiple()
-        chooser.value.set_files(files)
+        page.keyboard.press(key)
+        chooser = _next_chooser(page, choosers, seen)
+        assert chooser.is_multiple()
+        chooser.set_files(files)
     expect(page.locator("[data-file-list] li")).to_have_count(1)
     expect(page.get_by_label("Alt text for dawn.jpg")).to_be_visible()
 
