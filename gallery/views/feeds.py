@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 from taggit.models import Tag
@@ -170,8 +171,12 @@ def search(request):
         )
     # Artists beside the artworks: per viewer (blocks), so outside the cached block. Only
     # blocks apply to finding a person (a mute hides their work from feeds, not their name).
+    # Read only when the page is rendered: a bare anonymous visitor's whole page (artists
+    # included) comes from the cache under the search scope's version, which every post's
+    # change moves (an artist's post count, a first post), as renames and suspensions move
+    # every key; a new bio shows within ``listing_cache.PAGE_TTL``.
     hides = explore.ViewerHides(blocked=blocked_ids(request.user))
-    artists = explore.artist_search(text=query, hides=hides)
+    artists = SimpleLazyObject(lambda: explore.artist_search(text=query, hides=hides))
     return _listing(
         request,
         template="gallery/feed_latest.html",

@@ -64,6 +64,18 @@ def test_a_warm_anonymous_artwork_page_runs_no_query(client, artist, django_asse
     assert again.status_code == 304
 
 
+def test_a_warm_anonymous_search_page_runs_no_query(client, artist, django_assert_num_queries):
+    """The artists beside the results are read only when the page is rendered: the cached
+    page (artists section included) costs no query."""
+    _post(artist, "tide")
+    first = client.get("/search/?q=tide").content.decode()
+    assert "tide" in first
+    with django_assert_num_queries(0):
+        again = client.get("/search/?q=tide")
+    assert NONCE.sub("", again.content.decode()) == NONCE.sub("", first)
+    assert 'id="artists-heading"' in again.content.decode()
+
+
 def _fresh(client, url):
     """What the page is when nothing is cached: the standard a cached page must equal."""
     cache.clear()
