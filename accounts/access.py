@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import wraps
 
-from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -14,11 +13,12 @@ from django.shortcuts import redirect, render
 def has_verified_email(user) -> bool:
     if not user.is_authenticated:
         return False
-    cached = getattr(user, "_atelier_verified", None)
-    if cached is None:
-        cached = EmailAddress.objects.filter(user=user, verified=True).exists()
-        user._atelier_verified = cached
-    return cached
+    if getattr(user, "_atelier_verified", None) is None:
+        # With the moderator role and the unread count: one query (accounts.selectors).
+        from accounts.selectors import load_member_state
+
+        load_member_state(user)
+    return user._atelier_verified
 
 
 def member_required(view=None, *, allow_suspended: bool = False):

@@ -264,19 +264,21 @@ class User(AbstractUser):
     def is_moderator(self) -> bool:
         """Holds the ``accounts.moderate`` permission (the Moderators group grants it).
 
-        One EXISTS query through ``moderator_q``, kept on the instance for the request (as
-        ``has_perm`` keeps its own cache): every member page asks it for the header's links,
-        and ``has_perm`` would load all of the member's permissions in two queries.
+        An EXISTS through ``moderator_q``, read with the member's other page state in one
+        query (``accounts.selectors.load_member_state``) and kept on the instance for the
+        request (as ``has_perm`` keeps its own cache): every member page asks it for the
+        header's links, and ``has_perm`` would load all of the member's permissions in two
+        queries.
         """
         if not self.is_active:
             return False
         if self.is_superuser:
             return True
-        cached = self.__dict__.get("_atelier_is_moderator")
-        if cached is None:
-            cached = type(self)._default_manager.filter(moderator_q(), pk=self.pk).exists()
-            self._atelier_is_moderator = cached
-        return cached
+        if getattr(self, "_atelier_is_moderator", None) is None:
+            from accounts.selectors import load_member_state
+
+            load_member_state(self)
+        return self._atelier_is_moderator
 
     @property
     def is_trusted_reviewer(self) -> bool:

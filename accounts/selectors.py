@@ -33,15 +33,78 @@ def notification_list(*, user: User, unread_only: bool = False) -> QuerySet[Noti
 
 
 def unread_count(user: User) -> int:
-    """How many of ``user``'s notifications are unread: the header's badge. One indexed
-    count, kept on the user object for the rest of the request (the page cache's key and the
-    header both ask)."""
-    cached = user.__dict__.get("_atelier_unread")
-    if cached is None:
-        # The partial index ``accounts_notification_unread`` repeats this condition.
-        cached = Notification.objects.filter(user=user, read_at__isnull=True, in_site=True).count()
-        user._atelier_unread = cached
-    return cached
+    """How many of ``user``'s notifications are unread: the header's badge. Read with the
+    rest of the member's page state (``load_member_state``) and kept on the user object for
+    the rest of the request (the page cache's key and the header both ask)."""
+    if getattr(user, "_atelier_unread", None) is None:
+        load_member_state(user)
+    return user._atelier_unread
+
+
+def _unread_notifications(user) -> QuerySet[Notification]:
+    # The partial index ``accounts_notification_unread`` repeats this condition.
+    return Notification.objects.filter(user=user, read_at__isnull=True, in_site=True)
+
+
+# A member page asks three things of its member besides the row itself: a verified address
+# (``member_required``), the moderator role (the header's links) and the unread count (the
+# badge). One query answers all three; its SQL is compiled once per process from the same ORM
+# definitions the single questions use, with a sentinel id put back per request.
+_SENTINEL = -987_654_321_012
+_member_state_sql: tuple[str, tuple] | None = None
+
+
+def _member_state_query() -> tuple[str, tuple]:
+    global _member_state_sql
+    if _member_state_sql is None:
+        from allauth.account.models import EmailAddress
+        from django.db.models import Count, Exists, OuterRef, Subquery, Value
+        from django.db.models.functions import Coalesce
+
+        from accounts.models import moderator_q
+
+        unread = (
+            _unread_notifications(OuterRef("pk"))
+            .order_by()
+            .values("user")
+            .annotate(n=Count("*"))
+            .values("n")
+        )
+        qs = (
+            User.objects.filter(pk=_SENTINEL)
+            .annotate(
+                verified=Exists(EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)),
+                moderator=Exists(User.objects.filter(moderator_q(), pk=OuterRef("pk"))),
+                unread=Coalesce(Subquery(unread), Value(0)),
+            )
+            .values_list("verified", "moderator", "unread")
+        )
+        sql, params = qs.query.sql_with_params()
+        _member_state_sql = (sql, tuple(params))
+    return _member_state_sql
+
+
+def load_member_state(user: User) -> None:
+    """Read ``user``'s verified address, moderator role and unread count in one query and keep
+    them on the instance for the request (``accounts.access.has_verified_email``,
+    ``User.is_moderator``, ``unread_count``). Services that change one of them in the request
+    drop the kept value (``forget_unread``)."""
+    from django.db import connections, router
+
+    sql, params = _member_state_query()
+    params = tuple(user.pk if p == _SENTINEL else p for p in params)
+    with connections[router.db_for_read(User, instance=user)].cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    verified, moderator, unread = row if row else (False, False, 0)
+    user._atelier_verified = bool(verified)
+    user._atelier_is_moderator = bool(moderator)
+    user._atelier_unread = int(unread)
+
+
+def forget_unread(user) -> None:
+    """Drop the unread count kept on ``user`` (it changed in this request)."""
+    user._atelier_unread = None
 
 
 def blocked_ids(user) -> frozenset[int]:

@@ -36,6 +36,7 @@ from accounts.models import (
     NotificationSetting,
     User,
 )
+from accounts.selectors import forget_unread
 from config.errors import Invalid
 
 logger = logging.getLogger(__name__)
@@ -203,7 +204,9 @@ def notifications_mark_read(*, user: User, notification_id: int | None = None) -
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)
-    return qs.update(read_at=timezone.now())
+    changed = qs.update(read_at=timezone.now())
+    forget_unread(user)  # the badge on this request's own page counts afresh
+    return changed
 
 
 # --- Settings -----------------------------------------------------------------------------------

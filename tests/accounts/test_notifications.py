@@ -66,9 +66,9 @@ def test_site_page_shows_own_newest_first_in_fixed_queries(client, artist, viewe
     assert titles == ["n1", "n0"]
     _notify(artist, 20, prefix="more")
     many, titles = _page_queries(client)
-    # User, verified address, the list, the unread badge, the moderator check (the session
-    # comes from the cache).
-    assert few == many == 5
+    # User, verified address with the unread badge and the moderator check (one query), the
+    # list (the session comes from the cache).
+    assert few == many == 3
     assert titles[0] == "more19" and len(titles) == 22
 
 
@@ -98,3 +98,22 @@ def test_site_post_marks_all_read(client, artist):
     response = client.post(reverse("notifications"))
     assert response.status_code == 302
     assert not Notification.objects.filter(user=artist, read_at__isnull=True).exists()
+
+
+def test_one_query_reads_a_members_page_state_and_marking_read_moves_the_badge(
+    artist, django_assert_num_queries
+):
+    """``has_verified_email``, ``is_moderator`` and ``unread_count`` share one query, kept on
+    the user object for the request; marking read in that request counts afresh."""
+    from accounts.access import has_verified_email
+    from accounts.selectors import unread_count
+    from accounts.services_notifications import notifications_mark_read
+
+    _notify(artist, 2)
+    user = type(artist).objects.get(pk=artist.pk)
+    with django_assert_num_queries(1):
+        assert has_verified_email(user) is True
+        assert user.is_moderator is False
+        assert unread_count(user) == 2
+    notifications_mark_read(user=user)
+    assert unread_count(user) == 0

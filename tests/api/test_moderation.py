@@ -229,8 +229,9 @@ def test_case_list_costs_a_fixed_number_of_queries(client_for, moderator):
         case_claim(moderator=moderator, case_id=case.pk)
     many = queries()
     assert few == many
-    # token, verified email, the moderator check (one EXISTS), the page
-    assert many == 4, many
+    # token, verified email with the moderator check (accounts.selectors.load_member_state),
+    # the page
+    assert many == 3, many
 
 
 # --- GET /cases/{id}/ --------------------------------------------------------------------------

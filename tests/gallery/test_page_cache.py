@@ -131,8 +131,9 @@ def test_listing_queries_cold_then_warm(member, artist, name, django_assert_num_
         assert member.get(url).content.decode().count('class="art-card"') == 3
     if name == "following":
         # The whole page is kept per member (listing_cache.whole_page): only what the header
-        # shows of them is read (user, verified address, moderator check, unread count).
-        assert len(warm) == 4, [q["sql"] for q in warm.captured_queries]
+        # shows of them is read (user; verified address, moderator check and unread count in
+        # one query).
+        assert len(warm) == 2, [q["sql"] for q in warm.captured_queries]
     else:
         assert len(warm) == len(cold) - 1, [q["sql"] for q in warm.captured_queries]
     assert not any('FROM "gallery_artwork"' in q["sql"] for q in warm.captured_queries)
@@ -186,10 +187,10 @@ def test_artwork_page_queries_cold_then_warm(client, artist, viewer, django_asse
     with django_assert_num_queries(0):
         assert client.get(artwork.get_absolute_url()).status_code == 200
     client.force_login(viewer)
-    # A member (was 12, then 7, then 6): user, the moderator check (the nav's link),
-    # notifications count, and the artwork with the like and follow marks; the comment thread
-    # (its page and the members it mentions); the session is read from the cache.
-    with django_assert_num_queries(6):
+    # A member (was 12, then 7, then 6, now 5): user, the moderator check (the nav's link)
+    # with the notifications count, and the artwork with the like and follow marks; the comment
+    # thread (its page and the members it mentions); the session is read from the cache.
+    with django_assert_num_queries(5):
         assert client.get(artwork.get_absolute_url()).status_code == 200
 
 
