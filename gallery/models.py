@@ -451,6 +451,19 @@ class ArtworkImage(models.Model):
         chosen = self.best(fmt, max_width)
         return self.derivative_url(chosen) if chosen else ""
 
+    def public_best(self, fmt: str = "jpeg", max_width: int = 1280) -> dict | None:
+        """The best derivative (``best``) while its files are in public storage, with its
+        public URL under ``"url"`` (as stored or computed, possibly relative); None when there
+        is none or the files have left public storage. For surfaces read by anyone outside the
+        site (Atom, the sitemap): never the withdrawn files' permission-checked view, never
+        the original."""
+        if self.public_files != self.PublicFiles.PUBLIC:
+            return None
+        chosen = self.best(fmt, max_width)
+        if chosen is None:
+            return None
+        return {**chosen, "url": stored_public_url(chosen)}
+
 
 class LabelChangeBy(models.TextChoices):
     ARTIST = "artist", "The artist"
