@@ -16,6 +16,12 @@ Pages are ranges of ids, not offsets: page N holds the listed rows with ids in
 URLs (``SITEMAP_PAGE_SIZE``) and may hold fewer; the index lists only the pages that hold
 any, with their newest ``lastmod``, in one grouping query per section.
 
+Measured on 300,000 seeded artworks by 3,000 artists (2 shared cores at a load of about 8, so
+upper bounds): an artwork page of 10,000 ids 0.1 s of SQL and 0.7-1.8 s in all (the covers'
+JSON and the slugs; written out without a template, which alone took 1.7 s); the artworks
+index query 1.3 s (it reads every listed row: about 4 s at 1,000,000, once per cache period);
+the artists' 0.2 s. Not measured at 1,000,000.
+
 Every document is cached for ``SITEMAP_CACHE_SECONDS`` under a key holding the host (links
 follow it when ``SITE_URL`` is unset) and the ``all`` listing version (gallery.listing_cache:
 suspensions, closed accounts and renames retire it at once). Other changes reach the sitemap
@@ -36,25 +42,30 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpResponse, HttpResponseNotModified
-from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from django.views.decorators.http import require_safe
 
 from accounts.models import FeedPreference
 from config.urls_abs import absolute_url, site_base
 from gallery import listing_cache, state
-from gallery.models import Artwork
+from gallery.models import Artwork, artwork_slug, public_best
 
 # Sitemaps name image files in <image:image>; the cover's size matches the artwork page's.
 IMAGE_WIDTH = 1280
 # A page number beyond this is refused before it reaches SQL (a bigint would overflow).
 MAX_PAGE = 10**9
-# What ``ArtworkImage.public_best`` reads of the cover.
+# What ``public_best`` reads of the cover.
 IMAGE_COLUMNS = ("cover__derivatives", "cover__public_files")
 PAGE_RE = re.compile(r"[0-9]{1,10}")
-# Bumped when the documents' markup changes: the cache keys and ETags start afresh.
-FORMAT = "1"
+# Bumped when the documents' markup (index_document, urlset_document) changes: the cache
+# keys and ETags start afresh.
+FORMAT = "2"
 CONTENT_TYPE = "application/xml; charset=utf-8"
+XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+IMAGE_NS = "http://www.google.com/schemas/sitemap-image/1.1"
 
 
 def _not_suspended(prefix: str, now) -> Q:
@@ -89,6 +100,22 @@ def listed_artists(now=None) -> QuerySet:
         .annotate(lastmod=Subquery(newest))
         .filter(lastmod__isnull=False)
     )
+
+
+PK_MARK, SLUG_MARK = 987654321, "sitemap-slug-mark"
+
+
+def _path_maker(name: str, **kwargs):
+    """``reverse(name)`` once, with marks where the values go; the returned function fills
+    them in (the URLconf still decides the shape, at a string replace per row)."""
+    template = reverse(name, kwargs=kwargs)
+    if PK_MARK in kwargs.values():
+
+        def path(pk: int, text: str) -> str:
+            return template.replace(str(PK_MARK), str(pk)).replace(SLUG_MARK, text)
+
+        return path
+    return lambda text: template.replace(SLUG_MARK, text)
 
 
 class Section:
@@ -126,24 +153,25 @@ class ArtworkSection(Section):
         return "updated_at"
 
     def page(self, number: int, size: int) -> list[dict]:
-        """The page's URLs with lastmod and, unless mature, the cover: one query."""
+        """The page's URLs with lastmod and, unless mature, the cover: one query, values
+        rather than rows (10,000 model instances and ``reverse`` calls cost seconds)."""
         works = (
             self.rows()
             .filter(id__gt=(number - 1) * size, id__lte=number * size)
-            .select_related("cover")
-            .only("title", "updated_at", "mature", "cover", *IMAGE_COLUMNS)
             .order_by("id")
+            .values_list("id", "title", "updated_at", "mature", *IMAGE_COLUMNS)
         )
+        path = _path_maker("gallery:artwork", pk=PK_MARK, slug=SLUG_MARK)
         entries = []
-        for work in works:
+        for pk, title, updated_at, mature, derivatives, public_files in works:
             image = None
-            if work.cover is not None and not work.mature:
-                chosen = work.cover.public_best("jpeg", IMAGE_WIDTH)
+            if derivatives and not mature:
+                chosen = public_best(derivatives, public_files, "jpeg", IMAGE_WIDTH)
                 image = absolute_url(None, chosen["url"]) if chosen else None
             entries.append(
                 {
-                    "location": absolute_url(None, work.get_absolute_url()),
-                    "lastmod": work.updated_at,
+                    "location": absolute_url(None, path(pk, artwork_slug(title))),
+                    "lastmod": updated_at,
                     "image": image,
                 }
             )
@@ -166,8 +194,9 @@ class ArtistSection(Section):
             .order_by("id")
             .values_list("handle", "lastmod")
         )
+        path = _path_maker("gallery:artist", handle=SLUG_MARK)
         return [
-            {"location": absolute_url(None, f"/@{handle}/"), "lastmod": lastmod, "image": None}
+            {"location": absolute_url(None, path(handle)), "lastmod": lastmod, "image": None}
             for handle, lastmod in people
         ]
 
@@ -223,6 +252,34 @@ def _respond(request, part: str, render) -> HttpResponse:
     return response
 
 
+def _element(tag: str, text: str) -> str:
+    return f"<{tag}>{escape(text)}</{tag}>" if text else ""
+
+
+def index_document(entries: list[dict]) -> str:
+    """The index's XML (written out, not through a template: a template costs about 0.25 ms
+    per entry, seconds for a page of 10,000)."""
+    rows = [
+        f"<sitemap>{_element('loc', e['location'])}{_element('lastmod', e['lastmod'])}</sitemap>\n"
+        for e in entries
+    ]
+    return f'{XML_HEAD}<sitemapindex xmlns="{SITEMAP_NS}">\n{"".join(rows)}</sitemapindex>\n'
+
+
+def urlset_document(entries: list[dict]) -> str:
+    """A section page's XML: each URL, its lastmod and its image, every value escaped."""
+    rows = []
+    for e in entries:
+        image = e["image"]
+        image = f"<image:image>{_element('image:loc', image)}</image:image>" if image else ""
+        loc, lastmod = _element("loc", e["location"]), _element("lastmod", _w3c(e["lastmod"]))
+        rows.append(f"<url>{loc}{lastmod}{image}</url>\n")
+    return (
+        f'{XML_HEAD}<urlset xmlns="{SITEMAP_NS}" xmlns:image="{IMAGE_NS}">\n'
+        f"{''.join(rows)}</urlset>\n"
+    )
+
+
 @require_safe
 def sitemap_index(request) -> HttpResponse:
     def render(size: int) -> str:
@@ -232,7 +289,7 @@ def sitemap_index(request) -> HttpResponse:
             pages = section.pages(size) or [(1, None)]
             base = absolute_url(None, f"/sitemap-{section.name}.xml")
             entries += [{"location": f"{base}?p={n}", "lastmod": _w3c(m)} for n, m in pages]
-        return render_to_string("gallery/sitemap_index.xml", {"sitemaps": entries})
+        return index_document(entries)
 
     return _respond(request, "index", render)
 
@@ -246,9 +303,7 @@ def _section_view(section: Section):
             entries = section.page(number, size)
             if not entries and number > 1:
                 return None
-            for entry in entries:
-                entry["lastmod"] = _w3c(entry["lastmod"])
-            return render_to_string("gallery/sitemap.xml", {"urlset": entries})
+            return urlset_document(entries)
 
         return _respond(request, f"{section.name}:{number}", render)
 
