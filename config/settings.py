@@ -55,6 +55,10 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # outside a request need it set, so `make run` sets it from PORT.
 SITE_URL = env_str("SITE_URL", "").rstrip("/")
 SITE_NAME = env_str("SITE_NAME", "Atelier")
+# /sitemap.xml (gallery.sitemaps): the most URLs one section page holds (the protocol allows
+# 50,000), and how long a rendered sitemap document is kept before it is read again.
+SITEMAP_PAGE_SIZE = env_int("SITEMAP_PAGE_SIZE", 10_000, minimum=1, maximum=50_000)
+SITEMAP_CACHE_SECONDS = env_int("SITEMAP_CACHE_SECONDS", 300, minimum=0)
 SITE_ID = 1
 
 INSTALLED_APPS = [

@@ -239,7 +239,7 @@ class Artwork(models.Model):
 
     @property
     def slug(self) -> str:
-        return slugify(self.title)[:60] or "artwork"
+        return artwork_slug(self.title)
 
     @property
     def is_public(self) -> bool:
@@ -261,6 +261,11 @@ class Artwork(models.Model):
     def ai_stage_labels(self) -> list[str]:
         names = dict(AiStage.choices)
         return [names.get(stage, stage) for stage in self.ai_stages]
+
+
+def artwork_slug(title: str) -> str:
+    """The slug in an artwork's URL (``Artwork.slug``), from its title alone."""
+    return slugify(title)[:60] or "artwork"
 
 
 class TaggedArtwork(TaggedItemBase):
@@ -432,11 +437,7 @@ class ArtworkImage(models.Model):
         return self.srcset("jpeg")
 
     def best(self, fmt: str = "jpeg", max_width: int = 1280) -> dict | None:
-        fitting = [d for d in self.derivatives if d["format"] == fmt and d["width"] <= max_width]
-        if fitting:
-            return max(fitting, key=lambda d: d["width"])
-        candidates = [d for d in self.derivatives if d["format"] == fmt]
-        return min(candidates, key=lambda d: d["width"]) if candidates else None
+        return best_derivative(self.derivatives, fmt, max_width)
 
     def full_url(self, fmt: str = "webp") -> str:
         """The widest derivative, for the lightbox: in `fmt` if that size has one, else JPEG."""
@@ -450,6 +451,34 @@ class ArtworkImage(models.Model):
     def best_url(self, fmt: str = "jpeg", max_width: int = 1280) -> str:
         chosen = self.best(fmt, max_width)
         return self.derivative_url(chosen) if chosen else ""
+
+    def public_best(self, fmt: str = "jpeg", max_width: int = 1280) -> dict | None:
+        """The best derivative (``best``) while its files are in public storage, with its
+        public URL under ``"url"`` (as stored or computed, possibly relative); None when there
+        is none or the files have left public storage. For surfaces read by anyone outside the
+        site (Atom, the sitemap): never the withdrawn files' permission-checked view, never
+        the original."""
+        return public_best(self.derivatives, self.public_files, fmt, max_width)
+
+
+def public_best(
+    derivatives: list[dict], public_files: str, fmt: str = "jpeg", max_width: int = 1280
+) -> dict | None:
+    """``ArtworkImage.public_best`` from the two columns it reads, for callers that load
+    values rather than rows (gallery.sitemaps)."""
+    if public_files != ArtworkImagePublicFiles.PUBLIC:
+        return None
+    chosen = best_derivative(derivatives, fmt, max_width)
+    return {**chosen, "url": stored_public_url(chosen)} if chosen else None
+
+
+def best_derivative(derivatives: list[dict], fmt: str, max_width: int) -> dict | None:
+    """The widest derivative in ``fmt`` within ``max_width``, else the narrowest in ``fmt``."""
+    fitting = [d for d in derivatives if d["format"] == fmt and d["width"] <= max_width]
+    if fitting:
+        return max(fitting, key=lambda d: d["width"])
+    candidates = [d for d in derivatives if d["format"] == fmt]
+    return min(candidates, key=lambda d: d["width"]) if candidates else None
 
 
 class LabelChangeBy(models.TextChoices):

@@ -1,6 +1,7 @@
 from django.urls import path
 from django.views.generic import TemplateView
 
+from gallery import sitemaps
 from gallery.feeds import ArtistFeed, TagFeed
 from gallery.views import artworks, explore, feeds, media, meta, people, posting, upload
 
@@ -48,6 +49,9 @@ urlpatterns = [
         name="about_labels",
     ),
     path("robots.txt", meta.robots_txt, name="robots"),
+    path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
+    path("sitemap-artworks.xml", sitemaps.sitemap_artworks, name="sitemap_artworks"),
+    path("sitemap-artists.xml", sitemaps.sitemap_artists, name="sitemap_artists"),
     path("favicon.ico", meta.favicon, name="favicon"),
     path("ai.txt", meta.ai_txt, name="ai_txt"),
     path(".well-known/tdmrep.json", meta.tdmrep_json, name="tdmrep"),
