@@ -230,6 +230,10 @@ def test_a_moderator_hides_it_and_only_its_owner_sees_it_marked_hidden(
     collection.refresh_from_db()
     assert not collection.is_hidden
     assert _visible_to_others(collection, work, viewer) == everyone
+    # The audit log lists the flag, the hide and the upheld appeal.
+    actions = set(AuditEntry.objects.filter(case=case).values_list("action", flat=True))
+    assert {"flag", "hide", "appeal-upheld"} <= actions
+    assert _client(moderator).get(reverse("moderation:audit")).status_code == 200
     assert Artwork.objects.values_list("public_collection_count", flat=True).get(pk=work.pk) == 1
 
 
