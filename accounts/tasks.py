@@ -71,6 +71,14 @@ def sweep_fanouts() -> int:
     return fanouts_sweep()
 
 
+@shared_task(acks_late=True)
+def prune_notifications() -> dict[str, int]:
+    """Beat task (daily): delete old digest rows and old read notifications."""
+    from accounts.services_notifications import notifications_prune
+
+    return notifications_prune()
+
+
 @shared_task(
     acks_late=True, autoretry_for=(OSError, ConnectionError), retry_backoff=30, max_retries=5
 )

@@ -105,6 +105,11 @@ v1 = [
         collections.CollectionItemView.as_view(),
         name="collection_item",
     ),
+    path(
+        "collections/<int:pk>/flags/",
+        moderation.CollectionFlagView.as_view(),
+        name="collection_flags",
+    ),
     path("cases/", moderation.CaseListView.as_view(), name="cases"),
     path("cases/<int:pk>/", moderation.CaseDetailView.as_view(), name="case"),
     path("cases/<int:pk>/claim/", moderation.CaseClaimView.as_view(), name="case_claim"),

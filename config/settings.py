@@ -227,6 +227,13 @@ ATELIER_SWEEP_SECONDS = env_int("ATELIER_SWEEP_SECONDS", 60, minimum=10)
 ATELIER_EXPLORE_RANK_MINUTES = env_int("ATELIER_EXPLORE_RANK_MINUTES", 10, minimum=1)
 ATELIER_EXPLORE_WINDOW_DAYS = env_int("ATELIER_EXPLORE_WINDOW_DAYS", 30, minimum=1)
 ATELIER_EXPLORE_RISING_DAYS = env_int("ATELIER_EXPLORE_RISING_DAYS", 30, minimum=1)
+# Retention (accounts.services_notifications.notifications_prune, daily): digest rows whose
+# window ended longer ago than this (at least 28: the weekly digest looks back 3 weeks), and
+# read notifications (and those kept only for digests) created longer ago than this.
+ATELIER_DIGEST_RETENTION_DAYS = env_int("ATELIER_DIGEST_RETENTION_DAYS", 90, minimum=28)
+ATELIER_NOTIFICATION_RETENTION_DAYS = env_int(
+    "ATELIER_NOTIFICATION_RETENTION_DAYS", 180, minimum=28
+)
 CELERY_BEAT_SCHEDULE = {
     "gallery-sweep-stuck-images": {
         "task": "gallery.tasks.sweep_stuck_images",
@@ -277,6 +284,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.send_digests",
         "schedule": crontab(hour=6, minute=30, day_of_week="mon"),
         "args": ("weekly",),
+    },
+    # Retention: digest claims and old read notifications (accounts.services_notifications.
+    # notifications_prune, ATELIER_DIGEST_RETENTION_DAYS, ATELIER_NOTIFICATION_RETENTION_DAYS).
+    "accounts-prune-notifications": {
+        "task": "accounts.tasks.prune_notifications",
+        "schedule": crontab(hour=3, minute=20),
     },
     # Data exports: re-queue the ones a dead worker or a lost message left unfinished, and
     # delete expired files (privacy.services.export.exports_sweep).
