@@ -133,6 +133,9 @@ def test_listing_queries_cold_then_warm(member, artist, name, django_assert_num_
         # The whole page is kept per member (listing_cache.whole_page): only what the header
         # shows of them is read (user, verified address, moderator check, unread count).
         assert len(warm) == 4, [q["sql"] for q in warm.captured_queries]
+    elif name == "artist":
+        # The portfolio's block (pinned works, sections) is cached beside the cards'.
+        assert len(warm) == len(cold) - 2, [q["sql"] for q in warm.captured_queries]
     else:
         assert len(warm) == len(cold) - 1, [q["sql"] for q in warm.captured_queries]
     assert not any('FROM "gallery_artwork"' in q["sql"] for q in warm.captured_queries)
@@ -144,7 +147,7 @@ def test_listing_queries_cold_then_warm(member, artist, name, django_assert_num_
         ("/", 1, 0),  # the cards
         ("/tags/sea/", 2, 1),  # the tag, then the cards
         ("/medium/drawing/", 1, 0),
-        ("/@ana/", 2, 1),  # the artist, then the cards
+        ("/@ana/", 3, 1),  # the artist, the portfolio, the cards
         ("/search/?q=sea", 2, 1),  # the artists found (per viewer: never cached), the cards
         ("/@ana/feed.atom", 3, 1),  # the artist, the entries, the site
         ("/tags/sea/feed.atom", 3, 1),
