@@ -181,22 +181,27 @@ def pin_add(*, artist: User, artwork_id: int) -> list[int]:
     """Pin one more work, last. Pinning a pinned work again changes nothing."""
     _writer(artist)
     artwork_id = _one_id(artwork_id)
-    current = pins_of(artist)
-    if artwork_id in current:
-        return current
-    if len(current) >= MAX_PINS:
-        raise Conflict(
-            f"You already pin {MAX_PINS} works, the most a portfolio shows; unpin one first.",
-            code="pin_limit",
-        )
-    return pins_set(artist=artist, artwork_ids=[*current, artwork_id])
+    with transaction.atomic():
+        _lock(artist)  # read and write under one lock: a second tab cannot lose this pin
+        current = pins_of(artist)
+        if artwork_id in current:
+            return current
+        if len(current) >= MAX_PINS:
+            raise Conflict(
+                f"You already pin {MAX_PINS} works, the most a portfolio shows; unpin one first.",
+                code="pin_limit",
+            )
+        return pins_set(artist=artist, artwork_ids=[*current, artwork_id])
 
 
 def pin_remove(*, artist: User, artwork_id: int) -> list[int]:
     """Unpin one work (not pinned: nothing changes)."""
+    _writer(artist)
     artwork_id = _one_id(artwork_id)
-    current = pins_of(artist)
-    return pins_set(artist=artist, artwork_ids=[i for i in current if i != artwork_id])
+    with transaction.atomic():
+        _lock(artist)
+        current = pins_of(artist)
+        return pins_set(artist=artist, artwork_ids=[i for i in current if i != artwork_id])
 
 
 def _moved(ids: list[int], item: int, direction: str) -> list[int]:
@@ -214,9 +219,11 @@ def _moved(ids: list[int], item: int, direction: str) -> list[int]:
 
 def pin_move(*, artist: User, artwork_id: int, direction: str) -> list[int]:
     """Move a pinned work one place up or down (at either end: nothing changes)."""
-    return pins_set(
-        artist=artist, artwork_ids=_moved(pins_of(artist), _one_id(artwork_id), direction)
-    )
+    _writer(artist)
+    with transaction.atomic():
+        _lock(artist)
+        ids = _moved(pins_of(artist), _one_id(artwork_id), direction)
+        return pins_set(artist=artist, artwork_ids=ids)
 
 
 # --- Sections -------------------------------------------------------------------------------------
@@ -316,10 +323,12 @@ def sections_order(*, artist: User, section_ids: Sequence) -> list[int]:
 
 def section_move(*, artist: User, section: PortfolioSection, direction: str) -> list[int]:
     """Move a section one place up or down."""
-    section = section_get(artist=artist, section_id=section.pk)
-    return sections_order(
-        artist=artist, section_ids=_moved(sections_of(artist), section.pk, direction)
-    )
+    _writer(artist)
+    with transaction.atomic():
+        _lock(artist)
+        section = section_get(artist=artist, section_id=section.pk)
+        ids = _moved(sections_of(artist), section.pk, direction)
+        return sections_order(artist=artist, section_ids=ids)
 
 
 def section_works_of(section: PortfolioSection) -> list[int]:
@@ -358,26 +367,35 @@ def section_works_set(
 
 
 def section_add(*, artist: User, section: PortfolioSection, artwork_id: int) -> list[int]:
-    section = section_get(artist=artist, section_id=section.pk)
+    _writer(artist)
     artwork_id = _one_id(artwork_id)
-    current = section_works_of(section)
-    if artwork_id in current:
-        return current
-    return section_works_set(artist=artist, section=section, artwork_ids=[*current, artwork_id])
+    with transaction.atomic():
+        _lock(artist)
+        section = section_get(artist=artist, section_id=section.pk)
+        current = section_works_of(section)
+        if artwork_id in current:
+            return current
+        return section_works_set(artist=artist, section=section, artwork_ids=[*current, artwork_id])
 
 
 def section_remove(*, artist: User, section: PortfolioSection, artwork_id: int) -> list[int]:
-    section = section_get(artist=artist, section_id=section.pk)
+    _writer(artist)
     artwork_id = _one_id(artwork_id)
-    current = section_works_of(section)
-    return section_works_set(
-        artist=artist, section=section, artwork_ids=[i for i in current if i != artwork_id]
-    )
+    with transaction.atomic():
+        _lock(artist)
+        section = section_get(artist=artist, section_id=section.pk)
+        current = section_works_of(section)
+        return section_works_set(
+            artist=artist, section=section, artwork_ids=[i for i in current if i != artwork_id]
+        )
 
 
 def section_work_move(
     *, artist: User, section: PortfolioSection, artwork_id: int, direction: str
 ) -> list[int]:
-    section = section_get(artist=artist, section_id=section.pk)
-    ids = _moved(section_works_of(section), _one_id(artwork_id), direction)
-    return section_works_set(artist=artist, section=section, artwork_ids=ids)
+    _writer(artist)
+    with transaction.atomic():
+        _lock(artist)
+        section = section_get(artist=artist, section_id=section.pk)
+        ids = _moved(section_works_of(section), _one_id(artwork_id), direction)
+        return section_works_set(artist=artist, section=section, artwork_ids=ids)
