@@ -716,10 +716,10 @@ def user_tombstone(*, user_id: int) -> list[tuple[str, str]]:
     The row stays (moderation's cases, decisions, appeals and the append-only audit log
     point at it) but says nothing about the person: handle ``deleted-<id>``, an address at
     the reserved ``.invalid`` domain (the column is unique, so it cannot be empty for two),
-    no name, bio, links or avatar, an unusable password, inactive, no staff rights, groups
-    or permissions, counters at zero. Returns the (store, name) of the avatar files to
-    delete, which the caller writes down for deletion in the same transaction. Idempotent.
-    Must run in a transaction.
+    no name, bio, links, avatar, banner or portfolio, an unusable password, inactive, no staff
+    rights, groups or permissions, counters at zero. Returns the (store, name) of the avatar
+    and banner files to delete, which the caller writes down for deletion in the same
+    transaction. Idempotent. Must run in a transaction.
     """
     from accounts.models import TOMBSTONE_PREFIX
 
@@ -729,11 +729,21 @@ def user_tombstone(*, user_id: int) -> list[tuple[str, str]]:
         files.append(("public", user.avatar.name))
     if user.avatar_pending:
         files.append(("private", user.avatar_pending))
+    if user.banner.name:
+        files.append(("public", user.banner.name))
+    if user.banner_pending:
+        files.append(("private", user.banner_pending))
+    # The portfolio's rows (gallery's, reached through the reverse relations: accounts does
+    # not import gallery). Pins of deleted works went with them already.
+    user.portfolio_pins.all().delete()
+    user.portfolio_sections.all().delete()
     user.handle = f"{TOMBSTONE_PREFIX}{user.pk}"
     user.email = f"{TOMBSTONE_PREFIX}{user.pk}@deleted.invalid"
     user.display_name = user.bio = user.avatar_pending = user.avatar_error = ""
     user.suspension_reason = ""
-    user.avatar = ""
+    user.avatar = user.banner = ""
+    user.banner_pending = user.banner_error = ""
+    user.commission_status = user.commission_note = ""
     user.links = []
     user.set_unusable_password()
     user.is_active = user.is_staff = user.is_superuser = False

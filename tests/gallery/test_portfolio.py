@@ -481,3 +481,34 @@ def test_suspended_artist_cannot_upload_a_banner(artist):
     upload = SimpleUploadedFile("b.png", b"x", "image/png")
     with pytest.raises(NotAllowed):
         banner_update(user=artist, banner=upload)
+
+
+# --- The member's data: export and deletion ------------------------------------------------------
+
+
+def test_export_carries_the_portfolio_and_the_tombstone_erases_it(artist):
+    from django.db import transaction
+
+    from accounts.services import user_tombstone
+    from privacy.services.export import documents
+
+    works = _arranged(artist)
+    User.objects.filter(pk=artist.pk).update(banner="banners/b.webp", banner_pending="p/x.png")
+    artist.refresh_from_db()
+    profile = dict(documents(user=artist, artworks=[]))["profile.json"]
+    assert profile["portfolio"] == {
+        "banner": "profile/banner.webp",
+        "commission_status": "open",
+        "commission_note": "Two slots in June",
+        "pinned_artwork_ids": [works[3].pk, works[0].pk],
+        "sections": [
+            {"title": "Harbour", "artwork_ids": [works[1].pk, works[2].pk]},
+            {"title": "Forest", "artwork_ids": [works[4].pk]},
+        ],
+    }
+    with transaction.atomic():
+        files = user_tombstone(user_id=artist.pk)
+    assert ("public", "banners/b.webp") in files and ("private", "p/x.png") in files
+    artist.refresh_from_db()
+    assert not artist.banner and not artist.commission_status and not artist.commission_note
+    assert not PortfolioPin.objects.exists() and not PortfolioSection.objects.exists()
