@@ -247,6 +247,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.sweep_pending_avatars",
         "schedule": timedelta(minutes=5),
     },
+    "accounts-sweep-pending-banners": {
+        "task": "accounts.tasks.sweep_pending_banners",
+        "schedule": timedelta(minutes=5),
+    },
     "gallery-sweep-public-files": {
         "task": "gallery.tasks.sweep_public_files",
         "schedule": timedelta(minutes=5),

@@ -778,3 +778,62 @@ class TagStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tag_id}@{self.preference}={self.count}"
+
+
+class PortfolioPin(models.Model):
+    """One of an artist's own works pinned to the top of their portfolio, at ``position``
+    (0 first). gallery.services.portfolio writes these (at most ``MAX_PINS`` per artist);
+    gallery.selectors.portfolio_of shows only those the viewer could find in a listing."""
+
+    artist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portfolio_pins"
+    )
+    # One artist per artwork: a work is pinned at most once.
+    artwork = models.OneToOneField(Artwork, on_delete=models.CASCADE, related_name="portfolio_pin")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["artist", "position"]
+        indexes = [models.Index(fields=["artist", "position"], name="gallery_pin_artist")]
+
+    def __str__(self) -> str:
+        return f"Pin {self.position} of {self.artist_id}: {self.artwork_id}"
+
+
+class PortfolioSection(models.Model):
+    """A named section (album) of an artist's portfolio, in the artist's chosen order."""
+
+    artist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portfolio_sections"
+    )
+    title = models.CharField(max_length=80)
+    position = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["artist", "position", "id"]
+        indexes = [models.Index(fields=["artist", "position"], name="gallery_section_artist")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PortfolioSectionItem(models.Model):
+    """One of the artist's own works in one section, at ``position``; a work may be in
+    several sections, once in each."""
+
+    section = models.ForeignKey(PortfolioSection, on_delete=models.CASCADE, related_name="items")
+    artwork = models.ForeignKey(
+        Artwork, on_delete=models.CASCADE, related_name="portfolio_section_items"
+    )
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["section", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["section", "artwork"], name="gallery_section_item_once")
+        ]
+        indexes = [models.Index(fields=["artwork"], name="gallery_section_item_artwork")]
+
+    def __str__(self) -> str:
+        return f"Artwork {self.artwork_id} in section {self.section_id}"

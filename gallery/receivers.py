@@ -22,7 +22,13 @@ USER_FIELDS_EVERYWHERE = frozenset(
     {"display_name", "handle", "avatar", "suspended_until", "is_active"}
 )
 # The fields only the artist's own page shows: a change retires that page alone.
-USER_FIELDS_ON_PROFILE = frozenset({"bio", "links", "ai_training_opt_out", "artwork_count"})
+USER_FIELDS_ON_PROFILE = frozenset(
+    {
+        "bio", "links", "ai_training_opt_out", "artwork_count",
+        # The portfolio's own (gallery.services.portfolio, accounts.services.banner_*).
+        "commission_status", "commission_note", "banner",
+    }
+)  # fmt: skip
 # The fields the label packet inside every public derivative carries (dc:creator and the
 # AI-training reservation: gallery.services.label_files.artwork_label_packet).
 USER_FIELDS_IN_PACKETS = frozenset({"display_name", "handle", "ai_training_opt_out"})

@@ -3,7 +3,17 @@ from django.views.generic import TemplateView
 
 from gallery import sitemaps
 from gallery.feeds import ArtistFeed, TagFeed
-from gallery.views import artworks, explore, feeds, media, meta, people, posting, upload
+from gallery.views import (
+    artworks,
+    explore,
+    feeds,
+    media,
+    meta,
+    people,
+    portfolio,
+    posting,
+    upload,
+)
 
 app_name = "gallery"
 urlpatterns = [
@@ -35,6 +45,11 @@ urlpatterns = [
     path("artworks/<int:pk>/cover/", posting.cover_set, name="cover_set"),
     path("artworks/<int:pk>/publish/", posting.publish, name="artwork_publish"),
     path("drafts/", posting.drafts, name="drafts"),
+    path("portfolio/", portfolio.portfolio_edit, name="portfolio_edit"),
+    path("portfolio/pins/", portfolio.portfolio_pins, name="portfolio_pins"),
+    path("portfolio/sections/", portfolio.portfolio_section_create, name="portfolio_sections"),
+    path("portfolio/sections/add/", portfolio.portfolio_section_add, name="portfolio_section_add"),
+    path("portfolio/sections/<int:pk>/", portfolio.portfolio_section, name="portfolio_section"),
     path("artworks/<int:pk>/pick/", explore.staff_pick, name="staff_pick"),
     path("artworks/<int:pk>/<slug:slug>/", artworks.artwork_detail, name="artwork"),
     path("originals/<int:pk>/", artworks.original, name="original"),
@@ -56,6 +71,7 @@ urlpatterns = [
     path("ai.txt", meta.ai_txt, name="ai_txt"),
     path(".well-known/tdmrep.json", meta.tdmrep_json, name="tdmrep"),
     path("@<str:handle>/", feeds.artist, name="artist"),
+    path("@<str:handle>/cv/", portfolio.artist_cv, name="artist_cv"),
     path("@<str:handle>/follow/", feeds.follow, name="follow"),
     path(
         "@<str:handle>/followers/",

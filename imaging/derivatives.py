@@ -145,14 +145,26 @@ def square(fileobj: BinaryIO, *, side: int, max_pixels: int, quality: int = 85) 
 
     Animated images give their first frame. Raises ImageRejected as `render` does.
     """
+    return fitted(fileobj, size=(side, side), max_pixels=max_pixels, quality=quality)
+
+
+def fitted(
+    fileobj: BinaryIO, *, size: tuple[int, int], max_pixels: int, quality: int = 85
+) -> bytes:
+    """A WebP of exactly `size`, cropped from the image's centre (avatars, portfolio banners),
+    oriented, sRGB, no metadata (EXIF, GPS, XMP and comments are all dropped).
+
+    Animated images give their first frame. Raises ImageRejected as `render` does.
+    """
+    width, height = size
     fileobj.seek(0)
     try:
         with strict_decoding():
             im = Image.open(fileobj, formats=list(ALLOWED_FORMATS))
             check_pixels(im.size, max_pixels)
             _check_scans(im, fileobj)
-            # draft keeps both sides at least 2 x side, so the crop below still has detail.
-            im.draft(im.mode, (side * 2, side * 2))
+            # draft keeps both sides at least twice the target, so the crop still has detail.
+            im.draft(im.mode, (width * 2, height * 2))
             im.load()
             icc = im.info.get("icc_profile")
             oriented = _resizable(ImageOps.exif_transpose(im))
@@ -162,7 +174,7 @@ def square(fileobj: BinaryIO, *, side: int, max_pixels: int, quality: int = 85) 
         raise ImageRejected("has too many pixels to be processed safely") from exc
     except DECODE_ERRORS as exc:
         raise ImageRejected(DAMAGED) from exc
-    cropped = ImageOps.fit(oriented, (side, side), Image.Resampling.LANCZOS)
+    cropped = ImageOps.fit(oriented, (width, height), Image.Resampling.LANCZOS)
     return _encode(_to_srgb(cropped, icc), "WEBP", quality)
 
 
