@@ -149,8 +149,13 @@
       pre.src = url;
     }
     function fit() {
+      // The full-size copy's own size, once it has loaded (the zoom copy's load changes nothing).
       if (img.getAttribute("data-source") !== "full" || !img.naturalWidth) return;
       fullW = img.naturalWidth; fullH = img.naturalHeight;
+      layout();
+    }
+    function layout() {
+      if (!fullW) return;
       var v = viewport();
       var k = Math.min(v.w * 0.94 / fullW, v.h * 0.88 / fullH, 1);
       fitW = Math.floor(fullW * k); fitH = Math.floor(fullH * k);
@@ -165,7 +170,7 @@
       var b = buttons[index];
       zoomUrl = b.getAttribute("data-lightbox-zoom") || "";
       zoomWidth = parseInt(b.getAttribute("data-lightbox-zoom-width"), 10) || 0;
-      zoomState = "none"; maxScale = 1; fitW = fitH = 0;
+      zoomState = "none"; maxScale = 1; fitW = fitH = fullW = fullH = 0;
       img.setAttribute("data-source", "full");
       img.style.width = ""; img.style.height = "";
       img.src = b.getAttribute("data-lightbox-full") || b.getAttribute("data-lightbox-src");
@@ -275,7 +280,7 @@
     }
     box.addEventListener("pointerup", end);
     box.addEventListener("pointercancel", end);
-    window.addEventListener("resize", function () { if (!box.hidden) fit(); });
+    window.addEventListener("resize", function () { if (!box.hidden) layout(); });
 
     document.addEventListener("keydown", function (e) {
       if (box.hidden) return;
