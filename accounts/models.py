@@ -200,6 +200,14 @@ class User(AbstractUser):
         default=True,
         help_text="Ask AI crawlers not to train on your work (noai, TDMRep, X-Robots-Tag).",
     )
+    # Zoom in the lightbox at full resolution: the zoom copy of each image (up to
+    # ATELIER_ZOOM_MAX_EDGE px, made by the pipeline) is linked from the artwork page and the
+    # API only while this is on. Off by default: a larger copy is easier to reuse.
+    allow_zoom = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Let visitors zoom into your images at full resolution.",
+    )
     follower_count = models.PositiveIntegerField(default=0)
     following_count = models.PositiveIntegerField(default=0)
     artwork_count = models.PositiveIntegerField(default=0)

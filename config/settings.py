@@ -492,6 +492,10 @@ ATELIER_ALLOW_AI_GENERATED = env_bool("ATELIER_ALLOW_AI_GENERATED", True)
 ATELIER_MAX_UPLOAD_BYTES = env_int("ATELIER_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1024)
 ATELIER_MAX_PIXELS = env_int("ATELIER_MAX_PIXELS", 100_000_000, minimum=10_000)
 ATELIER_MAX_FRAMES = env_int("ATELIER_MAX_FRAMES", 200, minimum=1)
+# The long side of the zoom copy the pipeline makes of each image larger than its widest
+# derivative (2048 px), for the lightbox's zoom where the artist allows it (User.allow_zoom).
+# Never upscaled, never over ATELIER_MAX_PIXELS, at most WebP's 16383 px; 0 makes none.
+ATELIER_ZOOM_MAX_EDGE = env_int("ATELIER_ZOOM_MAX_EDGE", 4096, minimum=0, maximum=16383)
 ATELIER_MAX_IMAGES_PER_POST = env_int("ATELIER_MAX_IMAGES_PER_POST", 20, minimum=1)
 ATELIER_UPLOADS_PER_HOUR = env_int("ATELIER_UPLOADS_PER_HOUR", 30, minimum=1)
 # Every upload attempt (artworks and avatars, accepted or refused) per member per hour.

@@ -9,6 +9,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
@@ -289,6 +290,18 @@ def _derivative_key() -> str:
     return secrets.token_urlsafe(18)
 
 
+def zoom_file_stem(derivative_key: str, width: int) -> str:
+    """The start of the zoom copy's file name in ``art/<derivative_key>/``.
+
+    The srcset names every other file of the folder (``<width>.<ext>``), so the zoom copy's
+    name carries a secret: an HMAC of the folder's key under ``SECRET_KEY``, the same on every
+    run of the pipeline (a re-run overwrites the file instead of leaving a second one) and not
+    guessable from anything public. Its URL is sent only where the artist allows zooming.
+    """
+    secret = salted_hmac("gallery.zoom-file", derivative_key, algorithm="sha256").hexdigest()[:24]
+    return f"zoom-{secret}-{width}"
+
+
 class ArtworkImageKind(models.TextChoices):
     FINAL = "final", "Final image"
     PROCESS = "process", "Process / WIP"
@@ -414,6 +427,31 @@ class ArtworkImage(models.Model):
         filename = derivative["name"].rsplit("/", 1)[-1]
         return reverse("gallery:withdrawn_media", kwargs={"pk": self.pk, "filename": filename})
 
+    @property
+    def public_derivatives(self) -> list[dict]:
+        """The srcset's derivatives: every one but the zoom copy, which is never listed."""
+        return [d for d in self.derivatives if not d.get("zoom")]
+
+    @property
+    def zoom_derivative(self) -> dict | None:
+        """The zoom copy's record (``"zoom": true``), or None when the image has none (it is no
+        larger than its widest derivative, or was rendered before zoom copies existed).
+
+        Its URL goes only where the artist allows zooming (``User.allow_zoom``).
+        """
+        return next((d for d in self.derivatives if d.get("zoom")), None)
+
+    def zoom_url(self) -> str:
+        zoom = self.zoom_derivative
+        return self.derivative_url(zoom) if zoom else ""
+
+    def derivative_stem(self, derivative: dict) -> str:
+        """The start of a derivative's file name in its folder (the pipeline and the label
+        rewrite add the rest): its width, or the zoom copy's secret name (``zoom_file_stem``)."""
+        if derivative.get("zoom"):
+            return zoom_file_stem(self.derivative_key, derivative["width"])
+        return str(derivative["width"])
+
     def srcset(self, fmt: str = "webp") -> str:
         """The srcset of one format; empty for WebP unless every size has one.
 
@@ -425,12 +463,12 @@ class ArtworkImage(models.Model):
             return ""
         return ", ".join(
             f"{self.derivative_url(d)} {d['width']}w"
-            for d in self.derivatives
+            for d in self.public_derivatives
             if d["format"] == fmt
         )
 
     def _widths(self, fmt: str) -> set[int]:
-        return {d["width"] for d in self.derivatives if d["format"] == fmt}
+        return {d["width"] for d in self.public_derivatives if d["format"] == fmt}
 
     @property
     def srcset_jpeg(self) -> str:
@@ -441,10 +479,11 @@ class ArtworkImage(models.Model):
 
     def full_url(self, fmt: str = "webp") -> str:
         """The widest derivative, for the lightbox: in `fmt` if that size has one, else JPEG."""
-        if not self.derivatives:
+        public = self.public_derivatives
+        if not public:
             return ""
-        widest = max(d["width"] for d in self.derivatives)
-        at_widest = [d for d in self.derivatives if d["width"] == widest]
+        widest = max(d["width"] for d in public)
+        at_widest = [d for d in public if d["width"] == widest]
         chosen = next((d for d in at_widest if d["format"] == fmt), at_widest[0])
         return self.derivative_url(chosen)
 
@@ -473,7 +512,9 @@ def public_best(
 
 
 def best_derivative(derivatives: list[dict], fmt: str, max_width: int) -> dict | None:
-    """The widest derivative in ``fmt`` within ``max_width``, else the narrowest in ``fmt``."""
+    """The widest derivative in ``fmt`` within ``max_width``, else the narrowest in ``fmt``;
+    never the zoom copy (``ArtworkImage.zoom_derivative``: linked only where the artist allows)."""
+    derivatives = [d for d in derivatives if not d.get("zoom")]
     fitting = [d for d in derivatives if d["format"] == fmt and d["width"] <= max_width]
     if fitting:
         return max(fitting, key=lambda d: d["width"])

@@ -20,7 +20,9 @@ from imaging.derivatives import (
     hash_distance,
     perceptual_hash,
     render,
+    render_zoom,
     square,
+    zoom_size,
 )
 from imaging.label_xmp import PacketError, label_packet, with_packet
 from imaging.validate import MAX_JPEG_SCANS, ProbeResult, jpeg_scan_count, probe
@@ -45,6 +47,8 @@ __all__ = [
     "perceptual_hash",
     "probe",
     "render",
+    "render_zoom",
     "square",
     "with_packet",
+    "zoom_size",
 ]
