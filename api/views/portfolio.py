@@ -43,6 +43,8 @@ TAGS = ["portfolio"]
 
 def portfolio_response(request: Request, artist: User, *, own: bool, params=None, **kw):
     params = params or {}
+    # ``show`` and ``mature`` in the query override the caller's stored choices, as on the
+    # list endpoints; without them the member's settings (or human-only) apply.
     preference = selectors.viewer_preference(request, params.get("show"))
     mature = params.get("mature") or state.mature_preference(request)
     portfolio = selectors.portfolio_of(
@@ -63,6 +65,8 @@ def portfolio_response(request: Request, artist: User, *, own: bool, params=None
         "sections": portfolio.sections,
     }
     response = Response(PortfolioSerializer(data, context={"request": request}).data, **kw)
+    # A member's answer depends on their blocks and label choices, and the owner's holds works
+    # nobody else sees: neither may sit in a shared cache.
     if own or request.user.is_authenticated:
         response["Cache-Control"] = "private, no-store"
     return response
@@ -82,6 +86,7 @@ class ArtistPortfolioView(APIView):
     )
     def get(self, request: Request, handle: str) -> Response:
         params = query(request, PortfolioParams)
+        # Same 404 as the artist endpoint: unknown, inactive, or a block either way.
         artist = artist_visible_or_404(request, handle)
         own = request.user.is_authenticated and request.user.pk == artist.pk
         return portfolio_response(request, artist, own=own, params=params)
@@ -111,6 +116,7 @@ class MyPortfolioView(APIView):
         data.is_valid(raise_exception=True)
         given = data.validated_data
         user = request.user
+        # PATCH: a field left out keeps its value (the service takes both at once).
         services.commission_set(
             artist=user,
             status=given.get("commission_status", user.commission_status),
@@ -134,6 +140,7 @@ class MyPinsView(APIView):
     def put(self, request: Request) -> Response:
         data = PinsUpdate(data=request.data)
         data.is_valid(raise_exception=True)
+        # The whole list replaces the pins: an empty list unpins everything.
         services.pins_set(artist=request.user, artwork_ids=data.validated_data["artwork_ids"])
         return portfolio_response(request, request.user, own=True)
 

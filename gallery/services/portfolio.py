@@ -279,6 +279,7 @@ def section_create(*, artist: User, title: str, artwork_ids: Sequence = ()) -> P
 
 
 def section_rename(*, artist: User, section: PortfolioSection, title: str) -> PortfolioSection:
+    """Give one of the artist's sections a new title (cleaned and checked as on creation)."""
     _writer(artist)
     section = section_get(artist=artist, section_id=section.pk)
     section.title = _title(title)
@@ -296,6 +297,7 @@ def section_delete(*, artist: User, section: PortfolioSection) -> None:
 
 
 def sections_of(artist: User) -> list[int]:
+    """The ids of the artist's sections in their order."""
     return list(
         PortfolioSection.objects.filter(artist_id=artist.pk)
         .order_by("position", "id")
@@ -332,6 +334,8 @@ def section_move(*, artist: User, section: PortfolioSection, direction: str) -> 
 
 
 def section_works_of(section: PortfolioSection) -> list[int]:
+    """The ids of the works in ``section``, in its order (whatever their state: readers
+    filter through the listing rules)."""
     return list(section.items.order_by("position").values_list("artwork_id", flat=True))
 
 
@@ -367,6 +371,8 @@ def section_works_set(
 
 
 def section_add(*, artist: User, section: PortfolioSection, artwork_id: int) -> list[int]:
+    """Append one of the artist's public works to the section (already there: unchanged);
+    returns the section's work ids in order."""
     _writer(artist)
     artwork_id = _one_id(artwork_id)
     with transaction.atomic():
@@ -379,6 +385,7 @@ def section_add(*, artist: User, section: PortfolioSection, artwork_id: int) -> 
 
 
 def section_remove(*, artist: User, section: PortfolioSection, artwork_id: int) -> list[int]:
+    """Take a work out of the section (the work itself is untouched); returns the ids left."""
     _writer(artist)
     artwork_id = _one_id(artwork_id)
     with transaction.atomic():
@@ -393,6 +400,7 @@ def section_remove(*, artist: User, section: PortfolioSection, artwork_id: int) 
 def section_work_move(
     *, artist: User, section: PortfolioSection, artwork_id: int, direction: str
 ) -> list[int]:
+    """Move one work a place up or down within the section; returns the new order."""
     _writer(artist)
     with transaction.atomic():
         _lock(artist)
