@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.validators import URLValidator
 
 from accounts.models import EmailChoice, FeedPreference, User
@@ -24,24 +25,34 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = [
-            "display_name", "bio", "feed_preference", "mature_preference", "ai_training_opt_out"
+            "display_name", "bio", "feed_preference", "mature_preference", "ai_training_opt_out",
+            "allow_zoom",
         ]  # fmt: skip
         widgets = {"bio": forms.Textarea(attrs={"rows": 5})}
         labels = {
             "feed_preference": "What I want to see in feeds",
             "mature_preference": "Mature work (marked by its artist or moderators)",
             "ai_training_opt_out": "Ask AI crawlers not to train on my work",
+            "allow_zoom": "Let visitors zoom into my images at full resolution",
         }
         # The model's help text says what the label already says; this says what it does.
         help_texts = {
             "ai_training_opt_out": "Your pages and images then carry the noai, TDMRep and "
             "X-Robots-Tag signals. Crawlers that honour them stay away; they cannot stop one "
             "that ignores them.",
+            "allow_zoom": "Off: the image viewer shows your images up to 2048 pixels wide. On: "
+            "it loads a larger copy (up to {edge} pixels on the long side, never larger than "
+            "your upload, without its location or camera data) when someone zooms in, and "
+            "apps using the API get its address. A larger copy is easier to print or reuse "
+            "without asking you. Turning it off stops linking the copy at once; an address "
+            "someone already saw keeps working.",
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["feed_preference"].choices = FeedPreference.choices
+        zoom = self.fields["allow_zoom"]
+        zoom.help_text = zoom.help_text.format(edge=settings.ATELIER_ZOOM_MAX_EDGE)
         # Left out of a post (an older form, a script), the mature preference keeps its value.
         self.fields["mature_preference"].required = False
         # The model field stays as it is (no migration); the form adds the one-line rule.

@@ -47,6 +47,15 @@ class MaturePreference(models.TextChoices):
     HIDE = "hide", "Hide it from listings"
 
 
+class CommissionStatus(models.TextChoices):
+    """What an artist says about taking commissions, shown on their portfolio and CV."""
+
+    UNSET = "", "Not stated"
+    OPEN = "open", "Open for commissions"
+    WAITLIST = "waitlist", "Commissions: waitlist"
+    CLOSED = "closed", "Commissions closed"
+
+
 class TrustLevel(models.IntegerChoices):
     NEW = 0, "New member"
     MEMBER = 1, "Member"
@@ -163,6 +172,16 @@ class User(AbstractUser):
     # Why the last new avatar could not be used, shown on the profile page until the next one.
     avatar_error = models.CharField(max_length=300, blank=True)
     links = models.JSONField(default=list, blank=True)
+    # The portfolio (gallery.services.portfolio writes these; issue 17 item 4). The banner is
+    # a public WebP rendered from the upload with no metadata (accounts.tasks.render_banner);
+    # the upload itself waits in private storage under ``banner_pending`` and is then deleted.
+    commission_status = models.CharField(
+        max_length=10, choices=CommissionStatus, blank=True, default="", db_default=""
+    )
+    commission_note = models.CharField(max_length=140, blank=True, default="", db_default="")
+    banner = models.ImageField(upload_to="banners/", blank=True)
+    banner_pending = models.CharField(max_length=200, blank=True, default="", db_default="")
+    banner_error = models.CharField(max_length=300, blank=True, default="", db_default="")
     feed_preference = models.CharField(
         max_length=20, choices=FeedPreference, default=FeedPreference.HUMAN
     )
@@ -180,6 +199,14 @@ class User(AbstractUser):
     ai_training_opt_out = models.BooleanField(
         default=True,
         help_text="Ask AI crawlers not to train on your work (noai, TDMRep, X-Robots-Tag).",
+    )
+    # Zoom in the lightbox at full resolution: the zoom copy of each image (up to
+    # ATELIER_ZOOM_MAX_EDGE px, made by the pipeline) is linked from the artwork page and the
+    # API only while this is on. Off by default: a larger copy is easier to reuse.
+    allow_zoom = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Let visitors zoom into your images at full resolution.",
     )
     follower_count = models.PositiveIntegerField(default=0)
     following_count = models.PositiveIntegerField(default=0)
@@ -219,6 +246,10 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=models.Q(trust_level__in=TrustLevel.values),
                 name="accounts_user_trust_level_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(commission_status__in=CommissionStatus.values),
+                name="accounts_user_commission_status_valid",
             ),
         ]
         indexes = [

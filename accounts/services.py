@@ -18,6 +18,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.avatars import AvatarRejected, avatar_probe, avatar_render
+from accounts.banners import BannerRejected, banner_probe, banner_render
 from accounts.limits import upload_attempt_record
 from accounts.models import (
     ApiToken,
@@ -169,6 +170,133 @@ def avatars_sweep_pending(*, older_than: timedelta = timedelta(minutes=5)) -> in
                 break
             requeued += 1
     return requeued
+
+
+# --- Portfolio banners (issue 17 item 4): the avatar's pipeline, at banner size -------------
+
+BANNER_FAILED_TIMEOUT = "The banner took too long to process. Try a smaller image."
+BANNER_FAILED_LOST = "We lost your new banner on the way. Please upload it again."
+
+
+def banner_update(*, user: User, banner: UploadedFile | None = None, remove: bool = False) -> User:
+    """Take a new portfolio banner in for processing, or remove the banner.
+
+    As ``profile_update`` does for avatars: a new banner counts as an upload attempt, is
+    probed in the request (no decode) and waits in private storage under a server-generated
+    name while ``render_banner`` makes the public 1500 x 500 WebP (no metadata) in the worker;
+    the current banner stays until then. Removing also drops a banner still waiting.
+
+    Raises, before anything is written: ``NotAllowed`` for a suspended member (they may
+    remove their banner, not upload one), ``BannerRejected`` for a bad file and
+    ``config.errors.RateLimited`` past the hourly upload attempts.
+    """
+    if banner is None and not remove:
+        return user
+    pending_name = None
+    if banner is not None:
+        if user.is_suspended:
+            raise NotAllowed(
+                "Your account is suspended, so you cannot upload a new banner until "
+                f"{user.suspended_until:%d %B %Y}. You may remove your current one."
+            )
+        upload_attempt_record(user=user)
+        probe = banner_probe(banner)
+        name = f"banners-pending/{secrets.token_urlsafe(18)}.{probe.extension}"
+        pending_name = private_storage().save(name, banner)
+    try:
+        with transaction.atomic():
+            locked = (
+                User.objects.select_for_update().only("banner", "banner_pending").get(pk=user.pk)
+            )
+            stale_private = locked.banner_pending or None
+            stale_public = None
+            if pending_name is not None:
+                user.banner_pending, user.banner_error = pending_name, ""
+                _banner_enqueue_on_commit(user.pk, pending_name)
+            else:
+                stale_public = locked.banner.name or None
+                user.banner, user.banner_pending, user.banner_error = "", "", ""
+            # save(), not update(): gallery.receivers retires the cached artist page.
+            user.save(update_fields=["banner", "banner_pending", "banner_error"])
+            _delete_on_commit(public=stale_public, private=stale_private)
+    except BaseException:
+        if pending_name is not None:
+            private_storage().delete(pending_name)
+        raise
+    return user
+
+
+def banner_apply(*, user_id: int, pending: str) -> None:
+    """Render a member's waiting banner and make it their banner (worker side).
+
+    Idempotent: returns at once unless ``pending`` is still the member's waiting upload. A
+    file that cannot be decoded records the reason in ``banner_error`` and keeps the current
+    banner. Storage errors raise, for the task to retry.
+    """
+    if not User.objects.filter(pk=user_id, banner_pending=pending).exists():
+        return
+    try:
+        with private_storage().open(pending, "rb") as fh:
+            data = fh.read()
+    except FileNotFoundError:
+        banner_fail(user_id=user_id, pending=pending, reason=BANNER_FAILED_LOST)
+        return
+    try:
+        rendered = banner_render(io.BytesIO(data))
+    except BannerRejected as exc:
+        banner_fail(user_id=user_id, pending=pending, reason=str(exc))
+        return
+    name = default_storage.save(f"banners/{secrets.token_urlsafe(16)}.webp", ContentFile(rendered))
+    with transaction.atomic():
+        locked = User.objects.select_for_update().filter(pk=user_id, banner_pending=pending).first()
+        if locked is None:  # superseded while we rendered
+            _delete_on_commit(public=name, private=None)
+            return
+        old = locked.banner.name or None
+        locked.banner, locked.banner_pending, locked.banner_error = name, "", ""
+        # save(), not update(): gallery.receivers retires the cached artist page.
+        locked.save(update_fields=["banner", "banner_pending", "banner_error"])
+        _delete_on_commit(public=old, private=pending)
+
+
+def banner_fail(*, user_id: int, pending: str, reason: str) -> None:
+    """Drop a waiting banner that cannot be used and tell the member why (current one stays)."""
+    with transaction.atomic():
+        failed = User.objects.filter(pk=user_id, banner_pending=pending).update(
+            banner_pending="", banner_error=reason[:300]
+        )
+        if failed:
+            _delete_on_commit(public=None, private=pending)
+
+
+def banners_sweep_pending(*, older_than: timedelta = timedelta(minutes=5)) -> int:
+    """Re-enqueue banners still waiting after ``older_than`` (as ``avatars_sweep_pending``)."""
+    from accounts.tasks import render_banner
+
+    storage = private_storage()
+    cutoff = timezone.now() - older_than
+    requeued = 0
+    for user_id, pending in User.objects.exclude(banner_pending="").values_list(
+        "pk", "banner_pending"
+    )[:500]:
+        try:
+            waiting_since = storage.get_modified_time(pending)
+        except (FileNotFoundError, OSError):
+            banner_fail(user_id=user_id, pending=pending, reason=BANNER_FAILED_LOST)
+            continue
+        if waiting_since < cutoff:
+            try:
+                render_banner.delay(user_id, pending)
+            except Exception:  # broker still down: the next sweep tries again
+                break
+            requeued += 1
+    return requeued
+
+
+def _banner_enqueue_on_commit(user_id: int, pending: str) -> None:
+    from accounts.tasks import render_banner
+
+    transaction.on_commit(lambda: render_banner.delay(user_id, pending), robust=True)
 
 
 def _avatar_enqueue_on_commit(user_id: int, pending: str) -> None:
@@ -588,10 +716,10 @@ def user_tombstone(*, user_id: int) -> list[tuple[str, str]]:
     The row stays (moderation's cases, decisions, appeals and the append-only audit log
     point at it) but says nothing about the person: handle ``deleted-<id>``, an address at
     the reserved ``.invalid`` domain (the column is unique, so it cannot be empty for two),
-    no name, bio, links or avatar, an unusable password, inactive, no staff rights, groups
-    or permissions, counters at zero. Returns the (store, name) of the avatar files to
-    delete, which the caller writes down for deletion in the same transaction. Idempotent.
-    Must run in a transaction.
+    no name, bio, links, avatar, banner or portfolio, an unusable password, inactive, no staff
+    rights, groups or permissions, counters at zero. Returns the (store, name) of the avatar
+    and banner files to delete, which the caller writes down for deletion in the same
+    transaction. Idempotent. Must run in a transaction.
     """
     from accounts.models import TOMBSTONE_PREFIX
 
@@ -601,11 +729,21 @@ def user_tombstone(*, user_id: int) -> list[tuple[str, str]]:
         files.append(("public", user.avatar.name))
     if user.avatar_pending:
         files.append(("private", user.avatar_pending))
+    if user.banner.name:
+        files.append(("public", user.banner.name))
+    if user.banner_pending:
+        files.append(("private", user.banner_pending))
+    # The portfolio's rows (gallery's, reached through the reverse relations: accounts does
+    # not import gallery). Pins of deleted works went with them already.
+    user.portfolio_pins.all().delete()
+    user.portfolio_sections.all().delete()
     user.handle = f"{TOMBSTONE_PREFIX}{user.pk}"
     user.email = f"{TOMBSTONE_PREFIX}{user.pk}@deleted.invalid"
     user.display_name = user.bio = user.avatar_pending = user.avatar_error = ""
     user.suspension_reason = ""
-    user.avatar = ""
+    user.avatar = user.banner = ""
+    user.banner_pending = user.banner_error = ""
+    user.commission_status = user.commission_note = ""
     user.links = []
     user.set_unusable_password()
     user.is_active = user.is_staff = user.is_superuser = False

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
@@ -627,3 +628,43 @@ def _digest_send(user: User, digest: NotificationDigest, *, period: str) -> None
     )
     if message is not None:
         message.send()
+
+
+# --- Retention ----------------------------------------------------------------------------------
+
+# Rows deleted per statement: each batch is a short transaction however much piled up.
+PRUNE_BATCH = 5000
+
+
+def _delete_in_batches(qs) -> int:
+    deleted = 0
+    while True:
+        ids = list(qs.order_by().values_list("pk", flat=True)[:PRUNE_BATCH])
+        if not ids:
+            return deleted
+        deleted += qs.model.objects.filter(pk__in=ids).delete()[0]
+
+
+def notifications_prune(*, now: datetime | None = None) -> dict[str, int]:
+    """Beat task body (daily): delete what no page, email or digest will read again.
+
+    - ``NotificationDigest`` rows whose window ended more than ``ATELIER_DIGEST_RETENTION_DAYS``
+      ago, sent or not (an unsent claim that old is not worth sending). A member's next window
+      starts at their last digest's end but never before ``DIGEST_LOOKBACK`` (3 weeks at most),
+      which the setting's minimum of 28 days stays above, so pruning changes no digest.
+    - ``Notification`` rows created more than ``ATELIER_NOTIFICATION_RETENTION_DAYS`` ago that
+      the member has read, or that exist only for a digest to count (``in_site`` False). Unread
+      notifications in the list stay however old they are.
+
+    Batches of ``PRUNE_BATCH`` rows, each its own statement; idempotent. Returns how many rows
+    of each went.
+    """
+    now = now or timezone.now()
+    digests = NotificationDigest.objects.filter(
+        window_end__lt=now - timedelta(days=settings.ATELIER_DIGEST_RETENTION_DAYS)
+    )
+    notes = Notification.objects.filter(
+        Q(read_at__isnull=False) | Q(in_site=False),
+        created_at__lt=now - timedelta(days=settings.ATELIER_NOTIFICATION_RETENTION_DAYS),
+    )
+    return {"digests": _delete_in_batches(digests), "notifications": _delete_in_batches(notes)}

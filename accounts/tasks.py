@@ -43,6 +43,33 @@ def sweep_pending_avatars() -> int:
     return services.avatars_sweep_pending()
 
 
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OSError, ConnectionError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=5,
+    soft_time_limit=60,
+    time_limit=90,
+)
+def render_banner(user_id: int, pending: str) -> None:
+    """Decode, crop and re-encode a member's new portfolio banner (idempotent, as avatars)."""
+    try:
+        services.banner_apply(user_id=user_id, pending=pending)
+    except SoftTimeLimitExceeded:
+        services.banner_fail(
+            user_id=user_id, pending=pending, reason=services.BANNER_FAILED_TIMEOUT
+        )
+
+
+@shared_task(acks_late=True)
+def sweep_pending_banners() -> int:
+    """Beat task: re-enqueue banners whose render task was lost."""
+    return services.banners_sweep_pending()
+
+
 # --- Notifications ------------------------------------------------------------------------------
 # Each fan-out step and each digest claim is idempotent through the database (see
 # accounts.services_notifications), so a redelivered or duplicated task repeats no email.
@@ -69,6 +96,14 @@ def sweep_fanouts() -> int:
     from accounts.services_notifications import fanouts_sweep
 
     return fanouts_sweep()
+
+
+@shared_task(acks_late=True)
+def prune_notifications() -> dict[str, int]:
+    """Beat task (daily): delete old digest rows and old read notifications."""
+    from accounts.services_notifications import notifications_prune
+
+    return notifications_prune()
 
 
 @shared_task(

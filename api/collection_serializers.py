@@ -27,6 +27,11 @@ class CollectionSerializer(serializers.Serializer):
         help_text="Public collections are listed and have a feed; private ones answer 404 to "
         "everyone but their owner."
     )
+    hidden = serializers.BooleanField(
+        source="is_hidden",
+        help_text="Hidden by moderators after a report: shown to its owner alone (true only "
+        "in the owner's own answers; everyone else gets 404).",
+    )
     url = serializers.SerializerMethodField(help_text="The collection's page on the site.")
     feed = serializers.SerializerMethodField(
         help_text="Its Atom feed (public collections only; null otherwise)."
@@ -57,7 +62,7 @@ class CollectionSerializer(serializers.Serializer):
     def get_feed(self, collection: Collection) -> str | None:
         # A private collection has no feed: a feed reader cannot sign in, and a feed URL
         # that answered 404 would only confirm the collection exists.
-        if not collection.public:
+        if not collection.is_listed:
             return None
         return absolute(self.context["request"], collection.get_absolute_url() + "feed.atom")
 

@@ -15,6 +15,7 @@ from community.models import Comment
 from gallery.models import Artwork, Label
 from moderation.forms import (
     ARTWORK_REASON_CHOICES,
+    COLLECTION_REASON_CHOICES,
     COMMENT_REASON_CHOICES,
     DECISION_CHOICES,
     AppealDecideForm,
@@ -78,6 +79,13 @@ class CommentFlagCreate(serializers.Serializer):
     )
 
 
+class CollectionFlagCreate(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=COLLECTION_REASON_CHOICES)
+    note = serializers.CharField(
+        max_length=CommentFlagForm.base_fields["note"].max_length, required=False, allow_blank=True
+    )
+
+
 class FlagSerializer(serializers.Serializer):
     """The reporter's own flag: never anything about other reporters."""
 
@@ -85,6 +93,9 @@ class FlagSerializer(serializers.Serializer):
     artwork = serializers.IntegerField(source="artwork_id", allow_null=True)
     comment = serializers.IntegerField(
         source="comment_id", allow_null=True, help_text="Set on a report about a comment."
+    )
+    collection = serializers.IntegerField(
+        source="collection_id", allow_null=True, help_text="Set on a report about a collection."
     )
     reason = serializers.ChoiceField(choices=FlagReason.choices)
     note = serializers.CharField()
@@ -130,10 +141,22 @@ class ModerationCommentSerializer(serializers.Serializer):
         return absolute(self.context["request"], path)
 
 
+class ModerationCollectionSerializer(serializers.Serializer):
+    """The collection a case is about, for moderators: its words whatever its state."""
+
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    owner = HandleField()
+    public = serializers.BooleanField()
+    hidden = serializers.BooleanField(source="is_hidden", help_text="Hidden by moderators.")
+
+
 class CaseSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     subject = serializers.ChoiceField(
-        choices=CaseSubject.choices, help_text="What the case is about: a post or a comment."
+        choices=CaseSubject.choices,
+        help_text="What the case is about: a post, a comment or a collection.",
     )
     status = serializers.ChoiceField(choices=Case.Status.choices)
     reason = serializers.ChoiceField(choices=FlagReason.choices, help_text="The first flag's.")
@@ -147,6 +170,9 @@ class CaseSerializer(serializers.Serializer):
     )  # fmt: skip
     comment = ModerationCommentSerializer(
         allow_null=True, help_text="The comment a comment case is about; null otherwise."
+    )
+    collection = ModerationCollectionSerializer(
+        allow_null=True, help_text="The collection a collection case is about; null otherwise."
     )
     claimed_by = HandleField()
     claimed_until = serializers.DateTimeField(allow_null=True)
@@ -237,7 +263,8 @@ class CaseListParams(serializers.Serializer):
     subject = serializers.ChoiceField(
         choices=CaseSubject.choices,
         required=False,
-        help_text="Only cases about posts (`artwork`) or about comments (`comment`).",
+        help_text="Only cases about posts (`artwork`), comments (`comment`) or collections "
+        "(`collection`).",
     )
     reason = serializers.ChoiceField(choices=FlagReason.choices, required=False)
     age = serializers.ChoiceField(
@@ -254,7 +281,8 @@ class DecideRequest(serializers.Serializer):
     action = serializers.ChoiceField(
         choices=DECISION_CHOICES,
         help_text="On a comment case only `dismiss`, `hide` (hide the comment), `remove`, "
-        "`warn`, `strike` and `suspend` apply; the others are a 400.",
+        "`warn`, `strike` and `suspend` apply; on a collection case `dismiss`, `hide`, `warn`, "
+        "`strike` and `suspend`; the others are a 400.",
     )
     reason = serializers.CharField(max_length=2000, help_text="The artist reads this.")
     new_label = serializers.ChoiceField(

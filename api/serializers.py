@@ -214,8 +214,30 @@ class ImageSerializer(serializers.Serializer):
                 "height": d["height"],
                 "format": d["format"],
             }
-            for d in image.derivatives
+            for d in image.public_derivatives
         ]
+
+
+class ArtworkImageSerializer(ImageSerializer):
+    """An image of the artwork detail: its sources, and the zoom copy where the artist allows."""
+
+    zoom = serializers.SerializerMethodField(
+        help_text="A larger copy for zooming in (long side up to the site's zoom size, never "
+        "larger than the upload, WebP), only when the artist allows full-resolution zoom and "
+        "the image is larger than its widest source; null otherwise."
+    )
+
+    @extend_schema_field(ImageSourceSerializer(allow_null=True))
+    def get_zoom(self, image: ArtworkImage) -> dict | None:
+        zoom = image.zoom_derivative
+        if zoom is None or not self.context.get("allow_zoom"):
+            return None
+        return {
+            "url": absolute(self.context["request"], image.derivative_url(zoom)),
+            "width": zoom["width"],
+            "height": zoom["height"],
+            "format": zoom["format"],
+        }
 
 
 class EvidenceSerializer(serializers.Serializer):
@@ -379,19 +401,20 @@ class ArtworkDetailSerializer(ArtworkCardSerializer):
     def get_content_credentials_no_ai(self, artwork: Artwork) -> bool:
         return credentials.no_ai_recorded(self.context["images"])
 
-    def _images(self, kind: str) -> list[dict]:
+    def _images(self, artwork: Artwork, kind: str) -> list[dict]:
         # Only ready images have derivatives to point at; the artist and moderators see the
         # others' state in ``processing``.
         ready = [i for i in self.context["images"] if i.kind == kind and i.state == i.State.READY]
-        return ImageSerializer(ready, many=True, context=self.context).data
+        context = {**self.context, "allow_zoom": artwork.artist.allow_zoom}
+        return ArtworkImageSerializer(ready, many=True, context=context).data
 
-    @extend_schema_field(ImageSerializer(many=True))
+    @extend_schema_field(ArtworkImageSerializer(many=True))
     def get_images(self, artwork: Artwork) -> list[dict]:
-        return self._images(ArtworkImage.Kind.FINAL)
+        return self._images(artwork, ArtworkImage.Kind.FINAL)
 
-    @extend_schema_field(ImageSerializer(many=True))
+    @extend_schema_field(ArtworkImageSerializer(many=True))
     def get_process_images(self, artwork: Artwork) -> list[dict]:
-        return self._images(ArtworkImage.Kind.PROCESS)
+        return self._images(artwork, ArtworkImage.Kind.PROCESS)
 
     @extend_schema_field(LabelChangeSerializer(many=True))
     def get_label_history(self, artwork: Artwork) -> list[dict]:

@@ -11,6 +11,7 @@ from api.views import (
     meta,
     moderation,
     notifications,
+    portfolio,
     posting,
     privacy,
 )
@@ -25,6 +26,21 @@ v1 = [
     path("me/deletion/", privacy.DeletionView.as_view(), name="deletion"),
     path("me/deletion/cancel/", privacy.DeletionCancelView.as_view(), name="deletion_cancel"),
     path("me/drafts/", posting.DraftListView.as_view(), name="drafts"),
+    path("me/portfolio/", portfolio.MyPortfolioView.as_view(), name="my_portfolio"),
+    path("me/portfolio/pins/", portfolio.MyPinsView.as_view(), name="my_portfolio_pins"),
+    path(
+        "me/portfolio/sections/", portfolio.MySectionsView.as_view(), name="my_portfolio_sections"
+    ),
+    path(
+        "me/portfolio/sections/order/",
+        portfolio.MySectionsOrderView.as_view(),
+        name="my_portfolio_sections_order",
+    ),
+    path(
+        "me/portfolio/sections/<int:section_id>/",
+        portfolio.MySectionView.as_view(),
+        name="my_portfolio_section",
+    ),
     path("artworks/", artworks.ArtworkListView.as_view(), name="artworks"),
     path("artworks/<int:pk>/", artworks.ArtworkDetailView.as_view(), name="artwork"),
     path("artworks/<int:pk>/like/", artworks.ArtworkLikeView.as_view(), name="artwork_like"),
@@ -68,6 +84,11 @@ v1 = [
     path("comments/<int:pk>/unhide/", comments.CommentUnhideView.as_view(), name="comment_unhide"),
     path("artists/<str:handle>/", artists.ArtistDetailView.as_view(), name="artist"),
     path(
+        "artists/<str:handle>/portfolio/",
+        portfolio.ArtistPortfolioView.as_view(),
+        name="artist_portfolio",
+    ),
+    path(
         "artists/<str:handle>/artworks/",
         artists.ArtistArtworksView.as_view(),
         name="artist_artworks",
@@ -104,6 +125,11 @@ v1 = [
         "collections/<int:pk>/items/<int:artwork_id>/",
         collections.CollectionItemView.as_view(),
         name="collection_item",
+    ),
+    path(
+        "collections/<int:pk>/flags/",
+        moderation.CollectionFlagView.as_view(),
+        name="collection_flags",
     ),
     path("cases/", moderation.CaseListView.as_view(), name="cases"),
     path("cases/<int:pk>/", moderation.CaseDetailView.as_view(), name="case"),

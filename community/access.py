@@ -68,14 +68,18 @@ def can_comment(user, artwork: Artwork, *, blocked: frozenset[int]) -> bool:
 
 def comment_for_viewer(user, pk: int) -> Comment:
     """The comment ``pk`` with its artwork and author, if ``user`` may see it: its post is
-    shown to them, no block stands between them and its author, and it is visible (or hidden
-    on the viewer's own post, or their own comment). ``NotFound`` otherwise."""
+    shown to them, no block stands between them and its author, its author is not inside an
+    account deletion's grace period, and it is visible (or hidden on the viewer's own post, or
+    their own comment). ``NotFound`` otherwise."""
     comment = (
         Comment.objects.select_related("artwork__artist", "author", "parent").filter(pk=pk).first()
     )
     if comment is None or not artwork_shown_to(user, comment.artwork):
         raise NotFound("No such comment.")
     if comment.author_id in blocked_ids(user):
+        raise NotFound("No such comment.")
+    # A member whose deletion is pending is away from every thread (they cannot sign in).
+    if comment.author.deletion_requested_at is not None:
         raise NotFound("No such comment.")
     # An author keeps seeing their own comment whatever its status (to delete it, or to read
     # why it is gone); the artist sees what they hid, to show it again. Nobody else does.

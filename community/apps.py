@@ -20,7 +20,9 @@ class CommunityConfig(AppConfig):
         def saves(ids: list[int]) -> dict[int, int]:
             # Saves into public collections only: a private one is nobody else's signal.
             rows = (
-                CollectionItem.objects.filter(artwork_id__in=ids, collection__public=True)
+                CollectionItem.objects.filter(
+                    artwork_id__in=ids, collection__public=True, collection__hidden_at__isnull=True
+                )
                 .values("artwork_id")
                 .annotate(n=Count("id"))
                 .values_list("artwork_id", "n")

@@ -21,8 +21,9 @@ class CollectionFeed(_ArtworkFeed):
     def get_object(self, request, handle: str, slug: str):
         self.preference, self.mature = _preference(request), _mature(request)
         collection = pick.collection_for_viewer(request.user, handle=handle, slug=slug)
-        if not collection.public:
-            # Even its owner's feed reader must not publish a private collection by URL.
+        if not collection.is_listed:
+            # Even its owner's feed reader must not publish a private (or moderator-hidden)
+            # collection by URL.
             raise NotFound("No such collection.")
         return collection
 

@@ -53,11 +53,12 @@ def listed_artwork_ids(
 
 def can_see(viewer, collection: Collection, *, blocked: frozenset[int] | None = None) -> bool:
     """Whether ``viewer`` (anyone, anonymous included) may see ``collection``: its owner, or
-    a public one of an active owner when neither blocks the other."""
+    a public one, not hidden by moderators, of an active owner when neither blocks the
+    other."""
     if viewer is not None and viewer.is_authenticated and viewer.pk == collection.owner_id:
         return True  # the owner sees their own, suspended or not, public or private
     # A deactivated owner's collections go with their profile, as their artworks' pages do.
-    if not collection.public or not collection.owner.is_active:
+    if not collection.is_listed or not collection.owner.is_active:
         return False
     blocked = blocked_ids(viewer) if blocked is None else blocked
     return collection.owner_id not in blocked
@@ -105,16 +106,16 @@ def collection_by_id_for_viewer(viewer, pk: int) -> Collection:
 def collections_of(
     *, owner: User, viewer, preference: str, mature_preference: str
 ) -> QuerySet[Collection]:
-    """``owner``'s collections ``viewer`` may see (all for the owner, public ones for anyone
-    else), newest first on (created_at, id) for keyset pages, annotated by ``with_counts``
-    for this viewer's label filter and mature choice. One query for any number of rows;
-    ``collection_covers`` loads the covers' cards in one more. The caller checked
-    ``member_for_viewer`` first.
+    """``owner``'s collections ``viewer`` may see (all for the owner, public ones not hidden
+    by moderators for anyone else), newest first on (created_at, id) for keyset pages,
+    annotated by ``with_counts`` for this viewer's label filter and mature choice. One query
+    for any number of rows; ``collection_covers`` loads the covers' cards in one more. The
+    caller checked ``member_for_viewer`` first.
     """
     qs = Collection.objects.filter(owner=owner).select_related("owner")
     if not (viewer.is_authenticated and viewer.pk == owner.pk):
         # Moderators too: a private collection is a member's own notebook, not a post.
-        qs = qs.filter(public=True)
+        qs = qs.filter(public=True, hidden_at__isnull=True)
     return with_counts(qs, preference=preference, mature_preference=mature_preference).order_by(
         "-created_at", "-id"
     )

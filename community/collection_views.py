@@ -84,7 +84,7 @@ def collection_detail(request, handle: str, slug: str):
     blocked = blocked_ids(request.user)
     current = (
         listing_cache.versions([f"collection:{collection.pk}", listing_cache.COLLECTIONS])
-        if collection.public
+        if collection.is_listed
         else None
     )
     # As gallery's listings: a member who blurs mature work sees their own works unblurred,

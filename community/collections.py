@@ -155,12 +155,12 @@ def collection_edit(
     title, description = _clean(title=title, description=description)
     with transaction.atomic():
         locked = Collection.objects.select_for_update().get(pk=collection.pk)
-        was_public, public = locked.public, bool(public)
+        was_listed, public = locked.is_listed, bool(public)
         locked.title, locked.description, locked.public = title, description, public
         locked.save(update_fields=["title", "description", "public", "updated_at"])
-        if was_public != public:
+        if was_listed != locked.is_listed:
             ids = list(locked.items.values_list("artwork_id", flat=True))
-            collection_count_add(artwork_ids=ids, delta=1 if public else -1)
+            collection_count_add(artwork_ids=ids, delta=1 if locked.is_listed else -1)
         _retire(locked)
     collection.title, collection.description, collection.public = title, description, public
     collection.updated_at = locked.updated_at
@@ -178,7 +178,7 @@ def collection_delete(*, actor: User, collection: Collection) -> None:
         locked = Collection.objects.select_for_update().filter(pk=collection.pk).first()
         if locked is None:
             return  # deleted by a second click already: nothing left to do
-        if locked.public:
+        if locked.is_listed:
             ids = list(locked.items.values_list("artwork_id", flat=True))
             collection_count_add(artwork_ids=ids, delta=-1)
         _retire(locked)
@@ -195,7 +195,7 @@ def collections_erase(*, user_id: int) -> int:
             locked = Collection.objects.select_for_update().filter(pk=pk).first()
             if locked is None:
                 continue
-            if locked.public:
+            if locked.is_listed:
                 ids = list(locked.items.values_list("artwork_id", flat=True))
                 collection_count_add(artwork_ids=ids, delta=-1)
             _retire(locked)
@@ -245,7 +245,7 @@ def _add(collection: Collection, artwork: Artwork) -> bool:
             )
         CollectionItem.objects.create(collection=locked, artwork=artwork)
         Collection.objects.filter(pk=locked.pk).update(item_count=F("item_count") + 1)
-        if locked.public:
+        if locked.is_listed:
             collection_count_add(artwork_ids=[artwork.pk], delta=1)
         _touch(locked)
     return True
@@ -272,7 +272,7 @@ def collection_remove(*, user: User, collection: Collection, artwork_id: int) ->
         )
         if locked.cover_id == artwork_id:
             Collection.objects.filter(pk=locked.pk).update(cover=None)
-        if locked.public:
+        if locked.is_listed:
             collection_count_add(artwork_ids=[artwork_id], delta=-1)
         _touch(locked)
     return True
@@ -302,7 +302,7 @@ def collection_prune(*, user: User, collection: Collection) -> int:
         )
         if locked.cover_id in ids:
             Collection.objects.filter(pk=locked.pk).update(cover=None)
-        if locked.public:
+        if locked.is_listed:
             collection_count_add(artwork_ids=ids, delta=-1)
         _touch(locked)
     return len(ids)
@@ -328,6 +328,27 @@ def collection_set_cover(*, user: User, collection: Collection, artwork_id: int 
         locked.save(update_fields=["cover", "updated_at"])
         _retire(locked)
     collection.cover_id = artwork_id
+
+
+def collection_set_hidden(*, collection_id: int, hidden: bool) -> tuple[dict, dict]:
+    """Hide a collection after a moderation decision (``hidden``), or show it again after an
+    upheld appeal. A hidden collection is shown to its owner alone, marked hidden; the works'
+    "saved in N public collections" counters stop counting it. Returns the audit log's before
+    and after (``{"hidden": ...}``), equal when nothing changed. Raises
+    ``Collection.DoesNotExist`` for an unknown id."""
+    with transaction.atomic():
+        locked = Collection.objects.select_for_update().get(pk=collection_id)
+        before = {"hidden": locked.is_hidden}
+        if locked.is_hidden == hidden:
+            return before, dict(before)
+        was_listed = locked.is_listed
+        locked.hidden_at = timezone.now() if hidden else None
+        locked.save(update_fields=["hidden_at", "updated_at"])
+        if was_listed != locked.is_listed:
+            ids = list(locked.items.values_list("artwork_id", flat=True))
+            collection_count_add(artwork_ids=ids, delta=1 if locked.is_listed else -1)
+        _retire(locked)
+    return before, {"hidden": hidden}
 
 
 def _touch(collection: Collection) -> None:

@@ -96,6 +96,9 @@ class Collection(models.Model):
         Artwork, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     item_count = models.PositiveIntegerField(default=0)
+    # Set by a moderation decision on a report (community.collections.collection_set_hidden):
+    # a hidden collection is shown to its owner alone, marked hidden; an upheld appeal clears it.
+    hidden_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -116,6 +119,16 @@ class Collection(models.Model):
         return reverse(
             "collections:detail", kwargs={"handle": self.owner.handle, "slug": self.slug}
         )
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    @property
+    def is_listed(self) -> bool:
+        """Public and not hidden by moderators: what others may see and what the works'
+        "saved in N public collections" counters count."""
+        return self.public and self.hidden_at is None
 
 
 class CollectionItem(models.Model):

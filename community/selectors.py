@@ -3,7 +3,9 @@ replies, and which ``@handles`` in them are members.
 
 What a viewer sees of a thread:
 
-- VISIBLE comments, except those by members blocked either way (``accounts.selectors.blocked_ids``);
+- VISIBLE comments, except those by members blocked either way (``accounts.selectors.blocked_ids``)
+  and those by members whose account deletion is pending (``User.deletion_requested_at``: they
+  leave every thread for the grace period and come back if the member cancels);
 - on their own post, the artist also sees the comments they hid (to show them again), and an
   author sees their own hidden comment, marked as hidden;
 - a top-level comment nobody may read any more (deleted, hidden, taken down) stays as a
@@ -38,6 +40,8 @@ REPLIES_SHOWN = 3
 REPLIES_PAGE = 50
 
 Status = Comment.Status
+# A visible comment by a member inside their deletion grace period, kept for its replies.
+UNAVAILABLE = "This comment is not available."
 PLACEHOLDERS = {
     Status.DELETED: "This comment was deleted.",
     Status.HIDDEN: "This comment was hidden by the artist.",
@@ -59,13 +63,14 @@ class Thread:
 
 
 def _readable(viewer, artwork: Artwork) -> Q:
-    """The comments ``viewer`` may read in full on ``artwork``."""
+    """The comments ``viewer`` may read in full on ``artwork``: never those of a member whose
+    account deletion is pending (such a member cannot sign in, so is never the viewer)."""
     q = Q(status=Status.VISIBLE)
     if viewer.is_authenticated:
         q |= Q(status=Status.HIDDEN, author_id=viewer.pk)
         if artwork.artist_id == viewer.pk:
             q |= Q(status=Status.HIDDEN)
-    return q
+    return q & Q(author__deletion_requested_at__isnull=True)
 
 
 def _members(comments: list[Comment]) -> frozenset[str]:
@@ -88,10 +93,16 @@ def _mark(comment: Comment, viewer, artwork: Artwork, readable: Q | None = None)
     signed_in = viewer.is_authenticated and not viewer.is_suspended
     mine = viewer.is_authenticated and comment.author_id == viewer.pk
     artists = viewer.is_authenticated and artwork.artist_id == viewer.pk
-    comment.readable = comment.status == Status.VISIBLE or (
-        comment.status == Status.HIDDEN and (mine or artists)
+    leaving = comment.author.deletion_requested_at is not None
+    comment.readable = not leaving and (
+        comment.status == Status.VISIBLE or (comment.status == Status.HIDDEN and (mine or artists))
     )
-    comment.placeholder = "" if comment.readable else PLACEHOLDERS.get(comment.status, "")
+    if comment.readable:
+        comment.placeholder = ""
+    elif leaving and comment.status in (Status.VISIBLE, Status.HIDDEN):
+        comment.placeholder = UNAVAILABLE
+    else:
+        comment.placeholder = PLACEHOLDERS.get(comment.status, "")
     comment.can_edit = (
         signed_in
         and mine

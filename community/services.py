@@ -4,7 +4,9 @@ Rules every service here keeps (the site and the API call the same functions):
 
 - Threads are one level deep. A reply to a reply is attached to the top-level comment it sits
   under (what the reader sees as one conversation), and both authors are told.
-- ``Artwork.comment_count`` counts VISIBLE comments (top-level and replies) and is exact: each
+- ``Artwork.comment_count`` counts VISIBLE comments (top-level and replies) by members whose
+  account deletion is not pending (``author_comments_recount`` recounts a member's posts when
+  they ask for deletion and when they cancel), and is exact: each
   change of a comment's status is a conditional ``update()`` on the status it leaves, and the
   counter moves with ``F()`` in the same transaction only when that update hit the row, so two
   requests racing (a double click on "hide") move it once.
@@ -22,8 +24,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F
-from django.db.models.functions import Lower
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from accounts.models import NotificationKind, TrustLevel, User
@@ -349,3 +351,45 @@ def comments_enabled_set(*, artist: User, artwork: Artwork, enabled: bool) -> No
         Artwork.objects.filter(pk=artwork.pk).update(comments_enabled=enabled)
         _changed(artwork, count_moved=False)
     artwork.comments_enabled = enabled
+
+
+def comment_counts_refresh(artwork_ids: set[int]) -> None:
+    """Recount ``comment_count`` of the posts ``artwork_ids`` from their rows: visible comments
+    by members whose deletion is not pending. One update; the caller retires the caches."""
+    if not artwork_ids:
+        return
+    visible = (
+        Comment.objects.filter(
+            artwork_id=OuterRef("pk"),
+            status=Status.VISIBLE,
+            author__deletion_requested_at__isnull=True,
+        )
+        .order_by()
+        .values("artwork_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    Artwork.objects.filter(pk__in=artwork_ids).update(comment_count=Coalesce(Subquery(visible), 0))
+
+
+def author_comments_recount(*, author_id: int) -> int:
+    """A member's account deletion was asked for or cancelled (privacy.services.deletion): their
+    comments leave or come back in every thread. Recounts the posts they commented on and
+    retires those threads and the posts' cached pages and cards (the threads at once, on their
+    ``comments:<id>`` scope). Call it inside the transaction that changed
+    ``deletion_requested_at``. Returns how many posts were touched."""
+    rows = list(
+        Artwork.objects.filter(
+            pk__in=Comment.objects.filter(author_id=author_id).values("artwork_id")
+        ).values_list("pk", "artist_id", "medium")
+    )
+    comment_counts_refresh({pk for pk, _, _ in rows})
+    scopes: set[str] = set()
+    for pk, artist_id, medium in rows:
+        scopes.add(f"comments:{pk}")
+        scopes.update(
+            listing_cache.artwork_scopes(artwork_id=pk, artist_id=artist_id, medium=medium)
+        )
+    if scopes:
+        listing_cache.bump_now_and_on_commit(sorted(scopes))
+    return len(rows)

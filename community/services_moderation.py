@@ -13,6 +13,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from accounts.models import User
 from community.models import Comment, CommentStatus
 from gallery import listing_cache
 from gallery.models import Artwork
@@ -42,7 +43,12 @@ def comment_set_status(*, comment_id: int, status: str) -> tuple[dict, dict]:
         )
         was_visible = comment.status == CommentStatus.VISIBLE
         is_visible = status == CommentStatus.VISIBLE
-        if was_visible != is_visible:
+        # The comments of a member whose deletion is pending are out of the count already
+        # (community.services.author_comments_recount puts them back on a cancel).
+        counted = not User.objects.filter(
+            pk=comment.author_id, deletion_requested_at__isnull=False
+        ).exists()
+        if was_visible != is_visible and counted:
             # F() in the database, never read-modify-write: concurrent comments on the same
             # post move the count too. Greatest keeps a count that drifted from going negative.
             step = 1 if is_visible else -1
@@ -54,6 +60,8 @@ def comment_set_status(*, comment_id: int, status: str) -> tuple[dict, dict]:
         post = Artwork.objects.filter(pk=comment.artwork_id).values("artist_id", "medium").first()
         if post:
             listing_cache.comments_changed(
-                artwork_id=comment.artwork_id, count_moved=was_visible != is_visible, **post
+                artwork_id=comment.artwork_id,
+                count_moved=counted and was_visible != is_visible,
+                **post,
             )
     return before, {"status": status.value}

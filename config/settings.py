@@ -55,6 +55,10 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # outside a request need it set, so `make run` sets it from PORT.
 SITE_URL = env_str("SITE_URL", "").rstrip("/")
 SITE_NAME = env_str("SITE_NAME", "Atelier")
+# /sitemap.xml (gallery.sitemaps): the most URLs one section page holds (the protocol allows
+# 50,000), and how long a rendered sitemap document is kept before it is read again.
+SITEMAP_PAGE_SIZE = env_int("SITEMAP_PAGE_SIZE", 10_000, minimum=1, maximum=50_000)
+SITEMAP_CACHE_SECONDS = env_int("SITEMAP_CACHE_SECONDS", 300, minimum=0)
 SITE_ID = 1
 
 INSTALLED_APPS = [
@@ -223,6 +227,13 @@ ATELIER_SWEEP_SECONDS = env_int("ATELIER_SWEEP_SECONDS", 60, minimum=10)
 ATELIER_EXPLORE_RANK_MINUTES = env_int("ATELIER_EXPLORE_RANK_MINUTES", 10, minimum=1)
 ATELIER_EXPLORE_WINDOW_DAYS = env_int("ATELIER_EXPLORE_WINDOW_DAYS", 30, minimum=1)
 ATELIER_EXPLORE_RISING_DAYS = env_int("ATELIER_EXPLORE_RISING_DAYS", 30, minimum=1)
+# Retention (accounts.services_notifications.notifications_prune, daily): digest rows whose
+# window ended longer ago than this (at least 28: the weekly digest looks back 3 weeks), and
+# read notifications (and those kept only for digests) created longer ago than this.
+ATELIER_DIGEST_RETENTION_DAYS = env_int("ATELIER_DIGEST_RETENTION_DAYS", 90, minimum=28)
+ATELIER_NOTIFICATION_RETENTION_DAYS = env_int(
+    "ATELIER_NOTIFICATION_RETENTION_DAYS", 180, minimum=28
+)
 CELERY_BEAT_SCHEDULE = {
     "gallery-sweep-stuck-images": {
         "task": "gallery.tasks.sweep_stuck_images",
@@ -234,6 +245,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "accounts-sweep-pending-avatars": {
         "task": "accounts.tasks.sweep_pending_avatars",
+        "schedule": timedelta(minutes=5),
+    },
+    "accounts-sweep-pending-banners": {
+        "task": "accounts.tasks.sweep_pending_banners",
         "schedule": timedelta(minutes=5),
     },
     "gallery-sweep-public-files": {
@@ -273,6 +288,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.send_digests",
         "schedule": crontab(hour=6, minute=30, day_of_week="mon"),
         "args": ("weekly",),
+    },
+    # Retention: digest claims and old read notifications (accounts.services_notifications.
+    # notifications_prune, ATELIER_DIGEST_RETENTION_DAYS, ATELIER_NOTIFICATION_RETENTION_DAYS).
+    "accounts-prune-notifications": {
+        "task": "accounts.tasks.prune_notifications",
+        "schedule": crontab(hour=3, minute=20),
     },
     # Data exports: re-queue the ones a dead worker or a lost message left unfinished, and
     # delete expired files (privacy.services.export.exports_sweep).
@@ -471,6 +492,10 @@ ATELIER_ALLOW_AI_GENERATED = env_bool("ATELIER_ALLOW_AI_GENERATED", True)
 ATELIER_MAX_UPLOAD_BYTES = env_int("ATELIER_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, minimum=1024)
 ATELIER_MAX_PIXELS = env_int("ATELIER_MAX_PIXELS", 100_000_000, minimum=10_000)
 ATELIER_MAX_FRAMES = env_int("ATELIER_MAX_FRAMES", 200, minimum=1)
+# The long side of the zoom copy the pipeline makes of each image larger than its widest
+# derivative (2048 px), for the lightbox's zoom where the artist allows it (User.allow_zoom).
+# Never upscaled, never over ATELIER_MAX_PIXELS, at most WebP's 16383 px; 0 makes none.
+ATELIER_ZOOM_MAX_EDGE = env_int("ATELIER_ZOOM_MAX_EDGE", 4096, minimum=0, maximum=16383)
 ATELIER_MAX_IMAGES_PER_POST = env_int("ATELIER_MAX_IMAGES_PER_POST", 20, minimum=1)
 ATELIER_UPLOADS_PER_HOUR = env_int("ATELIER_UPLOADS_PER_HOUR", 30, minimum=1)
 # Every upload attempt (artworks and avatars, accepted or refused) per member per hour.

@@ -22,9 +22,11 @@ from PIL import Image, ImageDraw, ImageFilter, ImageOps
 from taggit.models import Tag
 
 import imaging
+from accounts.banners import banner_render
 from accounts.models import User
 from gallery import seeding
 from gallery.models import AiStage, Artwork, ArtworkImage, Label, Medium, TaggedArtwork
+from gallery.services import portfolio
 from gallery.services.upload import IncomingImage, artwork_create
 from gallery.storage import with_public_url
 
@@ -169,7 +171,37 @@ def demo_load(*, stdout=None) -> int:
             if stdout:
                 stdout.write(f"  {handle}: {TITLES[(seed - 1) % len(TITLES)]} ({label})\n")
     created += _demo_mismatch(stdout)
+    _demo_portfolio(stdout)
     return created
+
+
+def _demo_portfolio(stdout) -> None:
+    """Mira's portfolio: a banner, commissions on a waitlist, two pinned works and a section,
+    through the portfolio's own services. Only works already published can be pinned: with a
+    worker that has not processed them yet, the next ``seed_demo`` run adds the portfolio."""
+    artist = User.objects.get(handle="mira")
+    if artist.portfolio_pins.exists():
+        return
+    works = list(
+        artist.artworks.filter(status=Artwork.Status.PUBLISHED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if len(works) < 3:
+        return
+    if not artist.banner:
+        # The banner's own renderer (no metadata, 1500 x 500); the demo skips the worker hop.
+        data = banner_render(io.BytesIO(painting(7, (1800, 700))))
+        artist.banner = default_storage.save("banners/demo-mira.webp", ContentFile(data))
+        artist.save(update_fields=["banner"])
+    if not artist.links:
+        artist.links = ["https://mira.example/", "https://social.example/@mira"]
+        artist.save(update_fields=["links"])
+    portfolio.commission_set(artist=artist, status="waitlist", note="Two landscape slots in spring")
+    portfolio.pins_set(artist=artist, artwork_ids=[works[2], works[0]])
+    portfolio.section_create(artist=artist, title="Harbours and tides", artwork_ids=works[:3])
+    if stdout:
+        stdout.write("  mira: a portfolio (banner, waitlist, two pinned works, a section)\n")
 
 
 def _demo_mismatch(stdout) -> int:

@@ -6,6 +6,11 @@ explicitly; without it the viewer's own preference (or human-only) applies.
 Mature work: a feed reader cannot blur an entry behind a click, so feeds leave mature posts
 out by default, whoever asks. ``?mature=show`` includes them, each marked: a ``mature``
 category and "mature" in its title (state.mature_treatment, Surface.ATOM).
+
+Images: each entry's summary opens with its cover (an ``<img>`` with the cover's alt text) and
+carries it as a ``rel="enclosure"`` link, always a public derivative's absolute URL
+(``ArtworkImage.public_best``), never the original; a mature cover only reaches feeds whose URL
+asked for mature work, since the others leave the whole entry out.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from django.contrib.syndication.views import Feed
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, Enclosure
+from django.utils.html import escape, format_html
 from taggit.models import Tag
 
 from accounts.models import FeedPreference, MaturePreference
@@ -23,6 +29,9 @@ from config.urls_abs import absolute_url
 from gallery import listing_cache, selectors, state
 
 FEED_SIZE = 30
+# The cover's size in entries: wide enough for a reader's column, small enough for a feed.
+COVER_WIDTH = 1280
+MIME_TYPES = {"jpeg": "image/jpeg", "webp": "image/webp", "png": "image/png"}
 
 
 def _preference(request) -> str:
@@ -85,9 +94,24 @@ class _ArtworkFeed(Feed):
         return f"{item.title} [{state.badge(state.Facts.of(item)).text}{mature}]"
 
     def item_description(self, item) -> str:
+        """The summary, as HTML (Atom's ``type="html"``): every text in it escaped, the
+        artist's description included, so a reader never runs markup a member typed."""
         badge = state.badge(state.Facts.of(item))
         why = f" ({badge.why})" if badge.why else ""
-        return f"{badge.text}{why} · {item.get_medium_display()}. {item.description}"
+        text = escape(f"{badge.text}{why} · {item.get_medium_display()}. {item.description}")
+        cover = _cover(item)
+        if cover is None:
+            return text
+        return format_html(
+            '<p><img src="{}" alt="{}" width="{}" height="{}"></p><p>{}</p>',
+            cover["url"], item.cover.alt_text or item.title, cover["width"], cover["height"], text,
+        )  # fmt: skip
+
+    def item_enclosures(self, item) -> list[Enclosure]:
+        cover = _cover(item)
+        if cover is None or not cover.get("bytes"):
+            return []  # Atom's enclosure needs a length; records before sizes were kept lack it
+        return [Enclosure(cover["url"], str(cover["bytes"]), cover["type"])]
 
     def item_pubdate(self, item):
         return item.published_at
@@ -97,6 +121,21 @@ class _ArtworkFeed(Feed):
 
     def item_categories(self, item):
         return [item.label, "mature"] if item.mature else [item.label]
+
+
+def _cover(item) -> dict | None:
+    """The entry's cover derivative (a JPEG up to ``COVER_WIDTH``) with its absolute public
+    URL and MIME type, or None (no cover, no JPEG, files not in public storage)."""
+    if item.cover is None:
+        return None
+    chosen = item.cover.public_best("jpeg", COVER_WIDTH)
+    if chosen is None:
+        return None
+    return {
+        **chosen,
+        "url": absolute_url(None, chosen["url"]),
+        "type": MIME_TYPES.get(chosen["format"], "application/octet-stream"),
+    }
 
 
 class ArtistFeed(_ArtworkFeed):

@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from taggit.utils import parse_tags
 
+from accounts.models import CommissionStatus
 from config.text import SINGLE_LINE_MESSAGE, SingleLineCharField, validate_single_line
 from gallery.models import LABEL_EXPLANATIONS, AiStage, Label, Medium, Visibility
 from gallery.services.upload_keys import upload_key_verify
@@ -242,3 +243,24 @@ class ArtworkEditForm(ArtworkFieldsForm):
             # Left out (a client that does not send it): "" keeps the post's visibility.
             "visibility": cleaned.get("visibility") or None,
         }
+
+
+class PortfolioForm(forms.Form):
+    """The portfolio page's top form: commission status and note, and the banner."""
+
+    commission_status = forms.ChoiceField(
+        label="Commissions", choices=CommissionStatus.choices, required=False
+    )
+    commission_note = SingleLineCharField(
+        label="Commission note",
+        max_length=140,
+        required=False,
+        help_text="Optional, one line: prices, turnaround, what you take on.",
+    )
+    banner_file = forms.FileField(
+        label="Banner",
+        required=False,
+        help_text="JPEG, PNG, WebP or GIF, up to 10 MB; shown 3:1 (1500 x 500), cropped from "
+        "the centre. Location and camera data are removed.",
+    )
+    remove_banner = forms.BooleanField(label="Remove my banner", required=False)

@@ -9,6 +9,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
@@ -239,7 +240,7 @@ class Artwork(models.Model):
 
     @property
     def slug(self) -> str:
-        return slugify(self.title)[:60] or "artwork"
+        return artwork_slug(self.title)
 
     @property
     def is_public(self) -> bool:
@@ -263,6 +264,11 @@ class Artwork(models.Model):
         return [names.get(stage, stage) for stage in self.ai_stages]
 
 
+def artwork_slug(title: str) -> str:
+    """The slug in an artwork's URL (``Artwork.slug``), from its title alone."""
+    return slugify(title)[:60] or "artwork"
+
+
 class TaggedArtwork(TaggedItemBase):
     """Taggit's through table with a real foreign key, so tag pages join on an index."""
 
@@ -282,6 +288,18 @@ class TaggedArtwork(TaggedItemBase):
 
 def _derivative_key() -> str:
     return secrets.token_urlsafe(18)
+
+
+def zoom_file_stem(derivative_key: str, width: int) -> str:
+    """The start of the zoom copy's file name in ``art/<derivative_key>/``.
+
+    The srcset names every other file of the folder (``<width>.<ext>``), so the zoom copy's
+    name carries a secret: an HMAC of the folder's key under ``SECRET_KEY``, the same on every
+    run of the pipeline (a re-run overwrites the file instead of leaving a second one) and not
+    guessable from anything public. Its URL is sent only where the artist allows zooming.
+    """
+    secret = salted_hmac("gallery.zoom-file", derivative_key, algorithm="sha256").hexdigest()[:24]
+    return f"zoom-{secret}-{width}"
 
 
 class ArtworkImageKind(models.TextChoices):
@@ -409,6 +427,31 @@ class ArtworkImage(models.Model):
         filename = derivative["name"].rsplit("/", 1)[-1]
         return reverse("gallery:withdrawn_media", kwargs={"pk": self.pk, "filename": filename})
 
+    @property
+    def public_derivatives(self) -> list[dict]:
+        """The srcset's derivatives: every one but the zoom copy, which is never listed."""
+        return [d for d in self.derivatives if not d.get("zoom")]
+
+    @property
+    def zoom_derivative(self) -> dict | None:
+        """The zoom copy's record (``"zoom": true``), or None when the image has none (it is no
+        larger than its widest derivative, or was rendered before zoom copies existed).
+
+        Its URL goes only where the artist allows zooming (``User.allow_zoom``).
+        """
+        return next((d for d in self.derivatives if d.get("zoom")), None)
+
+    def zoom_url(self) -> str:
+        zoom = self.zoom_derivative
+        return self.derivative_url(zoom) if zoom else ""
+
+    def derivative_stem(self, derivative: dict) -> str:
+        """The start of a derivative's file name in its folder (the pipeline and the label
+        rewrite add the rest): its width, or the zoom copy's secret name (``zoom_file_stem``)."""
+        if derivative.get("zoom"):
+            return zoom_file_stem(self.derivative_key, derivative["width"])
+        return str(derivative["width"])
+
     def srcset(self, fmt: str = "webp") -> str:
         """The srcset of one format; empty for WebP unless every size has one.
 
@@ -420,36 +463,63 @@ class ArtworkImage(models.Model):
             return ""
         return ", ".join(
             f"{self.derivative_url(d)} {d['width']}w"
-            for d in self.derivatives
+            for d in self.public_derivatives
             if d["format"] == fmt
         )
 
     def _widths(self, fmt: str) -> set[int]:
-        return {d["width"] for d in self.derivatives if d["format"] == fmt}
+        return {d["width"] for d in self.public_derivatives if d["format"] == fmt}
 
     @property
     def srcset_jpeg(self) -> str:
         return self.srcset("jpeg")
 
     def best(self, fmt: str = "jpeg", max_width: int = 1280) -> dict | None:
-        fitting = [d for d in self.derivatives if d["format"] == fmt and d["width"] <= max_width]
-        if fitting:
-            return max(fitting, key=lambda d: d["width"])
-        candidates = [d for d in self.derivatives if d["format"] == fmt]
-        return min(candidates, key=lambda d: d["width"]) if candidates else None
+        return best_derivative(self.derivatives, fmt, max_width)
 
     def full_url(self, fmt: str = "webp") -> str:
         """The widest derivative, for the lightbox: in `fmt` if that size has one, else JPEG."""
-        if not self.derivatives:
+        public = self.public_derivatives
+        if not public:
             return ""
-        widest = max(d["width"] for d in self.derivatives)
-        at_widest = [d for d in self.derivatives if d["width"] == widest]
+        widest = max(d["width"] for d in public)
+        at_widest = [d for d in public if d["width"] == widest]
         chosen = next((d for d in at_widest if d["format"] == fmt), at_widest[0])
         return self.derivative_url(chosen)
 
     def best_url(self, fmt: str = "jpeg", max_width: int = 1280) -> str:
         chosen = self.best(fmt, max_width)
         return self.derivative_url(chosen) if chosen else ""
+
+    def public_best(self, fmt: str = "jpeg", max_width: int = 1280) -> dict | None:
+        """The best derivative (``best``) while its files are in public storage, with its
+        public URL under ``"url"`` (as stored or computed, possibly relative); None when there
+        is none or the files have left public storage. For surfaces read by anyone outside the
+        site (Atom, the sitemap): never the withdrawn files' permission-checked view, never
+        the original."""
+        return public_best(self.derivatives, self.public_files, fmt, max_width)
+
+
+def public_best(
+    derivatives: list[dict], public_files: str, fmt: str = "jpeg", max_width: int = 1280
+) -> dict | None:
+    """``ArtworkImage.public_best`` from the two columns it reads, for callers that load
+    values rather than rows (gallery.sitemaps)."""
+    if public_files != ArtworkImagePublicFiles.PUBLIC:
+        return None
+    chosen = best_derivative(derivatives, fmt, max_width)
+    return {**chosen, "url": stored_public_url(chosen)} if chosen else None
+
+
+def best_derivative(derivatives: list[dict], fmt: str, max_width: int) -> dict | None:
+    """The widest derivative in ``fmt`` within ``max_width``, else the narrowest in ``fmt``;
+    never the zoom copy (``ArtworkImage.zoom_derivative``: linked only where the artist allows)."""
+    derivatives = [d for d in derivatives if not d.get("zoom")]
+    fitting = [d for d in derivatives if d["format"] == fmt and d["width"] <= max_width]
+    if fitting:
+        return max(fitting, key=lambda d: d["width"])
+    candidates = [d for d in derivatives if d["format"] == fmt]
+    return min(candidates, key=lambda d: d["width"]) if candidates else None
 
 
 class LabelChangeBy(models.TextChoices):
@@ -749,3 +819,62 @@ class TagStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tag_id}@{self.preference}={self.count}"
+
+
+class PortfolioPin(models.Model):
+    """One of an artist's own works pinned to the top of their portfolio, at ``position``
+    (0 first). gallery.services.portfolio writes these (at most ``MAX_PINS`` per artist);
+    gallery.selectors.portfolio_of shows only those the viewer could find in a listing."""
+
+    artist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portfolio_pins"
+    )
+    # One artist per artwork: a work is pinned at most once.
+    artwork = models.OneToOneField(Artwork, on_delete=models.CASCADE, related_name="portfolio_pin")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["artist", "position"]
+        indexes = [models.Index(fields=["artist", "position"], name="gallery_pin_artist")]
+
+    def __str__(self) -> str:
+        return f"Pin {self.position} of {self.artist_id}: {self.artwork_id}"
+
+
+class PortfolioSection(models.Model):
+    """A named section (album) of an artist's portfolio, in the artist's chosen order."""
+
+    artist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="portfolio_sections"
+    )
+    title = models.CharField(max_length=80)
+    position = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["artist", "position", "id"]
+        indexes = [models.Index(fields=["artist", "position"], name="gallery_section_artist")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PortfolioSectionItem(models.Model):
+    """One of the artist's own works in one section, at ``position``; a work may be in
+    several sections, once in each."""
+
+    section = models.ForeignKey(PortfolioSection, on_delete=models.CASCADE, related_name="items")
+    artwork = models.ForeignKey(
+        Artwork, on_delete=models.CASCADE, related_name="portfolio_section_items"
+    )
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["section", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["section", "artwork"], name="gallery_section_item_once")
+        ]
+        indexes = [models.Index(fields=["artwork"], name="gallery_section_item_artwork")]
+
+    def __str__(self) -> str:
+        return f"Artwork {self.artwork_id} in section {self.section_id}"

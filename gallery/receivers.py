@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models.fields.files import FieldFile
 
 from gallery import listing_cache
-from gallery.tasks import rewrite_artist_label_packets
+from gallery.tasks import make_artist_zoom_copies, rewrite_artist_label_packets
 
 # The User fields every listing shows (the name and avatar on cards) or filters on (suspension,
 # deactivation): a change retires every cached listing.
@@ -22,7 +22,14 @@ USER_FIELDS_EVERYWHERE = frozenset(
     {"display_name", "handle", "avatar", "suspended_until", "is_active"}
 )
 # The fields only the artist's own page shows: a change retires that page alone.
-USER_FIELDS_ON_PROFILE = frozenset({"bio", "links", "ai_training_opt_out", "artwork_count"})
+# (allow_zoom: the artwork pages, keyed on the artist's scope, link the zoom copies or not.)
+USER_FIELDS_ON_PROFILE = frozenset(
+    {
+        "bio", "links", "ai_training_opt_out", "artwork_count", "allow_zoom",
+        # The portfolio's own (gallery.services.portfolio, accounts.services.banner_*).
+        "commission_status", "commission_note", "banner",
+    }
+)  # fmt: skip
 # The fields the label packet inside every public derivative carries (dc:creator and the
 # AI-training reservation: gallery.services.label_files.artwork_label_packet).
 USER_FIELDS_IN_PACKETS = frozenset({"display_name", "handle", "ai_training_opt_out"})
@@ -90,6 +97,10 @@ def user_saving(sender, instance, update_fields=None, raw=False, **kwargs) -> No
         artist_id = instance.pk
         # After the commit, in the worker: the rewrite reads and writes files.
         transaction.on_commit(lambda: rewrite_artist_label_packets.delay(artist_id))
+    if "allow_zoom" in changed and instance.allow_zoom:
+        # Images processed before zoom copies existed get theirs, in the worker.
+        zoom_artist_id = instance.pk
+        transaction.on_commit(lambda: make_artist_zoom_copies.delay(zoom_artist_id))
 
 
 def connect() -> None:

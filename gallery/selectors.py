@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from taggit.models import Tag
 
 from accounts.models import FeedPreference, Follow, MaturePreference
@@ -19,6 +20,7 @@ from gallery.models import (
     Artwork,
     ArtworkImage,
     ImageHashBand,
+    PortfolioSection,
     RescanRun,
     TaggedArtwork,
 )
@@ -316,3 +318,101 @@ def viewing_choices(*, preference: str, mature: str) -> dict:
         "mature_preference": mature,
         "mature_choices": MaturePreference.choices,
     }
+
+
+@dataclass(frozen=True)
+class PortfolioSectionView:
+    section: PortfolioSection
+    works: list[Artwork]
+
+    @property
+    def title(self) -> str:
+        return self.section.title
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """What one viewer sees of an artist's portfolio (``portfolio_of``)."""
+
+    pinned: list[Artwork]
+    sections: list[PortfolioSectionView]
+
+    def __bool__(self) -> bool:
+        return bool(self.pinned or self.sections)
+
+
+# The CV lists each work's medium and year beside its title.
+PORTFOLIO_COLUMNS = (*CARD_COLUMNS, "medium")
+
+
+def portfolio_of(
+    *,
+    artist_id: int,
+    preference: str,
+    mature_preference: str = MaturePreference.BLUR,
+    own: bool = False,
+    columns: tuple[str, ...] = PORTFOLIO_COLUMNS,
+) -> Portfolio:
+    """The artist's pinned works (in their order) and sections (in their order, each with its
+    works in order), as this viewer may see them: the same rules as the artist's listing
+    (``artworks_for_listing``: the state table's ``listing_q``, the label filter and the
+    mature "hide"), so a work hidden, held, removed, made a draft or unlisted since it was
+    pinned drops out silently, and a human-only viewer never gets AI-generated work. The
+    artist themselves (``own``) sees every work of theirs anyone can open, as on their page,
+    and their empty sections; others do not see a section with nothing left to show.
+
+    One query for everyone else (the works, with their pin and section places joined), two
+    for the artist (their sections too), whatever the sizes.
+    """
+    rows = (
+        artworks_for_listing(
+            preference=preference,
+            mature_preference=mature_preference,
+            artist_id=artist_id,
+            own=own,
+            columns=columns,
+        )
+        .filter(Q(portfolio_pin__isnull=False) | Q(portfolio_section_items__isnull=False))
+        .annotate(
+            pin_position=F("portfolio_pin__position"),
+            in_section_id=F("portfolio_section_items__section_id"),
+            in_section_position=F("portfolio_section_items__section__position"),
+            in_section_title=F("portfolio_section_items__section__title"),
+            item_position=F("portfolio_section_items__position"),
+        )
+        .order_by()
+    )
+    pinned: dict[int, Artwork] = {}
+    sections: dict[int, PortfolioSection] = {}
+    works: dict[int, list[tuple[int, Artwork]]] = {}
+    for artwork in rows:
+        if artwork.pin_position is not None:
+            pinned.setdefault(artwork.pk, artwork)
+        section_id = artwork.in_section_id
+        if section_id is not None:
+            if section_id not in sections:
+                sections[section_id] = PortfolioSection(
+                    id=section_id,
+                    artist_id=artist_id,
+                    title=artwork.in_section_title,
+                    position=artwork.in_section_position,
+                )
+            works.setdefault(section_id, []).append((artwork.item_position, artwork))
+    if own:
+        # The artist's empty sections (and those whose works all dropped out) too.
+        sections = {
+            s.pk: s
+            for s in PortfolioSection.objects.filter(artist_id=artist_id).only(
+                "title", "position", "artist_id"
+            )
+        }
+    ordered = sorted(sections.values(), key=lambda s: (s.position, s.pk))
+    return Portfolio(
+        pinned=sorted(pinned.values(), key=lambda a: a.pin_position),
+        sections=[
+            PortfolioSectionView(
+                section=s, works=[a for _, a in sorted(works.get(s.pk, []), key=lambda t: t[0])]
+            )
+            for s in ordered
+        ],
+    )

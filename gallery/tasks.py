@@ -13,7 +13,7 @@ from celery import current_app, shared_task
 from celery.signals import worker_ready
 from django.db import connections
 
-from gallery.services import label_files, pipeline, rescan, withdrawal
+from gallery.services import label_files, pipeline, rescan, withdrawal, zoom
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +130,21 @@ def rewrite_label_packets(artwork_id: int) -> int:
 def rewrite_artist_label_packets(artist_id: int) -> int:
     """After a profile change: every post of the artist gets its current packet (idempotent)."""
     return label_files.artist_derivatives_rewrite_label(artist_id=artist_id)
+
+
+@shared_task(**FILE_REWRITE_TASK)
+def make_zoom_copy(image_id: int) -> bool:
+    """Make the zoom copy of one image rendered before zoom copies existed (idempotent)."""
+    return zoom.image_zoom_add(image_id=image_id)
+
+
+@shared_task(acks_late=True)
+def make_artist_zoom_copies(artist_id: int) -> int:
+    """After an artist allows zooming: one ``make_zoom_copy`` per image of theirs without one."""
+    ids = list(zoom.images_without_zoom(artist_id=artist_id).values_list("pk", flat=True))
+    for image_id in ids:
+        make_zoom_copy.delay(image_id)
+    return len(ids)
 
 
 @shared_task(acks_late=True)

@@ -1,8 +1,19 @@
 from django.urls import path
 from django.views.generic import TemplateView
 
+from gallery import sitemaps
 from gallery.feeds import ArtistFeed, TagFeed
-from gallery.views import artworks, explore, feeds, media, meta, people, posting, upload
+from gallery.views import (
+    artworks,
+    explore,
+    feeds,
+    media,
+    meta,
+    people,
+    portfolio,
+    posting,
+    upload,
+)
 
 app_name = "gallery"
 urlpatterns = [
@@ -34,6 +45,11 @@ urlpatterns = [
     path("artworks/<int:pk>/cover/", posting.cover_set, name="cover_set"),
     path("artworks/<int:pk>/publish/", posting.publish, name="artwork_publish"),
     path("drafts/", posting.drafts, name="drafts"),
+    path("portfolio/", portfolio.portfolio_edit, name="portfolio_edit"),
+    path("portfolio/pins/", portfolio.portfolio_pins, name="portfolio_pins"),
+    path("portfolio/sections/", portfolio.portfolio_section_create, name="portfolio_sections"),
+    path("portfolio/sections/add/", portfolio.portfolio_section_add, name="portfolio_section_add"),
+    path("portfolio/sections/<int:pk>/", portfolio.portfolio_section, name="portfolio_section"),
     path("artworks/<int:pk>/pick/", explore.staff_pick, name="staff_pick"),
     path("artworks/<int:pk>/<slug:slug>/", artworks.artwork_detail, name="artwork"),
     path("originals/<int:pk>/", artworks.original, name="original"),
@@ -48,10 +64,14 @@ urlpatterns = [
         name="about_labels",
     ),
     path("robots.txt", meta.robots_txt, name="robots"),
+    path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
+    path("sitemap-artworks.xml", sitemaps.sitemap_artworks, name="sitemap_artworks"),
+    path("sitemap-artists.xml", sitemaps.sitemap_artists, name="sitemap_artists"),
     path("favicon.ico", meta.favicon, name="favicon"),
     path("ai.txt", meta.ai_txt, name="ai_txt"),
     path(".well-known/tdmrep.json", meta.tdmrep_json, name="tdmrep"),
     path("@<str:handle>/", feeds.artist, name="artist"),
+    path("@<str:handle>/cv/", portfolio.artist_cv, name="artist_cv"),
     path("@<str:handle>/follow/", feeds.follow, name="follow"),
     path(
         "@<str:handle>/followers/",

@@ -16,10 +16,13 @@ from imaging.derivatives import (
     Derivative,
     Rendered,
     derivative_sizes,
+    fitted,
     hash_distance,
     perceptual_hash,
     render,
+    render_zoom,
     square,
+    zoom_size,
 )
 from imaging.label_xmp import PacketError, label_packet, with_packet
 from imaging.validate import MAX_JPEG_SCANS, ProbeResult, jpeg_scan_count, probe
@@ -37,12 +40,15 @@ __all__ = [
     "ProbeResult",
     "Rendered",
     "derivative_sizes",
+    "fitted",
     "hash_distance",
     "jpeg_scan_count",
     "label_packet",
     "perceptual_hash",
     "probe",
     "render",
+    "render_zoom",
     "square",
     "with_packet",
+    "zoom_size",
 ]

@@ -53,6 +53,9 @@ class Rendered:
     derivatives: tuple[Derivative, ...]
     phash: str  # 16 hex characters
     placeholder: str  # dominant colour, "#rrggbb"
+    # The larger copy for zooming in the lightbox (WebP), when `zoom_edge` asked for one and
+    # it has more pixels than the widest derivative; never part of a srcset.
+    zoom: Derivative | None = None
 
 
 def render(
@@ -64,6 +67,7 @@ def render(
     max_pixels: int = 100_000_000,
     max_side: int = MAX_DERIVATIVE_SIDE,
     xmp: bytes | None = None,
+    zoom_edge: int = 0,
 ) -> Rendered:
     """Make the srcset derivatives, perceptual hash and placeholder colour of a stored image.
 
@@ -78,35 +82,31 @@ def render(
     images give their first frame. `xmp` (see imaging.label_xmp.label_packet) is then written
     into every derivative as its only metadata.
 
+    With `zoom_edge`, one more copy is made for zooming (see `zoom_size`: long side at most
+    `zoom_edge`, at most `max_pixels`, never upscaled), as WebP only and with the same lack of
+    metadata, when it is larger than the widest derivative; it is `Rendered.zoom`.
+
     Returns derivatives ordered by width, WebP before JPEG. Raises ImageRejected if the file
     is incomplete or cannot be decoded, is over `max_pixels` (or Pillow's own limit), or is
     a JPEG with more than MAX_JPEG_SCANS scans.
     """
-    if not widths or min(widths) < 1 or max_side < 1:
-        raise ValueError("widths and max_side must be positive")
-    fileobj.seek(0)
-    try:
-        with strict_decoding():
-            im = Image.open(fileobj, formats=list(ALLOWED_FORMATS))
-            check_pixels(im.size, max_pixels)
-            _check_scans(im, fileobj)
-            decoded, icc, (full_w, full_h), sizes = _decode_for(im, widths, max_side)
-    except ImageRejected:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageRejected("has too many pixels to be processed safely") from exc
-    except DECODE_ERRORS as exc:
-        raise ImageRejected(DAMAGED) from exc
-
+    decoded, icc, (full_w, full_h), sizes, zoom = _open(
+        fileobj, widths, max_side, max_pixels, zoom_edge
+    )
     derivatives: list[Derivative] = []
+    zoomed: Derivative | None = None
     current: Image.Image | None = None
-    for width, height in sizes:  # largest first: each size is made from the one before
+    # Largest first: each size is made from the one before.
+    for width, height in ([zoom] if zoom else []) + sizes:
         if current is None:
             # Colour conversion after the first shrink: an ICC transform costs ~15 ms per
             # megapixel, and a phone photo always carries a profile (Display P3).
             current = _to_srgb(_shrink(decoded, (width, height)), icc)
         elif current.size != (width, height):
             current = current.resize((width, height), Image.Resampling.LANCZOS)
+        if zoomed is None and (width, height) == zoom:
+            zoomed = Derivative(width, height, "webp", _encode(current, "WEBP", webp_quality, xmp))
+            continue
         flat = _flatten(current)
         if width <= WEBP_MAX_SIDE and height <= WEBP_MAX_SIDE:
             derivatives.append(
@@ -122,7 +122,72 @@ def render(
         derivatives=tuple(derivatives),
         phash=perceptual_hash(flat),
         placeholder=_dominant_colour(flat),
+        zoom=zoomed,
     )
+
+
+def render_zoom(
+    fileobj: BinaryIO,
+    *,
+    zoom_edge: int,
+    widths: Sequence[int] = DEFAULT_WIDTHS,
+    webp_quality: int = 80,
+    max_pixels: int = 100_000_000,
+    max_side: int = MAX_DERIVATIVE_SIDE,
+    xmp: bytes | None = None,
+) -> Derivative | None:
+    """Only the zoom copy `render` would make of this image with these arguments, or None when
+    it would make none (for images rendered before zoom copies existed). Raises as `render`."""
+    decoded, icc, _full, _sizes, zoom = _open(fileobj, widths, max_side, max_pixels, zoom_edge)
+    if zoom is None:
+        return None
+    current = _to_srgb(_shrink(decoded, zoom), icc)
+    return Derivative(zoom[0], zoom[1], "webp", _encode(current, "WEBP", webp_quality, xmp))
+
+
+def zoom_size(
+    full: tuple[int, int], *, edge: int, max_pixels: int, above: tuple[int, int]
+) -> tuple[int, int] | None:
+    """The (width, height) of the zoom copy of an image of size `full`, or None for none.
+
+    Its long side is at most `edge` (and WebP's ceiling), it has at most `max_pixels` pixels
+    and never more than the image (no upscaling). None when `edge` is 0 or the copy would be
+    no larger than `above`, the widest derivative (it would add nothing).
+    """
+    full_w, full_h = full
+    if edge < 1:
+        return None
+    edge = min(edge, WEBP_MAX_SIDE)
+    scale = min(1.0, edge / max(full_w, full_h), math.sqrt(max_pixels / (full_w * full_h)))
+    width = min(full_w, edge, max(1, round(full_w * scale)))
+    height = min(full_h, edge, max(1, round(full_h * scale)))
+    if width * height > max_pixels:
+        width, height = max(1, math.floor(full_w * scale)), max(1, math.floor(full_h * scale))
+    if width <= above[0] and height <= above[1]:
+        return None
+    return width, height
+
+
+def _open(
+    fileobj: BinaryIO, widths: Sequence[int], max_side: int, max_pixels: int, zoom_edge: int
+) -> tuple[Image.Image, bytes | None, tuple[int, int], list[tuple[int, int]], tuple | None]:
+    """Check and decode the file for `render`: the decoded image, its ICC profile, the full
+    oriented size, the derivative sizes (largest first) and the zoom size (or None)."""
+    if not widths or min(widths) < 1 or max_side < 1:
+        raise ValueError("widths and max_side must be positive")
+    fileobj.seek(0)
+    try:
+        with strict_decoding():
+            im = Image.open(fileobj, formats=list(ALLOWED_FORMATS))
+            check_pixels(im.size, max_pixels)
+            _check_scans(im, fileobj)
+            return _decode_for(im, widths, max_side, max_pixels, zoom_edge)
+    except ImageRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageRejected("has too many pixels to be processed safely") from exc
+    except DECODE_ERRORS as exc:
+        raise ImageRejected(DAMAGED) from exc
 
 
 def derivative_sizes(
@@ -145,14 +210,26 @@ def square(fileobj: BinaryIO, *, side: int, max_pixels: int, quality: int = 85) 
 
     Animated images give their first frame. Raises ImageRejected as `render` does.
     """
+    return fitted(fileobj, size=(side, side), max_pixels=max_pixels, quality=quality)
+
+
+def fitted(
+    fileobj: BinaryIO, *, size: tuple[int, int], max_pixels: int, quality: int = 85
+) -> bytes:
+    """A WebP of exactly `size`, cropped from the image's centre (avatars, portfolio banners),
+    oriented, sRGB, no metadata (EXIF, GPS, XMP and comments are all dropped).
+
+    Animated images give their first frame. Raises ImageRejected as `render` does.
+    """
+    width, height = size
     fileobj.seek(0)
     try:
         with strict_decoding():
             im = Image.open(fileobj, formats=list(ALLOWED_FORMATS))
             check_pixels(im.size, max_pixels)
             _check_scans(im, fileobj)
-            # draft keeps both sides at least 2 x side, so the crop below still has detail.
-            im.draft(im.mode, (side * 2, side * 2))
+            # draft keeps both sides at least twice the target, so the crop still has detail.
+            im.draft(im.mode, (width * 2, height * 2))
             im.load()
             icc = im.info.get("icc_profile")
             oriented = _resizable(ImageOps.exif_transpose(im))
@@ -162,7 +239,7 @@ def square(fileobj: BinaryIO, *, side: int, max_pixels: int, quality: int = 85) 
         raise ImageRejected("has too many pixels to be processed safely") from exc
     except DECODE_ERRORS as exc:
         raise ImageRejected(DAMAGED) from exc
-    cropped = ImageOps.fit(oriented, (side, side), Image.Resampling.LANCZOS)
+    cropped = ImageOps.fit(oriented, (width, height), Image.Resampling.LANCZOS)
     return _encode(_to_srgb(cropped, icc), "WEBP", quality)
 
 
@@ -179,24 +256,26 @@ def _check_scans(im: Image.Image, fileobj: BinaryIO) -> None:
 
 
 def _decode_for(
-    im: ImageFile.ImageFile, widths: Sequence[int], max_side: int
-) -> tuple[Image.Image, bytes | None, tuple[int, int], list[tuple[int, int]]]:
-    """Decode `im` no larger than the biggest derivative needs, oriented, in a mode Pillow can
-    resize. Returns it, its ICC profile, the full oriented size and the derivative sizes,
-    largest first."""
+    im: ImageFile.ImageFile, widths: Sequence[int], max_side: int, max_pixels: int, zoom_edge: int
+) -> tuple[Image.Image, bytes | None, tuple[int, int], list[tuple[int, int]], tuple | None]:
+    """Decode `im` no larger than the biggest derivative (or the zoom copy) needs, oriented, in
+    a mode Pillow can resize. Returns it, its ICC profile, the full oriented size, the
+    derivative sizes, largest first, and the zoom copy's size (None for none)."""
     orientation = im.getexif().get(ExifTags.Base.Orientation, 1)
     stored_w, stored_h = im.size
     full_w, full_h = (stored_h, stored_w) if orientation in (5, 6, 7, 8) else im.size
     sizes = derivative_sizes((full_w, full_h), widths, max_side)
+    zoom = zoom_size((full_w, full_h), edge=zoom_edge, max_pixels=max_pixels, above=sizes[0])
+    largest = zoom or sizes[0]
     if im.format in ("JPEG", "MPO"):
         # libjpeg decodes at 1/2, 1/4 or 1/8 scale for free; draft picks the smallest scale that
         # is still at least as large as the largest derivative on both sides.
-        ratio = max(sizes[0][0] / full_w, sizes[0][1] / full_h)
+        ratio = max(largest[0] / full_w, largest[1] / full_h)
         im.draft(im.mode, (math.ceil(stored_w * ratio), math.ceil(stored_h * ratio)))
     im.load()
     icc = im.info.get("icc_profile")
     oriented = ImageOps.exif_transpose(im) if orientation != 1 else im
-    return _resizable(oriented), icc, (full_w, full_h), sizes
+    return _resizable(oriented), icc, (full_w, full_h), sizes, zoom
 
 
 def _resizable(im: Image.Image) -> Image.Image:

@@ -6,6 +6,8 @@ from config.text import SingleLineCharField
 from gallery.models import Label
 from moderation.models import (
     ARTWORK_REASONS,
+    COLLECTION_ACTION_LABELS,
+    COLLECTION_REASONS,
     COMMENT_ACTION_LABELS,
     COMMENT_REASONS,
     CaseSubject,
@@ -27,6 +29,11 @@ COMMENT_REASON_CHOICES = [(r.value, r.label) for r in FlagReason if r in COMMENT
 COMMENT_DECISION_CHOICES = [
     (value, COMMENT_ACTION_LABELS[value]) for value, _ in DECISION_CHOICES
     if value in COMMENT_ACTION_LABELS
+]  # fmt: skip
+COLLECTION_REASON_CHOICES = [(r.value, r.label) for r in FlagReason if r in COLLECTION_REASONS]
+COLLECTION_DECISION_CHOICES = [
+    (value, COLLECTION_ACTION_LABELS[value]) for value, _ in DECISION_CHOICES
+    if value in COLLECTION_ACTION_LABELS
 ]  # fmt: skip
 
 
@@ -64,6 +71,12 @@ class CommentFlagForm(forms.Form):
     )
 
 
+class CollectionFlagForm(CommentFlagForm):
+    """Reporting a collection's title or description."""
+
+    reason = forms.ChoiceField(choices=COLLECTION_REASON_CHOICES, widget=forms.RadioSelect)
+
+
 class DecideForm(forms.Form):
     action = forms.ChoiceField(choices=DECISION_CHOICES, widget=forms.RadioSelect)
     reason = forms.CharField(
@@ -84,6 +97,12 @@ class DecideForm(forms.Form):
             self.fields[
                 "reason"
             ].help_text = "The comment's author reads this. Reporters see only the outcome."
+            del self.fields["new_label"]
+        elif subject == CaseSubject.COLLECTION:
+            self.fields["action"].choices = COLLECTION_DECISION_CHOICES
+            self.fields[
+                "reason"
+            ].help_text = "The collection's owner reads this. Reporters see only the outcome."
             del self.fields["new_label"]
 
     def clean(self):

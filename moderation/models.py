@@ -7,7 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from community.models import Comment
+from community.models import Collection, Comment
 from gallery.models import Artwork, Label
 from gallery.storage import private_storage
 
@@ -33,6 +33,10 @@ AI_REASONS = frozenset({FlagReason.UNDISCLOSED_AI, FlagReason.WRONG_AI_LABEL})
 COMMENT_REASONS = frozenset(
     {FlagReason.SPAM, FlagReason.HARASSMENT, FlagReason.OFF_TOPIC, FlagReason.OTHER}
 )
+# What a collection (its title and description) can be reported for
+# (moderation.services.flags.collection_flag_create): a subset of COMMENT_REASONS, so the
+# reason constraints that keep non-post cases to those hold for it too.
+COLLECTION_REASONS = frozenset({FlagReason.SPAM, FlagReason.HARASSMENT, FlagReason.OTHER})
 # The reasons a post can be reported for: every one but the comments-only "off-topic".
 ARTWORK_REASONS = frozenset(FlagReason) - {FlagReason.OFF_TOPIC}
 
@@ -47,10 +51,11 @@ class FlagSource(models.TextChoices):
 # The models' own vocabularies live at module level so each Meta's CheckConstraint can read
 # their ``.values`` (a nested Meta cannot see its model's class body); the models alias them.
 class CaseSubject(models.TextChoices):
-    """What a case (and its flags) is about: a post, or a comment under one."""
+    """What a case (and its flags) is about: a post, a comment under one, or a collection."""
 
     ARTWORK = "artwork", "Post"
     COMMENT = "comment", "Comment"
+    COLLECTION = "collection", "Collection"
 
 
 class CaseStatus(models.TextChoices):
@@ -89,6 +94,15 @@ COMMENT_ACTION_LABELS = {
     DecisionAction.SUSPEND: "Suspend the author",
 }
 COMMENT_ACTIONS = frozenset(COMMENT_ACTION_LABELS)
+# A collection case: hide it (from everyone but its owner; an upheld appeal shows it again).
+COLLECTION_ACTION_LABELS = {
+    DecisionAction.DISMISS: "Dismiss",
+    DecisionAction.HIDE: "Hide the collection",
+    DecisionAction.WARN: "Warn the owner",
+    DecisionAction.STRIKE: "Strike",
+    DecisionAction.SUSPEND: "Suspend the owner",
+}
+COLLECTION_ACTIONS = frozenset(COLLECTION_ACTION_LABELS)
 
 
 class AuditRole(models.TextChoices):
@@ -174,6 +188,9 @@ class Case(models.Model):
     comment = models.ForeignKey(
         Comment, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
     )
+    collection = models.ForeignKey(
+        Collection, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
     status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
     # The reason of the first flag; the queue filters on it.
     reason = models.CharField(max_length=20, choices=FlagReason)
@@ -211,6 +228,12 @@ class Case(models.Model):
                 condition=models.Q(status="open"),
                 name="moderation_case_one_open_per_comment",
             ),
+            # moderation.services.flags.case_for_collection relies on it, as above.
+            models.UniqueConstraint(
+                fields=["collection"],
+                condition=models.Q(status="open"),
+                name="moderation_case_one_open_per_collection",
+            ),
             models.CheckConstraint(
                 condition=models.Q(subject__in=CaseSubject.values),
                 name="moderation_case_subject_valid",
@@ -218,8 +241,9 @@ class Case(models.Model):
             # A case is about one thing: a comment case never points at a post (its post is
             # the comment's), so the post's own case and the comment's stay apart.
             models.CheckConstraint(
-                condition=models.Q(subject="artwork", comment__isnull=True)
-                | models.Q(subject="comment", artwork__isnull=True),
+                condition=models.Q(subject="artwork", comment__isnull=True, collection__isnull=True)
+                | models.Q(subject="comment", artwork__isnull=True, collection__isnull=True)
+                | models.Q(subject="collection", artwork__isnull=True, comment__isnull=True),
                 name="moderation_case_one_subject",
             ),
             models.CheckConstraint(
@@ -264,6 +288,8 @@ class Case(models.Model):
     def __str__(self) -> str:
         if self.subject == CaseSubject.COMMENT:
             return f"Case {self.pk} on comment {self.comment_id}"
+        if self.subject == CaseSubject.COLLECTION:
+            return f"Case {self.pk} on collection {self.collection_id}"
         return f"Case {self.pk} on artwork {self.artwork_id}"
 
     def get_absolute_url(self) -> str:
@@ -278,12 +304,19 @@ class Case(models.Model):
         return self.subject == CaseSubject.COMMENT
 
     @property
+    def is_about_collection(self) -> bool:
+        return self.subject == CaseSubject.COLLECTION
+
+    @property
     def subject_user(self):
-        """The member the case is about (the post's artist or the comment's author): the one a
-        decision is told to, strikes and may suspend; None when the subject is gone. Reads the
-        loaded ``artwork__artist`` or ``comment__author``."""
+        """The member the case is about (the post's artist, the comment's author or the
+        collection's owner): the one a decision is told to, strikes and may suspend; None when
+        the subject is gone. Reads the loaded ``artwork__artist``, ``comment__author`` or
+        ``collection__owner``."""
         if self.is_about_comment:
             return self.comment.author if self.comment_id else None
+        if self.is_about_collection:
+            return self.collection.owner if self.collection_id else None
         return self.artwork.artist if self.artwork_id else None
 
     def claimed_by_other(self, user) -> bool:
@@ -302,6 +335,10 @@ class Flag(models.Model):
     # Set instead of ``artwork`` on a flag about a comment (moderation_flag_one_subject).
     comment = models.ForeignKey(
         Comment, null=True, blank=True, on_delete=models.SET_NULL, related_name="flags"
+    )
+    # Set instead of either on a flag about a collection (moderation_flag_one_subject).
+    collection = models.ForeignKey(
+        Collection, null=True, blank=True, on_delete=models.SET_NULL, related_name="flags"
     )
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="flags")
     reporter = models.ForeignKey(
@@ -337,9 +374,22 @@ class Flag(models.Model):
                 condition=models.Q(status="open", reporter__isnull=False, comment__isnull=False),
                 name="moderation_flag_one_open_per_reporter_comment",
             ),
+            # One open flag per reporter and collection (collection_flag_create).
+            models.UniqueConstraint(
+                fields=["reporter", "collection"],
+                condition=models.Q(status="open", reporter__isnull=False, collection__isnull=False),
+                name="moderation_flag_one_open_per_reporter_collection",
+            ),
             models.CheckConstraint(
-                condition=models.Q(artwork__isnull=True) | models.Q(comment__isnull=True),
+                condition=models.Q(comment__isnull=True, collection__isnull=True)
+                | models.Q(artwork__isnull=True, collection__isnull=True)
+                | models.Q(artwork__isnull=True, comment__isnull=True),
                 name="moderation_flag_one_subject",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(collection__isnull=True)
+                | models.Q(reason__in=sorted(r.value for r in COLLECTION_REASONS)),
+                name="moderation_flag_collection_reason",
             ),
             models.CheckConstraint(
                 condition=models.Q(comment__isnull=True)
@@ -366,6 +416,8 @@ class Flag(models.Model):
     def __str__(self) -> str:
         if self.comment_id:
             return f"{self.get_reason_display()} on comment {self.comment_id}"
+        if self.collection_id:
+            return f"{self.get_reason_display()} on collection {self.collection_id}"
         return f"{self.get_reason_display()} on {self.artwork_id}"
 
 
@@ -416,6 +468,8 @@ class Decision(models.Model):
         "Hide from feeds" on a post's). Reads ``case``."""
         if self.case.is_about_comment:
             return COMMENT_ACTION_LABELS.get(self.action, self.get_action_display())
+        if self.case.is_about_collection:
+            return COLLECTION_ACTION_LABELS.get(self.action, self.get_action_display())
         return self.get_action_display()
 
 

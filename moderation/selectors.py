@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from community.models import Comment
+from community.models import Collection, Comment
 from config import cursors
 from gallery.evidence import evidence_words, images_evidence
 from gallery.models import ArtworkImage
@@ -62,6 +62,8 @@ def queue_cases(
             "comment",
             "comment__author",
             "comment__artwork",
+            "collection",
+            "collection__owner",
             "claimed_by",
         )
         .annotate(flag_count=_flag_count())
@@ -82,6 +84,8 @@ def case_detail(case: Case) -> dict:
     """Everything a moderator needs on one page (a comment case: ``comment_case_detail``)."""
     if case.is_about_comment:
         return comment_case_detail(case)
+    if case.is_about_collection:
+        return collection_case_detail(case)
     artwork = case.artwork
     flags = list(case.flags.select_related("reporter"))
     images = list(artwork.images.all()) if artwork else []
@@ -164,6 +168,27 @@ def comment_case_detail(case: Case) -> dict:
     }
 
 
+def collection_case_detail(case: Case) -> dict:
+    """A collection case's page: its title and description as they are now, its owner, the
+    flags, the owner's history and the log. ``collection`` is None when its row is gone."""
+    collection = (
+        Collection.objects.select_related("owner").filter(pk=case.collection_id).first()
+        if case.collection_id
+        else None
+    )
+    return {
+        "case": case,
+        "collection": collection,
+        "artwork": None,
+        "flags": list(case.flags.select_related("reporter")),
+        "votes": [],
+        "tally": {choice: 0 for choice in ReviewVote.Vote.values},
+        "evidence": [],
+        "history": artist_history(collection.owner_id, exclude_case=case.pk) if collection else {},
+        "audit": list(case.audit.select_related("actor")[:50]),
+    }
+
+
 def flag_evidence_words(flags: Iterable[Flag]) -> list[str]:
     """What the ``flags``' evidence says, one line each (``gallery.evidence``): for the
     decision page, the reviewers' page and the decision email."""
@@ -205,14 +230,18 @@ def generation_parameters(images: list[ArtworkImage]) -> list[dict]:
 
 def artist_history(user_id: int, *, exclude_case: int | None = None) -> dict:
     """The member's record beside a case: their last 20 decisions (other than
-    ``exclude_case``), about their posts and their comments, and every strike, reversed or
+    ``exclude_case``), about their posts, comments and collections, and every strike, reversed or
     not, for the moderator to weigh."""
     decisions = (
         Decision.objects.filter(
-            Q(case__artwork__artist_id=user_id) | Q(case__comment__author_id=user_id)
+            Q(case__artwork__artist_id=user_id)
+            | Q(case__comment__author_id=user_id)
+            | Q(case__collection__owner_id=user_id)
         )
         .exclude(case_id=exclude_case)
-        .select_related("case", "case__artwork", "case__comment", "case__comment__artwork")[:20]
+        .select_related(
+            "case", "case__artwork", "case__comment", "case__comment__artwork", "case__collection"
+        )[:20]
     )
     return {
         "decisions": list(decisions),

@@ -7,6 +7,11 @@ urlpatterns = [
     path("", cases.queue, name="queue"),
     path("report/<int:artwork_id>/", flags.report, name="report"),
     path("comments/<int:comment_id>/report/", flags.comment_report, name="comment_report"),
+    path(
+        "collections/<int:collection_id>/report/",
+        flags.collection_report,
+        name="collection_report",
+    ),
     path("cases/<int:pk>/", cases.case_detail, name="case"),
     path("cases/<int:pk>/claim/", cases.case_claim, name="claim"),
     path("cases/<int:pk>/release/", cases.case_release, name="release"),

@@ -121,7 +121,7 @@ def _image_rewrite(image: ArtworkImage, packet: bytes, tag: str) -> bool:
             new.append(derivative)
             continue
         ext = "jpg" if derivative["format"] == "jpeg" else derivative["format"]
-        name = f"{folder}{derivative['width']}-{tag}.{ext}"
+        name = f"{folder}{image.derivative_stem(derivative)}-{tag}.{ext}"
         default_storage.save(name, ContentFile(data))
         written.append(name)
         # A new name is a new URL: stored with it, as the pipeline does.

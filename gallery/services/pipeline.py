@@ -124,9 +124,36 @@ def lease_duration() -> timedelta:
     return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT) + LEASE_MARGIN
 
 
-def _derivative_name(image: ArtworkImage, derivative: imaging.Derivative) -> str:
+def _derivative_name(image: ArtworkImage, derivative: imaging.Derivative, *, zoom=False) -> str:
     ext = "jpg" if derivative.format == "jpeg" else derivative.format
-    return f"art/{image.derivative_key}/{derivative.width}.{ext}"
+    stem = image.derivative_stem({"width": derivative.width, "zoom": zoom})
+    return f"art/{image.derivative_key}/{stem}.{ext}"
+
+
+def derivative_record(
+    image: ArtworkImage, derivative: imaging.Derivative, packet: bytes, *, zoom: bool = False
+) -> dict:
+    """Save one rendered derivative to public storage; returns its ``derivatives`` record.
+
+    The zoom copy's record says ``"zoom": true`` and its file has a secret name
+    (``ArtworkImage.derivative_stem``): it lives with the others (moved, relabelled, exported
+    and deleted with them) but no srcset lists it.
+    """
+    name = _derivative_name(image, derivative, zoom=zoom)
+    default_storage.save(name, ContentFile(derivative.data))
+    record = {
+        "name": name,
+        "width": derivative.width,
+        "height": derivative.height,
+        "format": derivative.format,
+        "bytes": len(derivative.data),
+        "label": packet_tag(packet),
+    }
+    if zoom:
+        record["zoom"] = True
+    # The finished public URL is stored with the record: cards then never ask the storage for
+    # it (gallery.storage.with_public_url).
+    return with_public_url(record)
 
 
 def image_claim(
@@ -216,7 +243,10 @@ def _image_run(image: ArtworkImage, runner: Runner) -> None:
     packet = artwork_label_packet(Artwork.objects.select_related("artist").get(pk=image.artwork_id))
     try:
         rendered = imaging.render(
-            io.BytesIO(data), max_pixels=settings.ATELIER_MAX_PIXELS, xmp=packet
+            io.BytesIO(data),
+            max_pixels=settings.ATELIER_MAX_PIXELS,
+            xmp=packet,
+            zoom_edge=settings.ATELIER_ZOOM_MAX_EDGE,
         )
     except imaging.ImageRejected as exc:
         raise PermanentImageError(f"{FAILED_DECODE} ({exc.reason})") from exc
@@ -227,24 +257,9 @@ def _image_run(image: ArtworkImage, runner: Runner) -> None:
         # OSError included) will be raised again by a retry, so it is permanent.
         logger.exception("image %s: rendering failed", image.pk)
         raise PermanentImageError(FAILED_RENDER) from exc
-    derivatives = []
-    for derivative in rendered.derivatives:
-        name = _derivative_name(image, derivative)
-        default_storage.save(name, ContentFile(derivative.data))
-        # The finished public URL is stored with the record: cards then never ask the
-        # storage for it (gallery.storage.with_public_url).
-        derivatives.append(
-            with_public_url(
-                {
-                    "name": name,
-                    "width": derivative.width,
-                    "height": derivative.height,
-                    "format": derivative.format,
-                    "bytes": len(derivative.data),
-                    "label": packet_tag(packet),
-                }
-            )
-        )
+    derivatives = [derivative_record(image, d, packet) for d in rendered.derivatives]
+    if rendered.zoom is not None:
+        derivatives.append(derivative_record(image, rendered.zoom, packet, zoom=True))
     _image_finish(image, runner, scan, rendered, derivatives)
 
 

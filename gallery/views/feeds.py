@@ -214,6 +214,10 @@ def artist(request, handle: str):
         # never hidden from them), with a note saying so.
         "block_note": person.pk in filters.blocked,
     }
+    if not request.GET.get("after"):
+        # Read only when the page is rendered (a cached page reads nothing): pinned works and
+        # sections, under the same rules as the listing below (gallery.selectors.portfolio_of).
+        context["portfolio_block"] = _portfolio_lazily(request, person, own=own)
     if own and not request.GET.get("after"):
         context["not_public"] = list(selectors.artworks_not_public_of(artist_id=person.pk))
         context["drafts"] = list(selectors.drafts_of(artist_id=person.pk))
@@ -232,6 +236,47 @@ def artist(request, handle: str):
     )
     response.ai_training_allowed = not person.ai_training_opt_out
     return response
+
+
+class _LazyBlock:
+    """Markup rendered only when a template prints it (a whole page served from the cache
+    never does), once."""
+
+    def __init__(self, render) -> None:
+        self._render, self._html = render, None
+
+    def __html__(self) -> str:
+        if self._html is None:
+            self._html = self._render()
+        return self._html
+
+    __str__ = __html__
+
+
+def _portfolio_lazily(request, person, *, own: bool) -> _LazyBlock:
+    """The artist's pinned works and sections (gallery/_portfolio_block.html), from the cache
+    when it can: keyed like the listing block on the ``artist:<id>`` scope, the label filter
+    and the mature choice, so any portfolio change or change to one of the artist's works
+    retires it. The artist's own view is never cached (it shows what others do not see)."""
+    preference = selectors.viewer_preference(request)
+    mature = state.mature_preference(request)
+    current = None if own else listing_cache.versions([f"artist:{person.pk}"])
+    key = current and listing_cache.listing_cache_key(
+        surface="artist-portfolio", argument=person.pk, preference=preference, mature=mature,
+        cursor=None, part="portfolio", versions=current,
+    )  # fmt: skip
+
+    def render_block() -> str:
+        portfolio = selectors.portfolio_of(
+            artist_id=person.pk, preference=preference, mature_preference=mature, own=own
+        )
+        # ``request`` only for the cards' viewer, as in _listing: no member's token inside.
+        return render_to_string(
+            "gallery/_portfolio_block.html",
+            {"portfolio": portfolio, "own": own, "mature_preference": mature, "request": request},
+        )
+
+    return _LazyBlock(lambda: mark_safe(listing_cache.get_or_render(key, render_block)))  # noqa: S308
 
 
 def blocked_profile(request, person):

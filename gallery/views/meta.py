@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.staticfiles import finders
 from django.http import Http404, HttpResponse, JsonResponse
+from django.urls import reverse
 from django.views.decorators.cache import cache_control
 
 from config.urls_abs import absolute_url
@@ -29,6 +30,9 @@ def robots_txt(request) -> HttpResponse:
         "Disallow: /moderation/",
         "Disallow: /originals/",
         "Allow: /",
+        "",
+        # Absolute, as the protocol requires: SITE_URL, or the host this was asked on.
+        f"Sitemap: {absolute_url(request, reverse('gallery:sitemap'))}",
         "",
     ]
     return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

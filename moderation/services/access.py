@@ -21,9 +21,17 @@ def case_conflict(*, moderator: User, case: Case) -> str | None:
     flag: the reporter would be judging their own report), and the artist whose earlier work
     a near-duplicate flag points to (the alleged victim of a copy). On a comment case: the
     comment's author, the artist of the post it is under (often the one it is aimed at), and
-    its reporters. Costs at most two queries beyond ``case.artwork`` / ``case.comment`` and
+    its reporters. On a collection case: its owner and its reporters. Costs at most two
+    queries beyond ``case.artwork`` / ``case.comment`` / ``case.collection`` and
     the comment's post.
     """
+    if case.is_about_collection:
+        collection = case.collection
+        if collection is not None and collection.owner_id == moderator.pk:
+            return "This case is about your own collection: another moderator must handle it."
+        if case.flags.filter(source=FlagSource.MEMBER, reporter=moderator).exists():
+            return "You reported this collection: another moderator must handle the case."
+        return None
     if case.is_about_comment:
         comment = case.comment
         if comment is not None and comment.author_id == moderator.pk:

@@ -11,6 +11,7 @@ from django.utils import timezone
 import imaging
 from accounts.models import NotificationKind, User
 from accounts.services import user_restrictions_lift
+from community.collections import collection_set_hidden
 from community.models import Comment, CommentStatus
 from community.services_moderation import MODERATION_STATUSES, comment_set_status
 from gallery.models import LabelChange
@@ -58,7 +59,13 @@ def appeal_refusal(*, appellant: User, decision: Decision) -> ModerationError | 
     """
     subject = appeal_subject(decision)
     if subject is None or subject.pk != appellant.pk:
-        who = "the comment's author" if decision.case.is_about_comment else "the artist"
+        who = (
+            "the comment's author"
+            if decision.case.is_about_comment
+            else "the collection's owner"
+            if decision.case.is_about_collection
+            else "the artist"
+        )
         return ModerationForbidden(f"Only {who} can appeal this decision.")
     if Appeal.objects.filter(decision=decision).exists():
         return ModerationConflict("This decision has already been appealed.")
@@ -162,9 +169,12 @@ def appeal_decide(*, moderator: User, appeal_id: int, uphold: bool, response: st
         )  # fmt: skip
         artwork = decision.case.artwork
         comment = decision.case.comment
+        collection = decision.case.collection
         if comment is not None:
             # The comment's own place under its post (the thread's anchor).
             url = f"{comment.artwork.get_absolute_url()}#comment-{comment.pk}"
+        elif collection is not None:
+            url = collection.get_absolute_url()
         else:
             url = artwork.get_absolute_url() if artwork else "/"
         tell_artist(
@@ -191,6 +201,11 @@ def _reverse(decision: Decision, moderator: User, response: str) -> tuple[dict, 
     comment = decision.case.comment
     if comment is not None and decision.action in (Action.HIDE, Action.REMOVE):
         b, a = _restore_comment(decision, comment)
+        before.update(b)
+        after.update(a)
+    collection_id = decision.case.collection_id
+    if collection_id is not None and decision.action == Action.HIDE:
+        b, a = collection_set_hidden(collection_id=collection_id, hidden=False)
         before.update(b)
         after.update(a)
     if artwork is not None:

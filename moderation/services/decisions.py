@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import NotificationKind, User
 from accounts.services import user_restrictions_lift, user_suspend, user_uploads_hold
+from community.collections import collection_set_hidden
 from community.models import CommentStatus
 from community.services_moderation import comment_set_status
 from gallery.models import Artwork, Label, LabelChange
@@ -25,6 +26,7 @@ from gallery.services.visibility import (
     artwork_set_mature,
 )
 from moderation.models import (
+    COLLECTION_ACTIONS,
     COMMENT_ACTIONS,
     AuditAction,
     AuditRole,
@@ -49,7 +51,9 @@ AI_OUTCOMES = {Action.RELABEL, Action.HIDE, Action.REMOVE}
 
 
 # What the conflict-of-interest check and a decision read of a case, in the same query.
-CASE_SUBJECTS = ("artwork", "comment", "comment__artwork", "comment__author")
+CASE_SUBJECTS = (
+    "artwork", "comment", "comment__artwork", "comment__author", "collection", "collection__owner",
+)  # fmt: skip
 
 
 def _case_or_error(case_id: int) -> Case:
@@ -129,8 +133,10 @@ def case_request_evidence(*, moderator: User, case_id: int, reason: str) -> Case
     meanwhile. The case stays open for the final decision."""
     with transaction.atomic():
         case = _lock_open_case(case_id, moderator)
-        if case.is_about_comment:
-            raise ModerationInvalid("Process evidence is asked about posts, not comments.")
+        if case.is_about_comment or case.is_about_collection:
+            raise ModerationInvalid(
+                "Process evidence is asked about posts, not comments or collections."
+            )
         if case.artwork is None:
             raise ModerationInvalid("The artwork no longer exists.")
         due = timezone.now() + timedelta(days=settings.MODERATION_EVIDENCE_DAYS)
@@ -192,6 +198,11 @@ def case_decide(
                 raise ModerationInvalid("This action does not apply to a comment.")
             if action in (Action.HIDE, Action.REMOVE) and case.comment is None:
                 raise ModerationInvalid("The comment no longer exists.")
+        elif case.is_about_collection:
+            if action not in COLLECTION_ACTIONS:
+                raise ModerationInvalid("This action does not apply to a collection.")
+            if action == Action.HIDE and case.collection is None:
+                raise ModerationInvalid("The collection no longer exists.")
         elif action in ARTWORK_ACTIONS - {Action.DISMISS} and artwork is None:
             raise ModerationInvalid("The artwork no longer exists.")
         if action == Action.MARK_MATURE and artwork.mature:
@@ -240,6 +251,8 @@ def case_decide(
 def _apply(decision: Decision, case: Case, moderator) -> tuple[dict, dict]:
     if case.is_about_comment:
         return _apply_to_comment(decision, case)
+    if case.is_about_collection:
+        return _apply_to_collection(decision, case)
     artwork_id = case.artwork_id
     action = decision.action
     if action == Action.DISMISS:
@@ -282,6 +295,16 @@ def _apply_to_comment(decision: Decision, case: Case) -> tuple[dict, dict]:
     author = case.subject_user
     if action == Action.SUSPEND and author is not None:
         return user_suspend(user=author, days=decision.suspend_days, reason=decision.reason)
+    return {}, {}  # dismiss, warn, strike: the message and the strike are the effect
+
+
+def _apply_to_collection(decision: Decision, case: Case) -> tuple[dict, dict]:
+    action = decision.action
+    if action == Action.HIDE:
+        return collection_set_hidden(collection_id=case.collection_id, hidden=True)
+    owner = case.subject_user
+    if action == Action.SUSPEND and owner is not None:
+        return user_suspend(user=owner, days=decision.suspend_days, reason=decision.reason)
     return {}, {}  # dismiss, warn, strike: the message and the strike are the effect
 
 
@@ -395,9 +418,49 @@ def _tell_about_comment(case: Case, decision: Decision, author: User | None) -> 
     )  # fmt: skip
 
 
+# What reporters of a collection learn.
+COLLECTION_OUTCOME_TEXT = {
+    Action.DISMISS: "After review, no action was needed. Thank you for reporting.",
+    Action.HIDE: "The collection was hidden. Thank you for reporting.",
+    Action.WARN: "The collection's owner was warned. Thank you for reporting.",
+    Action.STRIKE: "The collection's owner received a strike. Thank you for reporting.",
+    Action.SUSPEND: "The collection's owner was suspended. Thank you for reporting.",
+}
+
+
+def _tell_about_collection(case: Case, decision: Decision, owner: User | None) -> None:
+    collection = case.collection
+    title = collection.title if collection is not None else "a collection"
+    if owner is not None and decision.action != Action.DISMISS:
+        with_strike = " — with a strike" if decision.strike else ""
+        tell_artist(
+            user=owner,
+            title=f"Moderation decision about your collection “{title}”: "
+            f"{decision.action_words}{with_strike}",
+            body=decision.reason,
+            url=reverse("moderation:decision", args=[decision.pk]),
+            template=NotificationKind.DECISION,
+            email_template="collection_decision",
+            context={
+                "decision": decision, "artwork": None, "collection": collection,
+                "strike": decision.strike, "strike_days": settings.MODERATION_STRIKE_DAYS,
+            },
+        )  # fmt: skip
+    reporters = User.objects.filter(
+        pk__in=case.flags.filter(reporter__isnull=False).values("reporter_id")
+    )
+    tell_reporters(
+        reporters=reporters, artwork_title=f"the collection “{title}”", about_collection=True,
+        outcome=COLLECTION_OUTCOME_TEXT[decision.action],
+    )  # fmt: skip
+
+
 def _tell(case: Case, decision: Decision, artist: User | None) -> None:
     if case.is_about_comment:
         _tell_about_comment(case, decision, artist)
+        return
+    if case.is_about_collection:
+        _tell_about_collection(case, decision, artist)
         return
     artwork = case.artwork
     title_text = artwork.title if artwork else "a post"

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from accounts.models import User, trusted_reviewer_q
 from accounts.services import user_lock
-from community.models import Comment, CommentStatus
+from community.collection_selectors import can_see as collection_can_see
+from community.models import Collection, Comment, CommentStatus
 from config.errors import RateLimited
 from config.ratelimit import allow_flag
 from gallery.access import artwork_shown_to
@@ -17,6 +18,7 @@ from gallery.models import Artwork
 from moderation.models import (
     AI_REASONS,
     ARTWORK_REASONS,
+    COLLECTION_REASONS,
     COMMENT_REASONS,
     AuditAction,
     AuditRole,
@@ -206,6 +208,86 @@ def comment_flag_create(*, reporter: User, comment: Comment, reason: str, note: 
     return flag
 
 
+# --- Collections ---------------------------------------------------------------------------------
+
+
+def case_for_collection(*, collection: Collection, reason: str) -> Case:
+    """The collection's open case, opened now if there is none (its own kind of case);
+    ``moderation_case_one_open_per_collection`` settles a race as in ``case_for_artwork``."""
+    existing = Case.objects.open().filter(collection=collection).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            return Case.objects.create(
+                subject=CaseSubject.COLLECTION, collection=collection, reason=reason
+            )
+    except IntegrityError:
+        return Case.objects.open().get(collection=collection)
+
+
+def collection_flag_open_by(*, reporter: User, collection: Collection) -> Flag | None:
+    """The member's own open flag on this collection, if they already reported it."""
+    return Flag.objects.filter(
+        reporter=reporter, collection=collection, status=Flag.Status.OPEN
+    ).first()
+
+
+def collection_report_refusal(
+    *, reporter: User, collection: Collection
+) -> ModerationInvalid | None:
+    """Why ``reporter`` may not report ``collection``, or None when they may: not one's own;
+    only a collection others can see (public, not hidden already, its owner active, no
+    block between them). Reads ``collection.owner``."""
+    if collection.owner_id == reporter.pk:
+        return ModerationInvalid("You cannot report your own collection.", code="own")
+    if collection.is_hidden:
+        return ModerationInvalid("Moderators have already hidden this collection.", code="hidden")
+    if not collection_can_see(reporter, collection):
+        return ModerationInvalid("This collection cannot be reported.", code="not_visible")
+    return None
+
+
+def collection_flag_create(
+    *, reporter: User, collection: Collection, reason: str, note: str = ""
+) -> Flag:
+    """A member reports a collection's title or description (spam, harassment, other): into
+    the collection's open case, scored by a task after the commit like a post's.
+
+    Raises ``ModerationForbidden`` for a suspended member, ``ModerationInvalid`` for a reason
+    outside ``COLLECTION_REASONS`` and for what ``collection_report_refusal`` finds,
+    ``ModerationInvalid`` with code ``duplicate`` for a collection this member already
+    reported, ``ModerationRateLimited`` past ``MODERATION_FLAGS_PER_HOUR`` (one budget with
+    posts and comments).
+    """
+    if not reporter.is_authenticated:
+        raise ModerationForbidden("Sign in to send reports.")
+    if reporter.is_suspended:
+        raise ModerationForbidden("Suspended members cannot send reports.")
+    if reason not in COLLECTION_REASONS:
+        raise ModerationInvalid("Choose a reason.", field_errors={"reason": ["Choose a reason."]})
+    if refusal := collection_report_refusal(reporter=reporter, collection=collection):
+        raise refusal
+    try:
+        with transaction.atomic():
+            _reporter_lock_and_limit(reporter)
+            case = case_for_collection(collection=collection, reason=reason)
+            flag = Flag.objects.create(
+                collection=collection, case=case, reporter=reporter, source=FlagSource.MEMBER,
+                reason=reason, note=note[:2000],
+            )  # fmt: skip
+            audit_write(
+                actor=reporter, role=AuditRole.REPORTER, action=AuditAction.FLAG, case=case,
+                reason=reason,
+            )  # fmt: skip
+    except IntegrityError:
+        raise ModerationInvalid(
+            "You have already reported this collection; we are looking at it.", code="duplicate"
+        ) from None
+    _enqueue_processing(case.pk)
+    return flag
+
+
 def system_flag(
     *, artwork: Artwork, source: str, reason: str, note: str, evidence: list[dict]
 ) -> Flag | None:
@@ -281,7 +363,7 @@ def case_rescore(*, case_id: int) -> Case:
     ``score_parts``, shown on the case page as written). Returns the case with them set.
     Raises ``Case.DoesNotExist`` for an unknown id."""
     case = Case.objects.select_related(
-        "artwork", "artwork__artist", "comment", "comment__author"
+        "artwork", "artwork__artist", "comment", "comment__author", "collection__owner"
     ).get(pk=case_id)
     flags = list(case.flags.select_related("reporter"))
     parts: dict[str, float] = {}

@@ -32,11 +32,22 @@ def tell_artist(
 
 
 def tell_reporters(
-    *, reporters, artwork_title: str, outcome: str, about_comment: bool = False
+    *,
+    reporters,
+    artwork_title: str,
+    outcome: str,
+    about_comment: bool = False,
+    about_collection: bool = False,
 ) -> None:
     """Reporters learn the outcome, never which moderator decided (``about_comment``: the
-    report was about a comment under the post ``artwork_title``)."""
-    about = f"a comment on “{artwork_title}”" if about_comment else f"“{artwork_title}”"
+    report was about a comment under the post ``artwork_title``; ``about_collection``:
+    ``artwork_title`` already names the collection)."""
+    if about_collection:
+        about = artwork_title
+    elif about_comment:
+        about = f"a comment on “{artwork_title}”"
+    else:
+        about = f"“{artwork_title}”"
     for reporter in reporters:
         notify(
             user=reporter,

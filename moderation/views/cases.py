@@ -24,6 +24,7 @@ QUEUE_TABS = (
     (None, "All cases"),
     (CaseSubject.ARTWORK, "Posts"),
     (CaseSubject.COMMENT, "Comments"),
+    (CaseSubject.COLLECTION, "Collections"),
 )
 
 
@@ -68,7 +69,12 @@ def queue(request):
 def case_detail(request, pk: int):
     case = get_object_or_404(
         Case.objects.select_related(
-            "artwork", "artwork__artist", "comment", "comment__artwork", "claimed_by"
+            "artwork",
+            "artwork__artist",
+            "comment",
+            "comment__artwork",
+            "collection",
+            "claimed_by",
         ),
         pk=pk,
     )
@@ -121,7 +127,13 @@ def case_decide(request, pk: int):
         except SHOWN_ON_PAGE as exc:
             messages.error(request, exc.message)
             return redirect("moderation:case", pk=pk)
-        who = "comment's author" if case.is_about_comment else "artist"
+        who = (
+            "comment's author"
+            if case.is_about_comment
+            else "collection's owner"
+            if case.is_about_collection
+            else "artist"
+        )
         messages.success(request, f"Decided. The {who} and reporters have been told.")
         return redirect("moderation:queue")
     context = selectors.case_detail(case)

@@ -32,13 +32,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts import services as accounts_services
 from accounts.models import User
+from community import services as community_services
 from community.collections import collections_erase
 from community.models import Comment
 from config.errors import Conflict, Invalid
@@ -103,6 +103,8 @@ def account_delete_request(
     with transaction.atomic():
         marked = accounts_services.user_deletion_mark(user_id=user.pk)
         if marked is not None:
+            # Their comments leave every thread for the grace period (community.selectors).
+            community_services.author_comments_recount(author_id=user.pk)
             transaction.on_commit(partial(_email, marked, "deletion_requested"), robust=True)
             user.deletion_requested_at, user.is_active = marked.deletion_requested_at, False
     return user
@@ -129,6 +131,8 @@ def account_delete_cancel(*, user: User) -> User:
                 "be restored.",
                 code="too_late",
             )
+        # Their comments come back in every thread, and in the posts' counts.
+        community_services.author_comments_recount(author_id=user.pk)
     user.deletion_requested_at, user.is_active = None, True
     return user
 
@@ -257,8 +261,6 @@ def _comments_erase(user_id: int) -> None:
     """The member's comments on other members' posts (those on their own posts went with
     the posts). A comment others replied to keeps its row, emptied and marked deleted, so
     the replies (their authors' words) stay in their thread; every other comment goes."""
-    # Written here because community has no services module on this branch; it touches only
-    # community's rows and the artworks' comment counter.
     while True:
         with transaction.atomic():
             batch = list(
@@ -286,14 +288,7 @@ def _comments_erase(user_id: int) -> None:
 
 
 def _comment_counts_refresh(artwork_ids: set[int]) -> None:
-    visible = (
-        Comment.objects.filter(artwork_id=OuterRef("pk"), status=Comment.Status.VISIBLE)
-        .order_by()
-        .values("artwork_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    Artwork.objects.filter(pk__in=artwork_ids).update(comment_count=Coalesce(Subquery(visible), 0))
+    community_services.comment_counts_refresh(artwork_ids)
     # Cards show the count: their cached listings are retired like a like's.
     for artwork in Artwork.objects.filter(pk__in=artwork_ids).only("artist_id", "medium"):
         listing_cache.likes_changed(

@@ -287,6 +287,8 @@ def _file_entries(user: User, artworks: list[Artwork]) -> Iterator[_Entry]:
                 yield _Entry(_derivative_arcname(artwork, image, name), store, stored)
     if user.avatar.name:
         yield _Entry(f"profile/avatar{_ext(user.avatar.name)}", public, user.avatar.name)
+    if user.banner.name:
+        yield _Entry(f"profile/banner{_ext(user.banner.name)}", public, user.banner.name)
 
 
 def _copy_into(zf: zipfile.ZipFile, entry: _Entry) -> bool:
@@ -326,6 +328,29 @@ def documents(*, user: User, artworks: list[Artwork]) -> list[tuple[str, object]
     ]
 
 
+def _portfolio(user: User) -> dict:
+    """The member's portfolio as they arranged it: their own works' ids, in order."""
+    sections = user.portfolio_sections.order_by("position", "id").prefetch_related("items")
+    return {
+        "banner": f"profile/banner{_ext(user.banner.name)}" if user.banner.name else None,
+        "commission_status": user.commission_status,
+        "commission_note": user.commission_note,
+        "pinned_artwork_ids": list(
+            user.portfolio_pins.order_by("position").values_list("artwork_id", flat=True)
+        ),
+        "sections": [
+            {
+                "title": section.title,
+                "artwork_ids": [
+                    item.artwork_id
+                    for item in sorted(section.items.all(), key=lambda i: i.position)
+                ],
+            }
+            for section in sections
+        ],
+    }
+
+
 def _profile(user: User) -> dict:
     tokens = ApiToken.objects.filter(user=user).order_by("created_at", "id")
     return {
@@ -335,6 +360,7 @@ def _profile(user: User) -> dict:
         "bio": user.bio,
         "links": user.links,
         "avatar": f"profile/avatar{_ext(user.avatar.name)}" if user.avatar.name else None,
+        "portfolio": _portfolio(user),
         "date_joined": user.date_joined,
         "last_login": user.last_login,
         "feed_preference": user.feed_preference,
@@ -511,7 +537,7 @@ def _readme(user: User, missing: list[str]) -> str:
         "follows.json        the artists you follow (handles) and how many follow you",
         "collections.json    your collections",
         "artworks/           each post's original files and the derivatives shown on the site",
-        "profile/            your avatar",
+        "profile/            your avatar and portfolio banner",
     ]
     if missing:
         lines += ["", "These files were missing from storage when the export was made:"]

@@ -69,14 +69,118 @@
     if (!box) return;
     var buttons = Array.prototype.slice.call(root.querySelectorAll("[data-lightbox-src]"));
     var img = box.querySelector("img"), caption = box.querySelector(".caption");
+    var zoomIn = box.querySelector(".zoom-in"), zoomOut = box.querySelector(".zoom-out");
+    var zoomReset = box.querySelector(".zoom-reset"), status = box.querySelector(".zoom-status");
     var index = 0, opener = null;
+    // Zoom: `scale` is relative to the image fitted to the screen (1), `tx`/`ty` move it in CSS
+    // pixels; one CSS transform shows both. The fitted size is fixed in pixels, so swapping in
+    // the larger zoom copy (an artist's opt-in: data-lightbox-zoom) changes only the detail.
+    var scale = 1, tx = 0, ty = 0, maxScale = 1, fitW = 0, fitH = 0, fullW = 0, fullH = 0;
+    var zoomUrl = "", zoomWidth = 0, zoomState = "none", said = "";
+    var pointers = {}, gesture = null, dragged = false;
+    var STEP = 1.5, PAN = 80, SWIPE = 50;
+
+    function viewport() { return { w: box.clientWidth, h: box.clientHeight }; }
+    function apply(animate) {
+      img.classList.toggle("animate", !!animate);
+      img.style.transform = "translate(" + tx + "px, " + ty + "px) scale(" + scale + ")";
+      box.classList.toggle("zoomed", scale > 1.001);
+      // aria-disabled, not disabled: a disabled button would drop the focus it has (Reset,
+      // once pressed) to the page behind the dialog.
+      off(zoomOut, scale <= 1.001);
+      off(zoomReset, scale <= 1.001 && tx === 0 && ty === 0);
+      off(zoomIn, scale >= maxScale - 0.001);
+    }
+    function off(button, value) { button.setAttribute("aria-disabled", value ? "true" : "false"); }
+    function usable(button) { return button.getAttribute("aria-disabled") !== "true"; }
+    function announce() {
+      var text = maxScale <= 1.001 ? "Shown at full size" : "Zoom " + Math.round(scale * 100) + "%";
+      if (text !== said) { status.textContent = text; said = text; }
+    }
+    function clamp() {
+      var v = viewport();
+      var mx = Math.max(0, (fitW * scale - v.w) / 2), my = Math.max(0, (fitH * scale - v.h) / 2);
+      tx = Math.min(mx, Math.max(-mx, tx));
+      ty = Math.min(my, Math.max(-my, ty));
+    }
+    function centre() {
+      // The image's centre in its layout, which transforms (and their transitions) never move:
+      // the lightbox (position: fixed) is its offset parent.
+      var b = box.getBoundingClientRect();
+      return {
+        x: b.left + box.clientLeft + img.offsetLeft + img.offsetWidth / 2,
+        y: b.top + box.clientTop + img.offsetTop + img.offsetHeight / 2
+      };
+    }
+    // Scale to `next` keeping the image point under (px, py) where it is on screen.
+    function zoomAt(next, px, py, from) {
+      from = from || { scale: scale, tx: tx, ty: ty, c: centre() };
+      next = Math.min(maxScale, Math.max(1, next));
+      var ux = (px - from.c.x - from.tx) / from.scale, uy = (py - from.c.y - from.ty) / from.scale;
+      scale = next;
+      tx = px - from.c.x - next * ux;
+      ty = py - from.c.y - next * uy;
+      clamp();
+      needDetail();
+    }
+    function zoomBy(factor) {
+      var v = box.getBoundingClientRect();
+      zoomAt(scale * factor, v.left + v.width / 2, v.top + v.height / 2);
+      apply(true);
+      announce();
+    }
+    function reset(animate) { scale = 1; tx = 0; ty = 0; apply(animate); announce(); }
+    function pan(dx, dy) { tx += dx; ty += dy; clamp(); apply(true); }
+    // The zoom copy is fetched only once someone zooms past what the shown copy holds: most
+    // visitors never zoom, and it can be several megabytes.
+    function needDetail() {
+      // Device pixels: a phone's screen shows two or three per CSS pixel.
+      var shown = fitW * scale * (window.devicePixelRatio || 1);
+      if (!zoomUrl || zoomState !== "none" || shown <= fullW) return;
+      zoomState = "loading";
+      var wanted = index, url = zoomUrl, pre = new Image();
+      pre.onload = function () {
+        if (wanted !== index || box.hidden) return;
+        zoomState = "shown";
+        img.src = url;
+        img.setAttribute("data-source", "zoom");
+      };
+      pre.onerror = function () { if (wanted === index) zoomState = "failed"; };
+      pre.src = url;
+    }
+    function fit() {
+      // The full-size copy's own size, once it has loaded (the zoom copy's load changes nothing).
+      if (img.getAttribute("data-source") !== "full" || !img.naturalWidth) return;
+      fullW = img.naturalWidth; fullH = img.naturalHeight;
+      layout();
+    }
+    function layout() {
+      if (!fullW) return;
+      var v = viewport();
+      var k = Math.min(v.w * 0.94 / fullW, v.h * 0.88 / fullH, 1);
+      fitW = Math.floor(fullW * k); fitH = Math.floor(fullH * k);
+      img.style.width = fitW + "px";
+      img.style.height = fitH + "px";
+      // Up to one image pixel per CSS pixel of the largest copy this visitor may have.
+      maxScale = Math.max(1, Math.max(zoomWidth, fullW) / fitW);
+      reset(false);
+    }
     function show(i) {
       index = (i + buttons.length) % buttons.length;
       var b = buttons[index];
+      zoomUrl = b.getAttribute("data-lightbox-zoom") || "";
+      zoomWidth = parseInt(b.getAttribute("data-lightbox-zoom-width"), 10) || 0;
+      zoomState = "none"; maxScale = 1; fitW = fitH = fullW = fullH = 0;
+      img.setAttribute("data-source", "full");
+      img.style.width = ""; img.style.height = "";
       img.src = b.getAttribute("data-lightbox-full") || b.getAttribute("data-lightbox-src");
       img.alt = b.getAttribute("data-lightbox-alt") || "";
       caption.textContent = (index + 1) + " / " + buttons.length + (img.alt ? " — " + img.alt : "");
+      reset(false);
+      if (img.complete) fit();
     }
+    img.addEventListener("load", fit);
+    img.addEventListener("dragstart", function (e) { e.preventDefault(); });
     function close() { box.hidden = true; document.body.classList.remove("lightbox-open"); if (opener) opener.focus(); }
     buttons.forEach(function (b, i) {
       b.addEventListener("click", function () { opener = b; box.hidden = false; document.body.classList.add("lightbox-open"); show(i); box.querySelector(".close").focus(); });
@@ -84,9 +188,103 @@
     box.querySelector(".close").addEventListener("click", close);
     box.querySelector(".prev").addEventListener("click", function () { show(index - 1); });
     box.querySelector(".next").addEventListener("click", function () { show(index + 1); });
-    box.addEventListener("click", function (e) { if (e.target === box) close(); });
+    zoomIn.addEventListener("click", function () { if (usable(zoomIn)) zoomBy(STEP); });
+    zoomOut.addEventListener("click", function () { if (usable(zoomOut)) zoomBy(1 / STEP); });
+    zoomReset.addEventListener("click", function () { if (usable(zoomReset)) reset(true); });
+    box.addEventListener("click", function (e) {
+      // A drag that ends off the image is not a click on the backdrop.
+      if (e.target === box && !dragged) close();
+    });
+    box.addEventListener("wheel", function (e) {
+      if (maxScale <= 1.001) return;
+      e.preventDefault();
+      var dy = e.deltaMode === 1 ? e.deltaY * 16 : e.deltaMode === 2 ? e.deltaY * 400 : e.deltaY;
+      zoomAt(scale * Math.exp(-dy / 300), e.clientX, e.clientY);
+      apply(false);
+      announce();
+    }, { passive: false });
+    img.addEventListener("dblclick", function (e) {
+      if (scale > 1.001) reset(true);
+      else { zoomAt(Math.min(2, maxScale), e.clientX, e.clientY); apply(true); announce(); }
+    });
+
+    // Pointers (mouse, pen, fingers): one drags a zoomed image, two pinch, and a finger
+    // swiping sideways over an unzoomed image changes image. touch-action: none (the CSS)
+    // keeps the browser's own scrolling and zooming out of the way.
+    function ids() { return Object.keys(pointers); }
+    function begin() {
+      var list = ids().map(function (k) { return pointers[k]; });
+      var from = { scale: scale, tx: tx, ty: ty, c: centre() };
+      if (list.length >= 2) {
+        var a = list[0], b = list[1];
+        gesture = { kind: "pinch", from: from, d: Math.hypot(a.x - b.x, a.y - b.y) || 1 };
+      } else if (list.length === 1) {
+        var p = list[0];
+        var kind = scale > 1.001 ? "pan" : p.type === "mouse" ? "none" : "swipe";
+        gesture = { kind: kind, from: from, x: p.x, y: p.y };
+      } else gesture = null;
+    }
+    box.addEventListener("pointerdown", function (e) {
+      if (e.target.closest("button") || (e.pointerType === "mouse" && e.button !== 0)) return;
+      if (ids().length === 0) dragged = false;
+      pointers[e.pointerId] = { x: e.clientX, y: e.clientY, type: e.pointerType, held: false };
+      begin();
+    });
+    box.addEventListener("mousedown", function (e) {
+      // Pressing on the image or backdrop keeps the focus on the dialog's button it was on
+      // (the image cannot take it; the page behind must not get it).
+      if (!e.target.closest("button")) e.preventDefault();
+    });
+    box.addEventListener("pointermove", function (e) {
+      var p = pointers[e.pointerId];
+      if (!p || !gesture) return;
+      p.x = e.clientX; p.y = e.clientY;
+      if (!p.held) {
+        // Captured once it moves, so a drag may leave the image; a plain click is left alone
+        // (captured, its click would land on the backdrop and close the viewer).
+        p.held = true;
+        try { box.setPointerCapture(e.pointerId); } catch (err) { /* already released */ }
+      }
+      var g = gesture, list = ids().map(function (k) { return pointers[k]; });
+      if (g.kind === "pinch" && list.length >= 2) {
+        var a = list[0], b = list[1];
+        var d = Math.hypot(a.x - b.x, a.y - b.y);
+        zoomAt(g.from.scale * d / g.d, (a.x + b.x) / 2, (a.y + b.y) / 2, g.from);
+        dragged = true;
+        apply(false);
+      } else if (g.kind === "pan") {
+        if (Math.abs(p.x - g.x) + Math.abs(p.y - g.y) > 4) dragged = true;
+        tx = g.from.tx + p.x - g.x; ty = g.from.ty + p.y - g.y;
+        clamp();
+        apply(false);
+      } else if (g.kind === "swipe") {
+        if (Math.abs(p.x - g.x) > 4) dragged = true;
+        // The image follows the finger; it is put back or replaced when the finger lifts.
+        img.classList.remove("animate");
+        img.style.transform = "translate(" + (p.x - g.x) + "px, 0px) scale(1)";
+      }
+    });
+    function end(e) {
+      var p = pointers[e.pointerId];
+      if (!p) return;
+      delete pointers[e.pointerId];
+      var g = gesture;
+      if (g && g.kind === "swipe" && ids().length === 0) {
+        var dx = p.x - g.x, dy = p.y - g.y;
+        if (e.type === "pointerup" && buttons.length > 1 && Math.abs(dx) > SWIPE && Math.abs(dx) > 1.5 * Math.abs(dy)) {
+          show(index + (dx < 0 ? 1 : -1));
+        } else apply(true);
+      }
+      if (g && g.kind === "pinch") announce();
+      begin();
+    }
+    box.addEventListener("pointerup", end);
+    box.addEventListener("pointercancel", end);
+    window.addEventListener("resize", function () { if (!box.hidden) layout(); });
+
     document.addEventListener("keydown", function (e) {
       if (box.hidden) return;
+      var zoomed = scale > 1.001;
       if (e.key === "Tab") {
         // Keep focus inside the dialog (aria-modal) while it is open.
         var stops = Array.prototype.filter.call(box.querySelectorAll("button"), function (x) { return !x.hidden; });
@@ -95,6 +293,17 @@
         else if (!e.shiftKey && document.activeElement === last) { e.preventDefault(); first.focus(); }
       }
       else if (e.key === "Escape") close();
+      else if (e.key === "+" || e.key === "=") { e.preventDefault(); zoomBy(STEP); }
+      else if (e.key === "-" || e.key === "_") { e.preventDefault(); zoomBy(1 / STEP); }
+      else if (e.key === "0") { e.preventDefault(); reset(true); }
+      else if (zoomed && e.key.indexOf("Arrow") === 0) {
+        // Zoomed, the arrows move the view the way they point (the image the other way).
+        e.preventDefault();
+        if (e.key === "ArrowLeft") pan(PAN, 0);
+        else if (e.key === "ArrowRight") pan(-PAN, 0);
+        else if (e.key === "ArrowUp") pan(0, PAN);
+        else if (e.key === "ArrowDown") pan(0, -PAN);
+      }
       else if (e.key === "ArrowLeft") show(index - 1);
       else if (e.key === "ArrowRight") show(index + 1);
     });

@@ -92,6 +92,7 @@ def test_flag_by_role(client_for, role, artwork):
             "id",
             "artwork",
             "comment",
+            "collection",
             "reason",
             "note",
             "original_url",

@@ -27,6 +27,8 @@ from schemathesis.specs.openapi.checks import (
 from accounts.models import NotificationKind
 from accounts.services import notify, token_create
 from config.wsgi import application
+from gallery.services.portfolio import pins_set as portfolio_pins_set
+from gallery.services.portfolio import section_create
 from moderation.services.appeals import appeal_create
 from moderation.services.decisions import case_decide
 from moderation.services.flags import flag_create
@@ -61,6 +63,12 @@ def world(wsgi_keeps_the_connection):
     artworks = [ArtworkFactory(artist=member) for _ in range(3)]
     artworks += [ArtworkFactory(artist=other) for _ in range(3)]
     artworks[0].tags.set(["sea"])
+    # A portfolio of the member's (pins and sections), so its read and writes find real rows.
+    portfolio_pins_set(artist=member, artwork_ids=[artworks[1].pk, artworks[0].pk])
+    sections = [
+        section_create(artist=member, title=f"Section {i}", artwork_ids=[artworks[i].pk])
+        for i in range(2)
+    ]
     for i in range(3):
         notify(user=member, kind=NotificationKind.DECISION, title=f"Note {i}", url="/")
     moderation = _moderation_world(member, other, artworks)
@@ -77,6 +85,7 @@ def world(wsgi_keeps_the_connection):
             "artwork_ids": [a.pk for a in artworks],
             "notification_ids": list(member.notifications.values_list("pk", flat=True)),
             "handles": [member.handle, other.handle],
+            "section_ids": [section.pk for section in sections],
             "case_ids": moderation["case_ids"],
             "decision_ids": moderation["decision_ids"],
             "appeal_ids": moderation["appeal_ids"],
@@ -116,6 +125,8 @@ def _moderation_world(member, other, artworks) -> dict:
 def _pool(path: str, name: str, world) -> list:
     if name == "handle":
         return world["handles"]
+    if name == "section_id":
+        return world["section_ids"]
     for prefix, key in (
         ("/api/v1/notifications/", "notification_ids"),
         ("/api/v1/cases/", "case_ids"),
@@ -130,7 +141,7 @@ def _pool(path: str, name: str, world) -> list:
 
 def _point_at_real_rows(case, world) -> None:
     params = case.path_parameters or {}
-    for name in ("id", "case_id", "handle"):
+    for name in ("id", "case_id", "handle", "section_id"):
         value = params.get(name)
         if value is None:
             continue

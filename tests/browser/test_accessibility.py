@@ -16,6 +16,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from gallery.models import ArtworkImage
+from gallery.services import portfolio
 from moderation.services.decisions import case_decide
 from moderation.services.flags import flag_create
 from moderation.services.reports import reports_build_current
@@ -58,6 +59,10 @@ def site(artist, viewer, moderator) -> Site:
     hidden = flag_create(reporter=viewer, artwork=others[1], reason="undisclosed-ai").case
     case_decide(moderator=moderator, case_id=hidden.pk, action="hide", reason="Looks generated.")
     reports_build_current()
+    # A portfolio, so the artist page, the CV and the portfolio page have it all to show.
+    portfolio.commission_set(artist=artist, status="open", note="Two slots")
+    portfolio.pins_set(artist=artist, artwork_ids=[artwork.pk, others[2].pk])
+    portfolio.section_create(artist=artist, title="Studies", artwork_ids=[others[3].pk])
     return Site(artist, viewer, moderator, artwork, others[0], case.pk)
 
 
@@ -66,6 +71,8 @@ PAGES = {
     "home": (None, lambda s: "/"),
     "artwork": (None, lambda s: s.artwork.get_absolute_url()),
     "artist": (None, lambda s: s.artist.get_absolute_url()),
+    "cv": (None, lambda s: f"{s.artist.get_absolute_url()}cv/"),
+    "portfolio": ("artist", lambda s: "/portfolio/"),
     "tag": (None, lambda s: "/tags/sea/"),
     "search": (None, lambda s: "/search/?q=harbour"),
     "sign-up": (None, lambda s: "/accounts/signup/"),

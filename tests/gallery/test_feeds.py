@@ -6,6 +6,9 @@ import re
 from datetime import timedelta
 
 import pytest
+from defusedxml import ElementTree as ET
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,7 +16,7 @@ from accounts.models import Follow
 from gallery import selectors
 from gallery.models import Artwork
 from gallery.services.artworks import artwork_index_search
-from tests.factories import ArtworkFactory, UserFactory
+from tests.factories import ArtworkFactory, UserFactory, image_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -331,3 +334,78 @@ def test_tag_page_runs_two_queries_for_anonymous_viewers(client, artist, django_
     ArtworkFactory(artist=artist).tags.set(["sea"])
     with django_assert_num_queries(2):  # the tag, then its page of artworks
         assert client.get("/tags/sea/").status_code == 200
+
+
+# --- Images in Atom entries ------------------------------------------------------------------
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def _entries(client, url: str) -> dict[str, ET.Element]:
+    response = client.get(url)
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)
+    return {e.findtext(f"{ATOM}title").split(" [")[0]: e for e in root.iter(f"{ATOM}entry")}
+
+
+def _sized(artwork) -> dict:
+    """Give the cover's JPEG a size (as the pipeline records it) and a real file."""
+    cover = artwork.cover
+    cover.derivatives = [
+        {**d, "bytes": 1234} if d["format"] == "jpeg" else d for d in cover.derivatives
+    ]
+    cover.save(update_fields=["derivatives"])
+    jpeg = next(d for d in cover.derivatives if d["format"] == "jpeg")
+    default_storage.save(jpeg["name"], ContentFile(image_bytes("JPEG")))
+    return jpeg
+
+
+@pytest.mark.parametrize("feed", ["/@ana/feed.atom", "/tags/sea/feed.atom"])
+def test_atom_entries_carry_the_cover_as_a_public_derivative(client, artist, feed):
+    artwork = ArtworkFactory(artist=artist, title="Harbour")
+    artwork.tags.set(["sea"])
+    jpeg = _sized(artwork)
+    url = f"http://testserver/media/{jpeg['name']}"
+    entry = _entries(client, feed)["Harbour"]
+    [enclosure] = entry.findall(f"{ATOM}link[@rel='enclosure']")
+    assert enclosure.attrib == {"rel": "enclosure", "href": url, "length": "1234",
+                                "type": "image/jpeg"}  # fmt: skip
+    summary = entry.findtext(f"{ATOM}summary")
+    assert f'<img src="{url}" alt="Harbour" width="320" height="240">' in summary
+    assert client.get(url.removeprefix("http://testserver")).status_code == 200
+    body = client.get(feed).content.decode()
+    assert "originals" not in body and artwork.cover.original.name not in body
+
+
+def test_atom_summary_escapes_what_members_typed(client, artist):
+    artwork = ArtworkFactory(artist=artist, title="Storm", description="<script>x()</script> & co")
+    artwork.cover.alt_text = 'A "storm" <b>at sea</b>'
+    artwork.cover.save(update_fields=["alt_text"])
+    summary = _entries(client, "/@ana/feed.atom")["Storm"].findtext(f"{ATOM}summary")
+    assert 'alt="A &quot;storm&quot; &lt;b&gt;at sea&lt;/b&gt;"' in summary
+    assert "&lt;script&gt;x()&lt;/script&gt; &amp; co" in summary
+    assert "<script>" not in summary and "<b>" not in summary
+
+
+def test_atom_entry_without_public_files_or_size_has_no_image_or_no_enclosure(client, artist):
+    withdrawn = ArtworkFactory(artist=artist, title="Moved files")
+    _sized(withdrawn)
+    withdrawn.cover.public_files = withdrawn.cover.PublicFiles.WITHDRAWING
+    withdrawn.cover.save(update_fields=["public_files"])
+    unsized = ArtworkFactory(artist=artist, title="Unsized")
+    entries = _entries(client, "/@ana/feed.atom")
+    assert "<img" not in entries["Moved files"].findtext(f"{ATOM}summary")
+    assert entries["Moved files"].find(f"{ATOM}link[@rel='enclosure']") is None
+    assert "/originals/" not in client.get("/@ana/feed.atom").content.decode()
+    # Older records have no size: the image is in the summary, no enclosure without a length.
+    assert "<img" in entries["Unsized"].findtext(f"{ATOM}summary")
+    assert entries["Unsized"].find(f"{ATOM}link[@rel='enclosure']") is None
+    assert unsized.cover.derivatives[1]["name"] in entries["Unsized"].findtext(f"{ATOM}summary")
+
+
+def test_atom_mature_cover_only_reaches_feeds_that_asked_for_mature_work(client, artist):
+    mature = ArtworkFactory(artist=artist, title="Nude study", mature=True)
+    jpeg = _sized(mature)
+    assert jpeg["name"] not in client.get("/@ana/feed.atom").content.decode()
+    entry = _entries(client, "/@ana/feed.atom?mature=show")["Nude study"]
+    assert entry.find(f"{ATOM}link[@rel='enclosure']").attrib["href"].endswith(jpeg["name"])

@@ -26,7 +26,7 @@ LISTINGS = [
     ("/", 1),  # the cards
     ("/tags/sea/", 2),  # the tag, then the cards
     ("/medium/drawing/", 1),
-    ("/@ana/", 2),  # the artist, then the cards
+    ("/@ana/", 3),  # the artist, the portfolio (pinned works and sections), the cards
     ("/search/?q=sea", 2),  # the artists found, then the cards
 ]
 ATOM = ["/@ana/feed.atom?show=all&mature=show", "/tags/sea/feed.atom?show=all&mature=show"]

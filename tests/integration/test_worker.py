@@ -57,7 +57,9 @@ def test_upload_through_the_web_form_is_published_by_the_worker(client, celery_w
     )
     image = ArtworkImage.objects.get(artwork=artwork)
     assert image.state == ArtworkImage.State.READY
-    assert sorted({d["width"] for d in image.derivatives}) == [320, 640, 1280, 2048]
+    assert sorted({d["width"] for d in image.public_derivatives}) == [320, 640, 1280, 2048]
+    # And the zoom copy, at the image's own size (never upscaled), outside the srcset.
+    assert (image.zoom_derivative["width"], image.zoom_derivative["height"]) == (2400, 1600)
     for d in image.derivatives:
         assert (Path(settings.MEDIA_ROOT) / d["name"]).stat().st_size > 0
     assert "process_image" in celery_worker.output()

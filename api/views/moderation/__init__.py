@@ -15,7 +15,7 @@ from api.views.moderation.cases import (
     CaseDetailView,
     CaseListView,
 )
-from api.views.moderation.flags import ArtworkFlagView, CommentFlagView
+from api.views.moderation.flags import ArtworkFlagView, CollectionFlagView, CommentFlagView
 from api.views.moderation.review import ReviewListView, ReviewVoteView
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "CaseDecideView",
     "CaseDetailView",
     "CaseListView",
+    "CollectionFlagView",
     "CommentFlagView",
     "DecisionAppealView",
     "ReviewListView",

@@ -84,7 +84,7 @@ class CaseDetailView(APIView):
         case = get_object_or_404(
             Case.objects.select_related(
                 "artwork", "artwork__artist", "comment", "comment__author", "comment__artwork",
-                "claimed_by",
+                "collection", "collection__owner", "claimed_by",
             ),
             pk=pk,
         )  # fmt: skip

@@ -1,4 +1,4 @@
-"""Members report a post, or a comment under one, to the moderators."""
+"""Members report a post, a comment under one, or a collection to the moderators."""
 
 from __future__ import annotations
 
@@ -11,14 +11,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.moderation_serializers import CommentFlagCreate, FlagCreate, FlagSerializer
+from api.moderation_serializers import (
+    CollectionFlagCreate,
+    CommentFlagCreate,
+    FlagCreate,
+    FlagSerializer,
+)
 from api.permissions import MemberWrites
 from api.schema import errors
 from api.views.common import form_input
+from community.collection_selectors import collection_by_id_for_viewer
 from community.models import Comment
 from gallery.access import artwork_for_viewer, artwork_shown_to
-from moderation.forms import CommentFlagForm, FlagForm
-from moderation.services.flags import comment_flag_create, flag_create
+from moderation.forms import CollectionFlagForm, CommentFlagForm, FlagForm
+from moderation.services.flags import collection_flag_create, comment_flag_create, flag_create
 
 
 class ArtworkFlagView(APIView):
@@ -81,5 +87,37 @@ class CommentFlagView(APIView):
         # Own, deleted, already moderated, reported twice, rate limited: the service's refusals.
         flag = comment_flag_create(
             reporter=request.user, comment=comment, reason=cleaned["reason"], note=cleaned["note"]
+        )
+        return Response(FlagSerializer(flag).data, status=status.HTTP_201_CREATED)
+
+
+class CollectionFlagView(APIView):
+    permission_classes = [MemberWrites]
+
+    @extend_schema(
+        operation_id="collections_flag",
+        summary="Report a collection to the moderators",
+        description="As the site's report form for a collection (its title and description): "
+        "a `reason` (`spam`, `harassment` or `other`) and an optional `note`. The collection "
+        "goes to the moderators' queue as a case of its own; moderators may hide it. You "
+        "cannot report your own collection, one twice while your report is open, or one "
+        "moderators already hid (400 with the reason), or more than "
+        f"{settings.MODERATION_FLAGS_PER_HOUR} posts, comments and collections an hour (429 "
+        "with `Retry-After`). A collection you cannot see is a 404.",
+        parameters=[OpenApiParameter("id", int, OpenApiParameter.PATH, description="Collection.")],
+        request=CollectionFlagCreate,
+        responses={201: FlagSerializer, **errors(400, 403, 404, 415, 429)},
+        tags=["moderation"],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        # Private, hidden, or behind a block: it does not exist for this member (the owner
+        # sees their own, and the service says they cannot report it).
+        collection = collection_by_id_for_viewer(request.user, pk)
+        cleaned = form_input(request.data, CollectionFlagForm, fields=("reason", "note"))
+        flag = collection_flag_create(
+            reporter=request.user,
+            collection=collection,
+            reason=cleaned["reason"],
+            note=cleaned["note"],
         )
         return Response(FlagSerializer(flag).data, status=status.HTTP_201_CREATED)
