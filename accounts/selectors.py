@@ -58,7 +58,15 @@ def _member_state_query() -> tuple[str, tuple]:
     global _member_state_sql
     if _member_state_sql is None:
         from allauth.account.models import EmailAddress
-        from django.db.models import Count, Exists, OuterRef, Subquery, Value
+        from django.db.models import (
+            BooleanField,
+            Count,
+            Exists,
+            ExpressionWrapper,
+            OuterRef,
+            Subquery,
+            Value,
+        )
         from django.db.models.functions import Coalesce
 
         from accounts.models import moderator_q
@@ -74,7 +82,7 @@ def _member_state_query() -> tuple[str, tuple]:
             User.objects.filter(pk=_SENTINEL)
             .annotate(
                 verified=Exists(EmailAddress.objects.filter(user=OuterRef("pk"), verified=True)),
-                moderator=Exists(User.objects.filter(moderator_q(), pk=OuterRef("pk"))),
+                moderator=ExpressionWrapper(moderator_q(), output_field=BooleanField()),
                 unread=Coalesce(Subquery(unread), Value(0)),
             )
             .values_list("verified", "moderator", "unread")
