@@ -152,20 +152,29 @@ def avatars_sweep_pending(*, older_than: timedelta = timedelta(minutes=5)) -> in
     reason. Returns how many were re-enqueued. Beat runs it (accounts.tasks)."""
     from accounts.tasks import render_avatar
 
+    return _sweep_pending(
+        field="avatar_pending", task=render_avatar, fail=avatar_fail,
+        lost=AVATAR_FAILED_LOST, older_than=older_than,
+    )  # fmt: skip
+
+
+def _sweep_pending(*, field: str, task, fail, lost: str, older_than: timedelta) -> int:
+    """Re-enqueue ``task`` for members whose ``field`` (a file waiting in private storage) is
+    older than ``older_than``; fail those whose file is gone with ``lost``. At most 500 a run;
+    stops at the first broker error (the next run tries again). Avatars and banners share it."""
     storage = private_storage()
     cutoff = timezone.now() - older_than
     requeued = 0
-    for user_id, pending in User.objects.exclude(avatar_pending="").values_list(
-        "pk", "avatar_pending"
-    )[:500]:
+    waiting = User.objects.exclude(**{field: ""}).values_list("pk", field)[:500]
+    for user_id, pending in waiting:
         try:
             waiting_since = storage.get_modified_time(pending)
         except (FileNotFoundError, OSError):
-            avatar_fail(user_id=user_id, pending=pending, reason=AVATAR_FAILED_LOST)
+            fail(user_id=user_id, pending=pending, reason=lost)
             continue
         if waiting_since < cutoff:
             try:
-                render_avatar.delay(user_id, pending)
+                task.delay(user_id, pending)
             except Exception:  # broker still down: the next sweep tries again
                 break
             requeued += 1
@@ -273,24 +282,10 @@ def banners_sweep_pending(*, older_than: timedelta = timedelta(minutes=5)) -> in
     """Re-enqueue banners still waiting after ``older_than`` (as ``avatars_sweep_pending``)."""
     from accounts.tasks import render_banner
 
-    storage = private_storage()
-    cutoff = timezone.now() - older_than
-    requeued = 0
-    for user_id, pending in User.objects.exclude(banner_pending="").values_list(
-        "pk", "banner_pending"
-    )[:500]:
-        try:
-            waiting_since = storage.get_modified_time(pending)
-        except (FileNotFoundError, OSError):
-            banner_fail(user_id=user_id, pending=pending, reason=BANNER_FAILED_LOST)
-            continue
-        if waiting_since < cutoff:
-            try:
-                render_banner.delay(user_id, pending)
-            except Exception:  # broker still down: the next sweep tries again
-                break
-            requeued += 1
-    return requeued
+    return _sweep_pending(
+        field="banner_pending", task=render_banner, fail=banner_fail,
+        lost=BANNER_FAILED_LOST, older_than=older_than,
+    )  # fmt: skip
 
 
 def _banner_enqueue_on_commit(user_id: int, pending: str) -> None:

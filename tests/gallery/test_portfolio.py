@@ -464,6 +464,33 @@ def test_banner_upload_comes_out_stripped_resized_and_public(
     assert not artist.banner
 
 
+def test_a_banner_whose_task_was_lost_is_finished_by_the_sweep(client, artist):
+    import os
+    import time
+
+    from accounts.services import BANNER_FAILED_LOST, banners_sweep_pending
+
+    client.force_login(artist)
+    # The on-commit enqueue never runs (no capture): the render task is "lost".
+    upload = SimpleUploadedFile("holiday.jpg", _jpeg_with_gps(), "image/jpeg")
+    assert client.post(EDIT, {"commission_status": "", "banner_file": upload}).status_code == 302
+    artist.refresh_from_db()
+    pending = artist.banner_pending
+    assert pending and not artist.banner
+    assert banners_sweep_pending() == 0  # fresh: its task may still come
+    old = time.time() - 600
+    os.utime(Path(settings.PRIVATE_MEDIA_ROOT) / pending, (old, old))
+    assert banners_sweep_pending() == 1  # eager in tests: rendered right away
+    artist.refresh_from_db()
+    assert artist.banner and not artist.banner_pending
+    assert banners_sweep_pending() == 0
+    # A waiting file that vanished fails with a reason instead of waiting forever.
+    User.objects.filter(pk=artist.pk).update(banner_pending="banners-pending/gone.png")
+    banners_sweep_pending()
+    artist.refresh_from_db()
+    assert not artist.banner_pending and artist.banner_error == BANNER_FAILED_LOST
+
+
 def test_banner_that_is_not_an_image_is_refused(client, artist):
     client.force_login(artist)
     upload = SimpleUploadedFile("notes.png", b"%PDF-1.4 not an image", "image/png")
