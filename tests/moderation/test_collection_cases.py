@@ -115,7 +115,11 @@ def test_the_owner_cannot_report_their_own_collection(collection, owner):
     assert not Flag.objects.exists()
 
 
-def test_suspended_members_cannot_report(collection, suspended_user):
+def test_suspended_members_cannot_report(collection, suspended_user, viewer):
+    # No button that could only answer 403 (a member in good standing has one).
+    assert _report_url(collection) in _client(viewer).get(collection.get_absolute_url()).text
+    page = _client(suspended_user).get(collection.get_absolute_url())
+    assert page.status_code == 200 and _report_url(collection) not in page.text
     with pytest.raises(ModerationForbidden, match="Suspended"):
         collection_flag_create(reporter=suspended_user, collection=collection, reason="spam")
     response = _client(suspended_user).post(_report_url(collection), {"reason": "spam"})
