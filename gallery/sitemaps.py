@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -118,14 +119,19 @@ def _path_maker(name: str, **kwargs):
     return lambda text: template.replace(SLUG_MARK, text)
 
 
-class Section:
+class Section(ABC):
+    """One kind of sitemap document (artworks, artists): what it lists, which column dates
+    it, and how one id-range page is written; ``pages`` is shared."""
+
     name = ""
 
+    @abstractmethod
     def rows(self) -> QuerySet:
-        raise NotImplementedError
+        """Every listed row of this section, unordered."""
 
+    @abstractmethod
     def lastmod_field(self) -> str:
-        raise NotImplementedError
+        """The column a row's ``lastmod`` comes from."""
 
     def pages(self, size: int) -> list[tuple[int, datetime]]:
         """(page number, newest lastmod) of every page holding a row: one query."""
@@ -139,8 +145,9 @@ class Section:
         )
         return list(found)
 
+    @abstractmethod
     def page(self, number: int, size: int) -> list[dict]:
-        raise NotImplementedError
+        """The entries of page ``number`` (ids in ``((number-1)*size, number*size]``)."""
 
 
 class ArtworkSection(Section):
