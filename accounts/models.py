@@ -135,7 +135,7 @@ class HandleUserManager(UserManager):
     use_in_migrations = True
 
     def get_by_natural_key(self, handle: str) -> User:
-        return self.get(handle__iexact=handle)
+        return self.get(handle__lower=handle.lower())
 
     def _create_user_object(self, handle, email, password, **extra_fields):
         email = self.normalize_email(email)
@@ -337,6 +337,12 @@ class User(AbstractUser):
             and self.trust_level >= settings.MODERATION_REVIEW_TRUST_LEVEL
             and not self.is_suspended
         )
+
+
+# ``handle__lower=x.lower()`` and ``email__lower=...`` match the case-insensitive unique
+# indexes above (LOWER(column)); ``__iexact`` compiles to UPPER(column) and reads every row.
+User._meta.get_field("handle").register_lookup(Lower)
+User._meta.get_field("email").register_lookup(Lower)
 
 
 class Follow(models.Model):

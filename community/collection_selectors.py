@@ -69,7 +69,7 @@ def member_for_viewer(viewer, handle: str) -> User:
     when there is none or a block stands between them (one query, plus one for blocks)."""
     # The handle's own rule first: anything else (a NUL byte included) names nobody.
     owner = (
-        User.objects.filter(handle__iexact=handle, is_active=True).first()
+        User.objects.filter(handle__lower=handle.lower(), is_active=True).first()
         if handle_validator.regex.match(handle)
         else None
     )
@@ -85,7 +85,7 @@ def collection_for_viewer(viewer, *, handle: str, slug: str) -> Collection:
     ``NotFound`` otherwise. One query, plus one for blocks when the viewer is not the owner."""
     found = (
         Collection.objects.select_related("owner")
-        .filter(owner__handle__iexact=handle, slug=slug)
+        .filter(owner__handle__lower=handle.lower(), slug=slug)
         .first()
         if handle_validator.regex.match(handle) and "\x00" not in slug
         else None

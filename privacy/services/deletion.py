@@ -144,10 +144,10 @@ def deletion_cancel_credentials(*, login: str, password: str) -> User:
     Raises ``Invalid`` with one message for an unknown login and a wrong password (no probing
     for accounts), and ``Conflict`` (code ``not_pending``) for an account not being deleted.
     """
-    login = login.strip()
+    login = login.strip().lower()
     user = (
         get_user_model()
-        .objects.filter(Q(handle__iexact=login) | Q(email__iexact=login), deleted_at__isnull=True)
+        .objects.filter(Q(handle__lower=login) | Q(email__lower=login), deleted_at__isnull=True)
         .first()
     )
     if user is None:

@@ -40,7 +40,7 @@ class Command(BaseCommand):
         artist_id = None
         if options["artist"]:
             handle = options["artist"].lstrip("@")
-            artist = User.objects.filter(handle__iexact=handle).first()
+            artist = User.objects.filter(handle__lower=handle.lower()).first()
             if artist is None:
                 raise CommandError(f"No artist with the handle {handle!r}.")
             artist_id = artist.pk
