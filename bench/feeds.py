@@ -198,6 +198,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--drop", action="store_true", help="drop the database at the end")
     parser.add_argument("--seed-only", action="store_true", help="prepare the database, then stop")
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/performance.md")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated words: load only the pages whose label holds one (and /healthz); "
+        "a partial run never writes docs/performance.md",
+    )
     args = parser.parse_args()
     args.caches = [c.strip() for c in args.caches.split(",") if c.strip()]
     if not args.caches or set(args.caches) - {"warm", "cold"}:
@@ -207,6 +213,9 @@ def parse_args() -> argparse.Namespace:
     if not re.fullmatch(r"\d+x\d+", args.upload_size):
         parser.error("--upload-size takes WIDTHxHEIGHT, e.g. 1600x1200")
     args.follows = min(args.follows, args.artists)
+    args.only = [w.strip() for w in args.only.split(",") if w.strip()]
+    if args.only:
+        args.no_write = True
     return args
 
 
@@ -1276,6 +1285,8 @@ def main() -> None:
         tokens = api_tokens(args.api_tokens)
         members = f"a member following {follows} artists, signed in with a session cookie"
         paths = pages(cookie=cookie, tokens=tokens)
+        if args.only:
+            paths = [p for p in paths if p.kind == "bare" or any(w in p.label for w in args.only)]
         print("In-process breakdown:")
         rows = breakdown(paths, args.caches)
         for row in rows:
