@@ -60,11 +60,9 @@ def _listing(
         exclusions = selectors.listing_exclusions(
             viewer_filters(request.user), surface=surface, tag_id=filters.get("tag_id")
         )
-    hidden = selectors.exclusions_digest(exclusions)
-    key = current and listing_cache.listing_cache_key(
+    key = current and _block_key(
         surface=surface, argument=argument, preference=preference, mature=mature, cursor=cursor,
-        part=("cards" if partial else "grid") + (f":viewer{viewer}" if viewer else "")
-        + (f":hide{hidden}" if hidden else ""),
+        partial=partial, viewer=viewer, hidden=selectors.exclusions_digest(exclusions),
         versions=current,
     )  # fmt: skip
     anonymous = not request.user.is_authenticated
@@ -99,6 +97,19 @@ def _listing(
         request, key and f"{key}:whole", render_page, members=members
     )
     return listing_cache.cacheable(request, response, etag, varies_on_partial=bool(cursor))
+
+
+def _block_key(
+    *, surface, argument, preference, mature, cursor, partial, viewer, hidden, versions
+) -> str:
+    """The cache key of a listing's block of cards (``_listing``); the whole page's is this
+    plus ``:whole``."""
+    return listing_cache.listing_cache_key(
+        surface=surface, argument=argument, preference=preference, mature=mature, cursor=cursor,
+        part=("cards" if partial else "grid") + (f":viewer{viewer}" if viewer else "")
+        + (f":hide{hidden}" if hidden else ""),
+        versions=versions,
+    )  # fmt: skip
 
 
 def home(request):
@@ -193,9 +204,49 @@ def search(request):
     )
 
 
+# The member a handle named when a bare anonymous visitor's artist page was last rendered: lets
+# the next one be served from the cache before any query (``_artist_page_from_cache``).
+ARTIST_BY_HANDLE = "artist-by-handle:{}"
+
+
+def _artist_page_from_cache(request, handle: str):
+    """A bare anonymous visitor's artist page straight from the cache (or a 304), or None.
+
+    The id comes from ``ARTIST_BY_HANDLE``; the page's key holds that id, the artist's scope
+    and the global version, and ``whole_page`` adds the path. A rename, a suspension or a
+    deactivation moves the global version, so a stale id only misses: the page is then
+    rendered from the database, which decides who the handle names now.
+    """
+    if not listing_cache.bare_anonymous(request):
+        return None
+    artist_id = listing_cache.cache.get(ARTIST_BY_HANDLE.format(handle.lower()))
+    current = artist_id and listing_cache.versions([f"artist:{artist_id}"])
+    if not current:
+        return None
+    cursor = request.GET.get("after") or None
+    key = _block_key(
+        surface=state.Surface.ARTIST, argument=artist_id,
+        preference=selectors.viewer_preference(request),
+        mature=state.mature_preference(request), cursor=cursor,
+        partial=bool(request.htmx and cursor), viewer=None, hidden="", versions=current,
+    )  # fmt: skip
+    etag = listing_cache.etag_for(key)
+    if listing_cache.matches(request, etag):
+        return listing_cache.not_modified(request, etag, varies_on_partial=bool(cursor))
+    response = listing_cache.anonymous_page_from_cache(request, f"{key}:whole")
+    if response is None:
+        return None
+    return listing_cache.cacheable(request, response, etag, varies_on_partial=bool(cursor))
+
+
 def artist(request, handle: str):
+    cached = _artist_page_from_cache(request, handle)
+    if cached is not None:
+        return cached
     user_model = get_user_model()
     person = get_object_or_404(user_model, handle__lower=handle.lower(), is_active=True)
+    if listing_cache.bare_anonymous(request):
+        listing_cache.cache.set(ARTIST_BY_HANDLE.format(handle.lower()), person.pk, None)
     blocked_view = blocked_profile(request, person)
     if blocked_view is not None:
         return blocked_view
@@ -260,11 +311,6 @@ def _portfolio_lazily(request, person, *, own: bool) -> _LazyBlock:
     retires it. The artist's own view is never cached (it shows what others do not see)."""
     preference = selectors.viewer_preference(request)
     mature = state.mature_preference(request)
-    current = None if own else listing_cache.versions([f"artist:{person.pk}"])
-    key = current and listing_cache.listing_cache_key(
-        surface="artist-portfolio", argument=person.pk, preference=preference, mature=mature,
-        cursor=None, part="portfolio", versions=current,
-    )  # fmt: skip
 
     def render_block() -> str:
         portfolio = selectors.portfolio_of(
@@ -276,7 +322,15 @@ def _portfolio_lazily(request, person, *, own: bool) -> _LazyBlock:
             {"portfolio": portfolio, "own": own, "mature_preference": mature, "request": request},
         )
 
-    return _LazyBlock(lambda: mark_safe(listing_cache.get_or_render(key, render_block)))  # noqa: S308
+    def block() -> str:
+        current = None if own else listing_cache.versions([f"artist:{person.pk}"])
+        key = current and listing_cache.listing_cache_key(
+            surface="artist-portfolio", argument=person.pk, preference=preference, mature=mature,
+            cursor=None, part="portfolio", versions=current,
+        )  # fmt: skip
+        return mark_safe(listing_cache.get_or_render(key, render_block))  # noqa: S308 - ours
+
+    return _LazyBlock(block)
 
 
 def blocked_profile(request, person):

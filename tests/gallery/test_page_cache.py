@@ -19,8 +19,9 @@ from gallery.services.artworks import (
     artwork_relabel,
 )
 from gallery.services.visibility import artwork_hide, artwork_remove, artwork_set_held
+from privacy.services.deletion import account_delete_request
 from tests.api.clients import token_client
-from tests.factories import ArtworkFactory
+from tests.factories import PASSWORD, ArtworkFactory, UserFactory
 
 # Every cached surface where a post can appear, for a viewer following its artist.
 SURFACES = {
@@ -148,7 +149,9 @@ def test_listing_queries_cold_then_warm(member, artist, name, django_assert_num_
         ("/", 1, 0),  # the cards
         ("/tags/sea/", 2, 1),  # the tag, then the cards
         ("/medium/drawing/", 1, 0),
-        ("/@ana/", 3, 1),  # the artist, the portfolio, the cards
+        # The artist, the portfolio, the cards; warm, the page comes before the artist's row
+        # (gallery.views.feeds._artist_page_from_cache).
+        ("/@ana/", 3, 0),
         # The artists found (read as the page renders: the whole page is cached), the cards.
         ("/search/?q=sea", 2, 0),
         ("/@ana/feed.atom", 3, 1),  # the artist, the entries, the site
@@ -295,3 +298,36 @@ def test_a_bio_edit_retires_only_the_artist_page_and_a_rename_retires_every_list
     profile_update(user=artist, data={"display_name": "Ana Renamed"})
     # (Cards keep the old name for up to gallery_cards.CARD_TTL; the listing is retired now.)
     assert client.get("/")["ETag"] != home
+
+
+def test_an_artist_page_served_before_any_query_follows_deactivation_and_a_new_owner(
+    client, artist, django_assert_num_queries
+):
+    _post(artist, "sea one")
+    first = client.get("/@ana/")
+    with django_assert_num_queries(0):
+        again = client.get("/@ana/")
+    assert "sea one" in again.content.decode() and again["ETag"] == first["ETag"]
+    with django_assert_num_queries(0):
+        assert client.get("/@ana/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    # Asking to be deleted deactivates the account at once: the page is gone, not served.
+    account_delete_request(user=artist, password=PASSWORD)
+    assert client.get("/@ana/").status_code == 404
+    assert client.get("/@ana/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 404
+    # The purge renames the row (deleted-<id>); someone new takes the handle: their page.
+    artist.handle = f"deleted-{artist.pk}"
+    artist.save(update_fields=["handle"])
+    newcomer = UserFactory(handle="ANA", email="new-ana@example.com", display_name="Another Ana")
+    page = client.get("/@ana/").content.decode()
+    assert "Another Ana" in page and "sea one" not in page
+    assert newcomer.pk != artist.pk
+
+
+def test_a_signed_in_member_never_gets_the_anonymous_artist_page(client, artist, viewer):
+    _post(artist, "sea one")
+    anonymous = client.get("/@ana/").content.decode()
+    client.force_login(viewer)
+    theirs = client.get("/@ana/")
+    assert theirs["Cache-Control"] == "private, no-store"
+    mine = f"/@{viewer.handle}/"
+    assert mine in theirs.content.decode() and mine not in anonymous
