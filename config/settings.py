@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "config.middleware.RefuseNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Sessions signed in before accounts.backends existed keep working (it says why).
+    "accounts.backends.SessionBackendUpgradeMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -146,6 +148,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 # A streaming replica of the primary: web requests read from it (config/db_router.py says when).
 DATABASE_REPLICA_URL = env_url("DATABASE_REPLICA_URL", None, schemes=("postgres", "postgresql"))
 DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 10, minimum=0)
+# The member-state query runs on every member page and takes PostgreSQL longer to plan than to
+# run: it is prepared once per connection (accounts.selectors). Off behind a pooler that hands
+# a session's statements to other server connections (PgBouncer in transaction mode).
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 DATABASE_ROUTERS: list[str] = []
 if DATABASE_REPLICA_URL:
     if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
@@ -410,9 +416,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Accounts and allauth -----------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Django's and allauth's, each loading the session's member with their page state in one
+# query (accounts/backends.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -166,7 +166,7 @@ def deletion_cancel(request):
             error = exc.message
         else:
             request.session.pop(DELETION_CANCEL_SESSION_KEY, None)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="accounts.backends.ModelBackend")
             messages.success(request, "Welcome back: your account is no longer being deleted.")
             return redirect("privacy:data")
     return render(

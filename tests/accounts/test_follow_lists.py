@@ -106,10 +106,10 @@ def test_follower_list_queries_are_fixed_at_10000_follows(
         block_set(blocker=viewer, blocked=User.objects.get(handle="fan5"), blocking=True)
         client.force_login(viewer)
         client.get(url)  # session and the viewer's filters warm
-    # Anonymous: the member, the page. Signed in, as every member page: the viewer, the unread
-    # count with the moderator check of the menu (one query); then the member and the page.
-    # The session and the viewer's blocks come from the cache.
-    expected = 4 if signed_in else 2
+    # Anonymous: the member, the page. Signed in, as every member page: the viewer with the
+    # unread count and the moderator check of the menu (one query); then the member and the
+    # page. The session and the viewer's blocks come from the cache.
+    expected = 3 if signed_in else 2
     with django_assert_num_queries(expected):
         first = client.get(url)
     seen = handles(first.text)

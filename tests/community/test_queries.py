@@ -70,15 +70,15 @@ def test_the_thread_costs_the_same_at_the_top_and_deep_down(
             html = client.get(url).content.decode()
         url = _next_link(html)
     assert "Comment 1180 for" in html and "Comment 1179 for" not in html
-    # A member: user, the artwork with their marks, the moderator check with the notifications
-    # count, then the thread's page, replies and members (the session and the member's blocks
-    # come from the cache).
+    # A member: user with the moderator check and the notifications count, the artwork with
+    # their marks, then the thread's page, replies and members (the session and the member's
+    # blocks come from the cache).
     client.force_login(viewer)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         body = client.get(artwork.get_absolute_url()).content.decode()
     assert body.count('class="reply-box"') == THREAD_PAGE
     # Its htmx "More comments" request: the same, with the artwork read before the session.
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(url, HTTP_HX_REQUEST="true")
 
 

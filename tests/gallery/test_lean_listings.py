@@ -310,13 +310,13 @@ def test_member_artwork_page_reads_its_marks_with_the_row(
     Follow.objects.create(follower=viewer, artist=artist)
     client.get(artwork.get_absolute_url())  # warm the public fragments
     client.force_login(viewer)
-    # User, the moderator check with the notifications count, the artwork with both marks, the
-    # comment thread (its page, the members it mentions); the session comes from the cache.
-    with django_assert_num_queries(5):
+    # User with the moderator check and the notifications count, the artwork with both marks,
+    # the comment thread (its page, the members it mentions); the session comes from the cache.
+    with django_assert_num_queries(4):
         body = client.get(artwork.get_absolute_url()).content.decode()
     assert "<span>Liked</span>" in body and ">Following</button>" in body
     client.force_login(other_artist)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         body = client.get(artwork.get_absolute_url()).content.decode()
     assert "<span>Like</span>" in body and ">Follow</button>" in body
     assert Like.objects.filter(artwork=artwork).count() == 1

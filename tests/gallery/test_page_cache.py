@@ -132,9 +132,9 @@ def test_listing_queries_cold_then_warm(member, artist, name, django_assert_num_
         assert member.get(url).content.decode().count('class="art-card"') == 3
     if name == "following":
         # The whole page is kept per member (listing_cache.whole_page): only what the header
-        # shows of them is read (user; verified address, moderator check and unread count in
-        # one query).
-        assert len(warm) == 2, [q["sql"] for q in warm.captured_queries]
+        # shows of them is read (the member's row with their verified address, moderator
+        # check and unread count: one query).
+        assert len(warm) == 1, [q["sql"] for q in warm.captured_queries]
     elif name == "artist":
         # The portfolio's block (pinned works, sections) is cached beside the cards'.
         assert len(warm) == len(cold) - 2, [q["sql"] for q in warm.captured_queries]
@@ -193,10 +193,11 @@ def test_artwork_page_queries_cold_then_warm(client, artist, viewer, django_asse
     with django_assert_num_queries(0):
         assert client.get(artwork.get_absolute_url()).status_code == 200
     client.force_login(viewer)
-    # A member (was 12, then 7, then 6, now 5): user, the moderator check (the nav's link)
-    # with the notifications count, and the artwork with the like and follow marks; the comment
-    # thread (its page and the members it mentions); the session is read from the cache.
-    with django_assert_num_queries(5):
+    # A member (was 12, then 7, then 6, then 5, now 4): the member's row with the moderator
+    # check (the nav's link) and the notifications count, the artwork with the like and follow
+    # marks; the comment thread (its page and the members it mentions); the session is read
+    # from the cache.
+    with django_assert_num_queries(4):
         assert client.get(artwork.get_absolute_url()).status_code == 200
 
 

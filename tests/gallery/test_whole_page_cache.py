@@ -133,9 +133,9 @@ def test_the_member_following_page_is_kept_per_member_with_a_fresh_csrf_token(
 ):
     _post(artist, "tide")
     first = follower.get("/following/")
-    # The member's row, then their verified address, moderator role and unread count in one
-    # (accounts.selectors.load_member_state).
-    with django_assert_num_queries(2):
+    # The member's row with their verified address, moderator role and unread count
+    # (accounts.selectors.member_with_state).
+    with django_assert_num_queries(1):
         second = follower.get("/following/")
     assert "tide" in second.content.decode()
     body = second.content.decode()
