@@ -294,7 +294,9 @@ def seeded_count() -> int:
 
 def seeded_tail_is_complete(count: int) -> bool:
     """Whether a partial seed stopped on a batch boundary (every batch commits whole)."""
-    return count % 5000 == 0
+    from gallery.demo import SEED_BATCH
+
+    return count % SEED_BATCH == 0
 
 
 def index_search(*, vacuum: bool = False) -> str:
@@ -370,7 +372,7 @@ def prepare_database(args: argparse.Namespace, env: dict[str, str]) -> str:
                 cur.execute(f'COMMENT ON DATABASE "{name}" IS %s', [note])
         return f"reused; {note}"
     if 0 < count < args.artworks and seeded_tail_is_complete(count):
-        # A seed stopped part-way (each batch of 5,000 commits on its own) goes on.
+        # A seed stopped part-way (each batch of SEED_BATCH commits on its own) goes on.
         from gallery.demo import bulk_seed
 
         print(f"{name} holds {count:,} of {args.artworks:,} artworks: seeding the rest…")
