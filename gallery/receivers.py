@@ -1,5 +1,5 @@
-"""Cache invalidation from the rows themselves: every saved or deleted artwork, follow or artist;
-and the label packets in public files kept in step with the artist's profile.
+"""Cache invalidation from the rows themselves: every saved or deleted artwork, follow, tag or
+artist; and the label packets in public files kept in step with the artist's profile.
 
 Connected in ``GalleryConfig.ready()``. A receiver, not a call in each service: every write that
 goes through ``save()`` or ``delete()`` (the services in gallery.services, the state changes that
@@ -66,6 +66,12 @@ def follow_changed(sender, instance, **kwargs) -> None:
     )
 
 
+def tag_changed(sender, instance, **kwargs) -> None:
+    # A renamed or deleted tag (the admin): its page shows the name, and the page served to
+    # anonymous visitors before any query trusts the slug's id only while this scope holds.
+    listing_cache.bump_now_and_on_commit([f"tag:{instance.pk}"])
+
+
 def _stored(value):
     # A file field's value compares by its name, as values() returns it.
     return value.name if isinstance(value, FieldFile) else value
@@ -112,6 +118,7 @@ def connect() -> None:
         pre_delete,
         pre_save,
     )
+    from taggit.models import Tag
 
     from accounts.models import Follow
     from gallery.models import Artwork, TaggedArtwork
@@ -123,6 +130,8 @@ def connect() -> None:
     m2m_changed.connect(
         tags_changed, sender=TaggedArtwork, dispatch_uid="gallery.cache.tags_changed"
     )
+    post_save.connect(tag_changed, sender=Tag, dispatch_uid="gallery.cache.tag_saved")
+    post_delete.connect(tag_changed, sender=Tag, dispatch_uid="gallery.cache.tag_deleted")
     post_save.connect(follow_changed, sender=Follow, dispatch_uid="gallery.cache.follow_saved")
     post_delete.connect(follow_changed, sender=Follow, dispatch_uid="gallery.cache.follow_deleted")
     pre_save.connect(user_saving, sender=get_user_model(), dispatch_uid="gallery.user_saving")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.contrib.auth import get_user_model
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -137,7 +139,12 @@ def following(request):
 
 
 def tag(request, slug: str):
+    known = _known(TAG_BY_SLUG, slug)
+    cached = _page_before_lookup(request, known=known, surface=state.Surface.TAG, scope="tag:{}")
+    if cached is not None:
+        return cached
     tag_obj = get_object_or_404(Tag, slug=slug)
+    _remember(request, known, tag_obj.pk)
     # A muted tag's own page still lists it (the member came here on purpose), says so and
     # offers to unmute; every other feed of theirs leaves it out.
     muted = tag_obj.pk in viewer_filters(request.user).muted_tags
@@ -204,29 +211,37 @@ def search(request):
     )
 
 
-# The member a handle named when a bare anonymous visitor's artist page was last rendered: lets
-# the next one be served from the cache before any query (``_artist_page_from_cache``).
+# What a handle or a tag's slug named when a bare anonymous visitor's page was last rendered:
+# lets the next one be served from the cache before any query (``_page_before_lookup``).
 ARTIST_BY_HANDLE = "artist-by-handle:{}"
+TAG_BY_SLUG = "tag-by-slug:{}"
 
 
-def _artist_page_from_cache(request, handle: str):
-    """A bare anonymous visitor's artist page straight from the cache (or a 304), or None.
+def _known(entry: str, address: str) -> str:
+    # Addresses come from the URL, whatever their length or characters: digested into a key.
+    return entry.format(hashlib.sha256(address.encode()).hexdigest()[:32])
 
-    The id comes from ``ARTIST_BY_HANDLE``; the page's key holds that id, the artist's scope
-    and the global version, and ``whole_page`` adds the path. A rename, a suspension or a
-    deactivation moves the global version, so a stale id only misses: the page is then
-    rendered from the database, which decides who the handle names now.
+
+def _page_before_lookup(request, *, known: str, surface: str, scope: str):
+    """A bare anonymous visitor's listing page straight from the cache (or a 304), or None.
+
+    ``known`` is the cache entry holding the id the address named last time (``ARTIST_BY_HANDLE``
+    or ``TAG_BY_SLUG``); ``scope`` the listing's scope with ``{}`` for that id. The page's key
+    holds the id, the scope's and the global versions, and ``whole_page`` adds the path. Every
+    change to what the address names moves one of them (an artist's rename, suspension or
+    deactivation the global version, a tag's rename or deletion its scope:
+    gallery.receivers), so a stale id only misses: the page is then rendered from the
+    database, which decides what the address names now.
     """
     if not listing_cache.bare_anonymous(request):
         return None
-    artist_id = listing_cache.cache.get(ARTIST_BY_HANDLE.format(handle.lower()))
-    current = artist_id and listing_cache.versions([f"artist:{artist_id}"])
+    found = listing_cache.cache.get(known)
+    current = found and listing_cache.versions([scope.format(found)])
     if not current:
         return None
     cursor = request.GET.get("after") or None
     key = _block_key(
-        surface=state.Surface.ARTIST, argument=artist_id,
-        preference=selectors.viewer_preference(request),
+        surface=surface, argument=found, preference=selectors.viewer_preference(request),
         mature=state.mature_preference(request), cursor=cursor,
         partial=bool(request.htmx and cursor), viewer=None, hidden="", versions=current,
     )  # fmt: skip
@@ -239,14 +254,22 @@ def _artist_page_from_cache(request, handle: str):
     return listing_cache.cacheable(request, response, etag, varies_on_partial=bool(cursor))
 
 
+def _remember(request, known: str, found_id: int) -> None:
+    """Keep what the address named for ``_page_before_lookup`` (only its visitors use it)."""
+    if listing_cache.bare_anonymous(request):
+        listing_cache.cache.set(known, found_id, None)
+
+
 def artist(request, handle: str):
-    cached = _artist_page_from_cache(request, handle)
+    known = _known(ARTIST_BY_HANDLE, handle.lower())
+    cached = _page_before_lookup(
+        request, known=known, surface=state.Surface.ARTIST, scope="artist:{}"
+    )
     if cached is not None:
         return cached
     user_model = get_user_model()
     person = get_object_or_404(user_model, handle__lower=handle.lower(), is_active=True)
-    if listing_cache.bare_anonymous(request):
-        listing_cache.cache.set(ARTIST_BY_HANDLE.format(handle.lower()), person.pk, None)
+    _remember(request, known, person.pk)
     blocked_view = blocked_profile(request, person)
     if blocked_view is not None:
         return blocked_view
