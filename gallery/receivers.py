@@ -66,10 +66,12 @@ def follow_changed(sender, instance, **kwargs) -> None:
     )
 
 
-def tag_changed(sender, instance, **kwargs) -> None:
+def tag_changed(sender, instance, created=False, **kwargs) -> None:
     # A renamed or deleted tag (the admin): its page shows the name, and the page served to
     # anonymous visitors before any query trusts the slug's id only while this scope holds.
-    listing_cache.bump_now_and_on_commit([f"tag:{instance.pk}"])
+    # A new tag (an upload naming one) has no page yet: nothing to retire, the upload stays lean.
+    if not created:
+        listing_cache.bump_now_and_on_commit([f"tag:{instance.pk}"])
 
 
 def _stored(value):
