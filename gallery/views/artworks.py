@@ -180,7 +180,7 @@ def artwork_detail(request, pk: int, slug: str | None = None):
     response = listing_cache.whole_page(
         request,
         page_key and f"{page_key}:whole",
-        lambda extra: render(
+        lambda extra: _with_ai_choice(artwork, render(
             request,
             "gallery/artwork_detail.html",
             {
@@ -221,10 +221,16 @@ def artwork_detail(request, pk: int, slug: str | None = None):
                     "moderation:evidence_add", kwargs={"artwork_id": artwork.pk}
                 ),
             },
-        ),
-    )
-    response.ai_training_allowed = not artwork.artist.ai_training_opt_out
+        )),
+    )  # fmt: skip
     return listing_cache.cacheable(request, response, etag)
+
+
+def _with_ai_choice(artwork, response):
+    """``response`` marked with the artist's AI-training choice (gallery.middleware) before
+    ``whole_page`` may store it: the copy served from the cache carries it too."""
+    response.ai_training_allowed = not artwork.artist.ai_training_opt_out
+    return response
 
 
 def json_ld(request, artwork, finals, tags, *, no_ai_recorded: bool = False) -> str:

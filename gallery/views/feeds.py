@@ -33,6 +33,7 @@ def _listing(
     scopes: list[str],
     members: bool = False,
     exclusions: dict | None = None,
+    ai_training_allowed: bool = False,
     **filters,
 ):
     """Render a listing page whose block of cards comes from the cache when it can.
@@ -90,8 +91,15 @@ def _listing(
     def render_page(extra: dict):
         block = mark_safe(listing_cache.get_or_render(key, render_block))  # noqa: S308 - ours
         if partial:
-            return HttpResponse(block)
-        return render(request, template, {**block_context, "grid": block, "page": True, **extra})
+            response = HttpResponse(block)
+        else:
+            response = render(
+                request, template, {**block_context, "grid": block, "page": True, **extra}
+            )
+        # Set before whole_page stores the page: a page served from the cache carries it too
+        # (gallery.middleware.AiTrainingOptOutMiddleware reads it).
+        response.ai_training_allowed = ai_training_allowed
+        return response
 
     # The whole page comes from the cache (one lookup, no template): for anonymous visitors,
     # and for members on the pages whose every member-specific part is in the key.
@@ -307,8 +315,8 @@ def artist(request, handle: str):
         # Blocks were settled above (a moderator may see this page through one); mutes
         # never apply to an artist's own page.
         exclusions={},
+        ai_training_allowed=not person.ai_training_opt_out,
     )
-    response.ai_training_allowed = not person.ai_training_opt_out
     return response
 
 
