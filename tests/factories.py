@@ -143,3 +143,30 @@ class CommentFactory(factory.django.DjangoModelFactory):
     def counted(obj, create, extracted, **kwargs):
         if create and obj.status == Comment.Status.VISIBLE:
             Artwork.objects.filter(pk=obj.artwork_id).update(comment_count=F("comment_count") + 1)
+
+
+def assert_lost_render_is_swept(artist, *, field: str, sweep, lost_error: str) -> None:
+    """The beat sweep for files waiting to render (accounts.services._sweep_pending), as an
+    avatar's and a banner's tests both need it: ``artist.<field>_pending`` holds a file whose
+    render task was lost. A fresh file waits (its task may still come); an old one is rendered
+    by the sweep (eager in tests); a vanished one fails with ``lost_error`` instead of waiting
+    forever."""
+    import os
+    import time
+    from pathlib import Path
+
+    from django.conf import settings
+
+    assert sweep() == 0
+    artist.refresh_from_db()
+    old = time.time() - 600
+    os.utime(Path(settings.PRIVATE_MEDIA_ROOT) / getattr(artist, f"{field}_pending"), (old, old))
+    assert sweep() == 1
+    artist.refresh_from_db()
+    assert getattr(artist, field) and not getattr(artist, f"{field}_pending")
+    assert sweep() == 0
+    User.objects.filter(pk=artist.pk).update(**{f"{field}_pending": f"{field}s-pending/gone.png"})
+    sweep()
+    artist.refresh_from_db()
+    assert not getattr(artist, f"{field}_pending")
+    assert getattr(artist, f"{field}_error") == lost_error

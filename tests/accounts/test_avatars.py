@@ -13,7 +13,7 @@ from PIL import Image, ImageFile
 
 from accounts.models import User
 from accounts.tasks import render_avatar
-from tests.factories import image_bytes, many_scan_jpeg
+from tests.factories import assert_lost_render_is_swept, image_bytes, many_scan_jpeg
 
 pytestmark = pytest.mark.django_db
 
@@ -194,28 +194,13 @@ def test_accounts_never_imports_gallery():
 
 
 def test_an_avatar_whose_task_was_lost_is_finished_by_the_sweep(client, artist):
-    import os
-    import time
-
     from accounts.services import AVATAR_FAILED_LOST, avatars_sweep_pending
 
     client.force_login(artist)
     # The on-commit enqueue never runs (no capture): the render task is "lost".
     _post_avatar(client, image_bytes("PNG", (300, 300), color=(10, 10, 200)))
     artist.refresh_from_db()
-    pending = artist.avatar_pending
-    assert pending and not artist.avatar
-    assert avatars_sweep_pending() == 0  # fresh: its task may still come
-    path = Path(settings.PRIVATE_MEDIA_ROOT) / pending
-    old = time.time() - 600
-    os.utime(path, (old, old))
-    assert avatars_sweep_pending() == 1  # eager in tests: rendered right away
-    artist.refresh_from_db()
-    assert artist.avatar and not artist.avatar_pending
-    assert avatars_sweep_pending() == 0
-
-    # A waiting file that vanished fails with a reason instead of waiting forever.
-    User.objects.filter(pk=artist.pk).update(avatar_pending="avatars-pending/gone.png")
-    avatars_sweep_pending()
-    artist.refresh_from_db()
-    assert not artist.avatar_pending and artist.avatar_error == AVATAR_FAILED_LOST
+    assert artist.avatar_pending and not artist.avatar
+    assert_lost_render_is_swept(
+        artist, field="avatar", sweep=avatars_sweep_pending, lost_error=AVATAR_FAILED_LOST
+    )

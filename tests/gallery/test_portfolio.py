@@ -17,7 +17,7 @@ from config.errors import Conflict, Invalid, NotAllowed, NotFound
 from gallery import selectors
 from gallery.models import Artwork, Label, PortfolioPin, PortfolioSection, Visibility
 from gallery.services import portfolio as services
-from tests.factories import ArtworkFactory
+from tests.factories import ArtworkFactory, assert_lost_render_is_swept
 
 pytestmark = pytest.mark.django_db
 
@@ -466,9 +466,6 @@ def test_banner_upload_comes_out_stripped_resized_and_public(
 
 
 def test_a_banner_whose_task_was_lost_is_finished_by_the_sweep(client, artist):
-    import os
-    import time
-
     from accounts.services import BANNER_FAILED_LOST, banners_sweep_pending
 
     client.force_login(artist)
@@ -476,20 +473,10 @@ def test_a_banner_whose_task_was_lost_is_finished_by_the_sweep(client, artist):
     upload = SimpleUploadedFile("holiday.jpg", _jpeg_with_gps(), "image/jpeg")
     assert client.post(EDIT, {"commission_status": "", "banner_file": upload}).status_code == 302
     artist.refresh_from_db()
-    pending = artist.banner_pending
-    assert pending and not artist.banner
-    assert banners_sweep_pending() == 0  # fresh: its task may still come
-    old = time.time() - 600
-    os.utime(Path(settings.PRIVATE_MEDIA_ROOT) / pending, (old, old))
-    assert banners_sweep_pending() == 1  # eager in tests: rendered right away
-    artist.refresh_from_db()
-    assert artist.banner and not artist.banner_pending
-    assert banners_sweep_pending() == 0
-    # A waiting file that vanished fails with a reason instead of waiting forever.
-    User.objects.filter(pk=artist.pk).update(banner_pending="banners-pending/gone.png")
-    banners_sweep_pending()
-    artist.refresh_from_db()
-    assert not artist.banner_pending and artist.banner_error == BANNER_FAILED_LOST
+    assert artist.banner_pending and not artist.banner
+    assert_lost_render_is_swept(
+        artist, field="banner", sweep=banners_sweep_pending, lost_error=BANNER_FAILED_LOST
+    )
 
 
 def test_banner_that_is_not_an_image_is_refused(client, artist):
