@@ -122,7 +122,7 @@ def database_config(url: str, *, conn_max_age: int) -> dict:
     if not name:
         raise ImproperlyConfigured(f"DATABASE_URL names no database: {url!r}")
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        "ENGINE": "config.postgresql",
         "NAME": name,
         "USER": unquote(parts.username or ""),
         "PASSWORD": unquote(parts.password or ""),

@@ -56,7 +56,7 @@ def test_env_list_and_str():
 
 def test_database_config_parses_postgres_url_and_requires_a_name():
     config = database_config("postgres://u:p%40ss@db:5433/atelier?sslmode=require", conn_max_age=60)
-    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert config["ENGINE"] == "config.postgresql"
     assert (config["USER"], config["PASSWORD"], config["HOST"], config["PORT"]) == (
         "u", "p@ss", "db", "5433"
     )  # fmt: skip
