@@ -131,3 +131,30 @@ def test_an_unknown_backend_or_a_deactivated_member_is_signed_out(client, member
     client.force_login(moderator)
     User.objects.filter(pk=moderator.pk).update(is_active=False)
     assert client.get("/following/").status_code == 302
+
+
+def test_a_token_and_its_member_come_in_one_prepared_statement(members, settings):
+    from accounts.models import ApiToken
+    from accounts.services import token_create, token_revoke
+
+    _, member = members
+    token, key = token_create(user=member, name="ci", scope="read")
+    digest = ApiToken.digest(key)
+    with CaptureQueriesContext(connection) as caught:
+        found = selectors.active_token(digest)
+    assert [q["sql"].split(" (")[0] for q in caught.captured_queries] == [
+        "EXECUTE atelier_token_with_member"
+    ]
+    expected = ApiToken.objects.select_related("user").get(pk=token.pk)
+    for model, got, want in ((ApiToken, found, expected), (User, found.user, expected.user)):
+        for field in model._meta.concrete_fields:
+            assert getattr(got, field.attname) == getattr(want, field.attname), field.name
+        assert not got._state.adding and got._state.db == "default"
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    with CaptureQueriesContext(connection) as caught:
+        plain = selectors.active_token(digest)
+    assert not caught.captured_queries[0]["sql"].startswith("EXECUTE")
+    assert (plain.pk, plain.user.pk, plain.key_hash) == (token.pk, member.pk, digest)
+    assert selectors.active_token(ApiToken.digest("not-a-key")) is None
+    token_revoke(user=member, token_id=token.pk)
+    assert selectors.active_token(digest) is None
