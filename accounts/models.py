@@ -135,7 +135,12 @@ class HandleUserManager(UserManager):
     use_in_migrations = True
 
     def get_by_natural_key(self, handle: str) -> User:
-        return self.get(handle__lower=handle.lower())
+        return self.by_handle(handle).get()
+
+    def by_handle(self, handle: str) -> models.QuerySet[User]:
+        """The member with this handle, in any case: through the ``LOWER(handle)`` unique index
+        (``handle__iexact`` compiles to ``UPPER(handle)`` and reads every row)."""
+        return self.filter(handle__lower=handle.lower())
 
     def _create_user_object(self, handle, email, password, **extra_fields):
         email = self.normalize_email(email)

@@ -197,7 +197,7 @@ def token_revoke_view(request, pk: int):
 
 
 def _member_or_404(handle: str) -> User:
-    return get_object_or_404(User, handle__lower=handle.lower(), is_active=True)
+    return get_object_or_404(User.objects.by_handle(handle), is_active=True)
 
 
 @require_http_methods(["GET"])

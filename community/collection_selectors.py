@@ -69,7 +69,7 @@ def member_for_viewer(viewer, handle: str) -> User:
     when there is none or a block stands between them (one query, plus one for blocks)."""
     # The handle's own rule first: anything else (a NUL byte included) names nobody.
     owner = (
-        User.objects.filter(handle__lower=handle.lower(), is_active=True).first()
+        User.objects.by_handle(handle).filter(is_active=True).first()
         if handle_validator.regex.match(handle)
         else None
     )

@@ -141,7 +141,7 @@ def _cover(item) -> dict | None:
 class ArtistFeed(_ArtworkFeed):
     def get_object(self, request, handle: str):
         self.preference, self.mature = _preference(request), _mature(request)
-        return get_object_or_404(get_user_model(), handle__lower=handle.lower(), is_active=True)
+        return get_object_or_404(get_user_model().objects.by_handle(handle), is_active=True)
 
     def title(self, obj) -> str:
         return f"{obj.name} on Atelier"

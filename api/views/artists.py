@@ -28,7 +28,7 @@ def artist_or_404(handle: str) -> User:
     # The handle's own rule first: anything else (a NUL byte included) cannot be an artist.
     if not handle_validator.regex.match(handle):
         raise Http404("No such artist.")
-    artist = User.objects.filter(handle__lower=handle.lower(), is_active=True).first()
+    artist = User.objects.by_handle(handle).filter(is_active=True).first()
     if artist is None:
         raise Http404("No such artist.")
     return artist

@@ -120,7 +120,8 @@ class ArtworkListView(APIView):
             filters["following_of"] = request.user.pk
         if params.get("artist"):
             artist_id = (
-                User.objects.filter(handle__lower=params["artist"].lower(), is_active=True)
+                User.objects.by_handle(params["artist"])
+                .filter(is_active=True)
                 .values_list("pk", flat=True)
                 .first()
             )

@@ -276,7 +276,7 @@ def artist(request, handle: str):
     if cached is not None:
         return cached
     user_model = get_user_model()
-    person = get_object_or_404(user_model, handle__lower=handle.lower(), is_active=True)
+    person = get_object_or_404(user_model.objects.by_handle(handle), is_active=True)
     _remember(request, known, person.pk)
     blocked_view = blocked_profile(request, person)
     if blocked_view is not None:
@@ -437,7 +437,7 @@ def mature_preference_set(request):
 @require_POST
 @member_required
 def follow(request, handle: str):
-    person = get_object_or_404(get_user_model(), handle__lower=handle.lower(), is_active=True)
+    person = get_object_or_404(get_user_model().objects.by_handle(handle), is_active=True)
     following_now = request.POST.get("following") == "1"
     count = account_services.follow_set(
         follower=request.user, artist=person, following=following_now

@@ -21,7 +21,7 @@ def follow_list(request, handle: str, direction: str):
     404, the blocker the "you blocked" page); members in a block with the viewer are left out
     of the list. Anyone may read, suspended members included.
     """
-    person = get_object_or_404(get_user_model(), handle__lower=handle.lower(), is_active=True)
+    person = get_object_or_404(get_user_model().objects.by_handle(handle), is_active=True)
     blocked_view = blocked_profile(request, person)
     if blocked_view is not None:
         return blocked_view

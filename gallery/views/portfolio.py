@@ -38,7 +38,7 @@ def artist_cv(request, handle: str):
     has not arranged a portfolio). The viewer's label filter and mature choice apply, as on
     every listing. Bare anonymous visitors share one cached page, keyed on the artist's scope
     (every portfolio change and every change to one of the artist's works bumps it)."""
-    person = get_object_or_404(get_user_model(), handle__lower=handle.lower(), is_active=True)
+    person = get_object_or_404(get_user_model().objects.by_handle(handle), is_active=True)
     blocked_view = blocked_profile(request, person)
     if blocked_view is not None:
         return blocked_view

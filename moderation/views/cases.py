@@ -172,7 +172,7 @@ def case_request_evidence(request, pk: int):
 @require_POST
 @moderator_required
 def user_unsuspend(request, handle: str):
-    person = get_object_or_404(get_user_model(), handle__lower=handle.lower())
+    person = get_object_or_404(get_user_model().objects.by_handle(handle))
     form = UnsuspendForm(request.POST)
     if form.is_valid():
         decision_services.user_unsuspend(

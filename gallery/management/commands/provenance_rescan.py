@@ -50,7 +50,7 @@ class Command(BaseCommand):
         artist = None
         if options["artist"]:
             handle = options["artist"].lstrip("@")
-            artist = User.objects.filter(handle__lower=handle.lower()).first()
+            artist = User.objects.by_handle(handle).first()
             if artist is None:
                 raise CommandError(f"No artist with the handle {handle!r}.")
         try:

@@ -40,7 +40,7 @@ class Command(BaseCommand):
         artist_id = None
         if options["artist"]:
             handle = options["artist"].lstrip("@")
-            artist = User.objects.filter(handle__lower=handle.lower()).first()
+            artist = User.objects.by_handle(handle).first()
             if artist is None:
                 raise CommandError(f"No artist with the handle {handle!r}.")
             artist_id = artist.pk
