@@ -22,8 +22,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def is_usable(self) -> bool:
         if self.connection is None or self.connection.closed:
             return False
+        # poll, not select: select refuses descriptors past 1023, which a process with many
+        # open files reaches, and would have closed a sound connection on every request.
+        watch = select.poll()
         try:
-            readable, _, _ = select.select([self.connection.fileno()], [], [], 0)
+            watch.register(self.connection.fileno(), select.POLLIN)
         except (OSError, ValueError):  # the descriptor is gone
             return False
-        return not readable or super().is_usable()
+        return not watch.poll(0) or super().is_usable()

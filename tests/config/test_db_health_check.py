@@ -49,6 +49,10 @@ def test_the_project_uses_this_backend():
 
 
 def test_a_live_idle_connection_is_kept_without_a_round_trip(other):
+    _assert_kept_without_a_round_trip(other)
+
+
+def _assert_kept_without_a_round_trip(other) -> None:
     pid = _backend_pid(other)
     marker = f"SELECT 'health-check-{uuid.uuid4()}'"
     with other.cursor() as cur:
@@ -73,3 +77,27 @@ def test_a_connection_the_server_ended_is_replaced_before_the_query(other):
         cur.execute("SELECT 42")
         assert cur.fetchone() == (42,)
     assert _backend_pid(other) != pid
+
+
+def test_a_connection_past_descriptor_1023_is_checked_as_cheaply():
+    """select() refuses descriptors past 1023 (a worker with many open files reaches them):
+    the check must neither fail there nor close a sound connection on every request."""
+    import os
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 1200:
+        pytest.skip("the process may not open 1,200 files here")
+    if soft != resource.RLIM_INFINITY and soft < 1200:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1200, hard))
+    spare = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    wrapper = DatabaseWrapper(copy.deepcopy(connection.settings_dict), alias=DEFAULT_DB_ALIAS)
+    try:
+        wrapper.ensure_connection()
+        assert wrapper.connection.fileno() > 1023
+        _assert_kept_without_a_round_trip(wrapper)
+    finally:
+        wrapper.close()
+        for fd in spare:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
