@@ -25,7 +25,14 @@ from imaging.derivatives import (
     zoom_size,
 )
 from imaging.label_xmp import PacketError, label_packet, with_packet
-from imaging.validate import MAX_JPEG_SCANS, ProbeResult, jpeg_scan_count, probe
+from imaging.validate import (
+    MAX_JPEG_SCANS,
+    MAX_PNG_CHUNKS,
+    ProbeResult,
+    jpeg_scan_count,
+    png_chunk_count,
+    probe,
+)
 
 __all__ = [
     "ALLOWED_FORMATS",
@@ -33,6 +40,7 @@ __all__ = [
     "JPEG_MAX_SIDE",
     "MAX_DERIVATIVE_SIDE",
     "MAX_JPEG_SCANS",
+    "MAX_PNG_CHUNKS",
     "WEBP_MAX_SIDE",
     "Derivative",
     "ImageRejected",
@@ -45,6 +53,7 @@ __all__ = [
     "jpeg_scan_count",
     "label_packet",
     "perceptual_hash",
+    "png_chunk_count",
     "probe",
     "render",
     "render_zoom",

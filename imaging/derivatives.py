@@ -23,7 +23,7 @@ from imaging.common import (
     check_pixels,
     strict_decoding,
 )
-from imaging.validate import MAX_JPEG_SCANS, jpeg_scan_count
+from imaging.validate import MAX_JPEG_SCANS, MAX_PNG_CHUNKS, jpeg_scan_count
 
 DEFAULT_WIDTHS = (320, 640, 1280, 2048)
 # The formats' own ceilings on a side: libwebp's WEBP_MAX_DIMENSION, and libjpeg's
@@ -179,6 +179,7 @@ def _open(
     fileobj.seek(0)
     try:
         with strict_decoding():
+            _check_png(fileobj)
             im = Image.open(fileobj, formats=list(ALLOWED_FORMATS))
             check_pixels(im.size, max_pixels)
             _check_scans(im, fileobj)
@@ -226,6 +227,7 @@ def fitted(
     fileobj.seek(0)
     try:
         with strict_decoding():
+            _check_png(fileobj)
             im = Image.open(fileobj, formats=list(ALLOWED_FORMATS))
             check_pixels(im.size, max_pixels)
             _check_scans(im, fileobj)
@@ -254,20 +256,26 @@ def _check_scans(im: Image.Image, fileobj: BinaryIO) -> None:
                 raise ImageRejected(f"is a JPEG with more than {MAX_JPEG_SCANS} scans")
         finally:
             fileobj.seek(position)
-    elif im.format == "PNG":
-        position = fileobj.tell()
-        try:
+
+
+def _check_png(fileobj: BinaryIO) -> None:
+    """A PNG's chunks before Pillow opens it (Pillow walks them in Python at open already):
+    ``_check_png_crcs``. Other formats pass; the file is left where it was."""
+    position = fileobj.tell()
+    try:
+        if fileobj.read(8) == b"\x89PNG\r\n\x1a\n":
             _check_png_crcs(fileobj)
-        finally:
-            fileobj.seek(position)
+    finally:
+        fileobj.seek(position)
 
 
 def _check_png_crcs(fileobj: BinaryIO) -> None:
     """Every chunk's CRC, up to IEND: Pillow checks the ancillary chunks' but skips the image
     data's, so a damaged IDAT was caught only when zlib happened to choke on it (and otherwise
-    became wrong pixels). One pass of crc32 over the file, no decoding."""
+    became wrong pixels). One pass of crc32 over the file, no decoding; a file of more than
+    MAX_PNG_CHUNKS chunks is refused as probe refuses it (originals stored before it did)."""
     fileobj.seek(8)  # the signature, which Pillow has checked
-    while True:
+    for _ in range(MAX_PNG_CHUNKS + 1):
         head = fileobj.read(8)
         if not head:
             return  # no IEND, but every chunk whole and sound: Pillow accepts it too
@@ -286,6 +294,7 @@ def _check_png_crcs(fileobj: BinaryIO) -> None:
             raise ImageRejected(DAMAGED)
         if head[4:] == b"IEND":
             return
+    raise ImageRejected(f"is a PNG cut into more than {MAX_PNG_CHUNKS:,} pieces")
 
 
 def _decode_for(

@@ -6,6 +6,7 @@ Every image is made in memory with Pillow; no database is needed.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import struct
 import time
@@ -852,3 +853,55 @@ def test_placeholder_is_the_dominant_colour() -> None:
     assert re.fullmatch(r"#[0-9a-f]{6}", placeholder)
     red, green, blue = (int(placeholder[i : i + 2], 16) for i in (1, 3, 5))
     assert red > 180 and green < 60 and blue < 60
+
+
+def _png_recut(data: bytes, *, idat_pieces: int = 1, empty_chunks: int = 0) -> bytes:
+    """``data`` (a PNG) with its first IDAT chunk cut into ``idat_pieces`` chunks and
+    ``empty_chunks`` empty private chunks after IHDR, every CRC right."""
+    ihdr_end = 8 + 25
+    length = int.from_bytes(data[ihdr_end : ihdr_end + 4], "big")
+    assert data[ihdr_end + 4 : ihdr_end + 8] == b"IDAT"
+    idat = data[ihdr_end + 8 : ihdr_end + 8 + length]
+    cuts = [len(idat) * n // idat_pieces for n in range(idat_pieces + 1)]
+    pieces = [png_chunk(b"IDAT", idat[a:b]) for a, b in itertools.pairwise(cuts)]
+    return (
+        data[:ihdr_end]
+        + png_chunk(b"prVt", b"") * empty_chunks
+        + b"".join(pieces)
+        + data[ihdr_end + 12 + length :]
+    )
+
+
+def test_png_cut_into_endless_chunks_is_refused_before_pillow_walks_them(
+    forbid_decoding, monkeypatch
+) -> None:
+    # 70,000 empty chunks: 840 KB. At 4.4 million (50 MB) probe took 22 s and render 33 s.
+    data = _png_recut(encode(photo(8, 8), "PNG"), empty_chunks=70_000)
+    forbid_decoding()
+    assert imaging.png_chunk_count(io.BytesIO(data), stop_after=100) == 101
+    assert rejection(data) == (
+        "is a PNG cut into more than 65,536 pieces, far more than any editor writes; save it "
+        "again as an ordinary PNG"
+    )
+    opened = []
+    real_open = Image.open
+
+    def open_counted(*args, **kwargs):
+        opened.append(args)
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(Image, "open", open_counted)
+    with pytest.raises(ImageRejected, match="more than 65,536 pieces"):
+        render(io.BytesIO(data))
+    assert opened == []  # render refused it before Pillow walked a single chunk
+
+
+def test_png_with_its_data_in_thousands_of_chunks_is_accepted() -> None:
+    # One chunk per row of a 3,000-row image (some streaming encoders write them so).
+    original = encode(photo(40, 3000), "PNG")
+    before = imaging.png_chunk_count(io.BytesIO(original), stop_after=100_000)
+    data = _png_recut(original, idat_pieces=3000, empty_chunks=10)
+    # Its first IDAT became 3,000; the chunks after it stay.
+    assert imaging.png_chunk_count(io.BytesIO(data), stop_after=100_000) == before - 1 + 3010
+    assert run_probe(data).format == "PNG"
+    assert render(io.BytesIO(data)).derivatives
