@@ -43,6 +43,13 @@ LIKE_BATCH_SECONDS = 30
 # Shared caches (a CDN, nginx) may keep an anonymous page this long, then revalidate with the ETag.
 PUBLIC_MAX_AGE = 30
 STALE_WHILE_REVALIDATE = 300
+# Version counters and remembered ids (a handle's or an artwork's artist id) expire too, so a
+# Redis without eviction (one Redis for cache and broker, as docker-compose runs it) holds only
+# what was used lately, not one key per artwork ever viewed. A counter that expires restarts at
+# the current time in nanoseconds (``versions``), beyond any value it reached: every key built
+# from it is new, nothing old is served. A remembered id that expires costs one lookup.
+VERSION_TTL = 7 * 24 * 3600
+REMEMBER_TTL = 24 * 3600
 
 GLOBAL = "all"
 FEED, SEARCH, FOLLOWING = "feed", "search", "following"
@@ -67,7 +74,8 @@ def versions(scopes: Iterable[str]) -> str | None:
     """The current versions of ``scopes`` (and of ``all``) as one string, for a key or an ETag.
 
     One ``get_many``; a scope seen for the first time starts at the current time in
-    nanoseconds, so a counter lost to eviction never repeats an old value. None when the cache
+    nanoseconds, so a counter lost to eviction or expiry (``VERSION_TTL``) never repeats an
+    old value. None when the cache
     cannot answer (Redis down): the caller must not cache.
     """
     keys = [f"lv:{s}" for s in (GLOBAL, *scopes)]
@@ -75,7 +83,7 @@ def versions(scopes: Iterable[str]) -> str | None:
     if len(found) < len(keys):
         for key in keys:
             if key not in found:
-                cache.add(key, time.time_ns(), None)
+                cache.add(key, time.time_ns(), VERSION_TTL)
         found = cache.get_many(keys)
         if len(found) < len(keys):
             return None
@@ -149,7 +157,7 @@ def bump(scopes: Iterable[str]) -> None:
         try:
             cache.incr(key)
         except ValueError:  # never read yet: nothing was cached under it
-            cache.add(key, time.time_ns(), None)
+            cache.add(key, time.time_ns(), VERSION_TTL)
 
 
 def bump_now_and_on_commit(scopes: list[str], *, artwork_id: int | None = None) -> None:

@@ -159,7 +159,9 @@ def artwork_detail(request, pk: int, slug: str | None = None):
     cached_parts = fragment_key and related_key and section_versions is not None
     page_key = None
     if cached_parts and listing_cache.bare_anonymous(request):
-        listing_cache.cache.set(ARTIST_OF.format(artwork.pk), artwork.artist_id, None)
+        listing_cache.cache.set(
+            ARTIST_OF.format(artwork.pk), artwork.artist_id, listing_cache.REMEMBER_TTL
+        )
         page_key = _anonymous_key(request, artwork.pk, artwork.artist_id, None)
     both = cached_parts and fragment_key + related_key + section_versions
     etag = None

@@ -265,7 +265,7 @@ def _page_before_lookup(request, *, known: str, surface: str, scope: str):
 def _remember(request, known: str, found_id: int) -> None:
     """Keep what the address named for ``_page_before_lookup`` (only its visitors use it)."""
     if listing_cache.bare_anonymous(request):
-        listing_cache.cache.set(known, found_id, None)
+        listing_cache.cache.set(known, found_id, listing_cache.REMEMBER_TTL)
 
 
 def artist(request, handle: str):

@@ -354,3 +354,27 @@ def test_a_tag_page_served_before_any_query_follows_a_rename_and_a_deletion(
     assert "#ocean" in renamed and "sea one" in renamed
     tag.delete()
     assert client.get("/tags/ocean/").status_code == 404
+
+
+def test_nothing_the_page_cache_writes_lives_forever(member, viewer, artist):
+    # One Redis for cache and broker (docker-compose) evicts nothing: a key written without a
+    # TTL, one per artwork or artist ever viewed, would stay until Redis ran out of memory.
+    from django.core.cache import caches
+    from django.test import Client
+
+    from config.cache import ResilientRedisCache
+
+    backend = caches["default"]
+    assert isinstance(backend, ResilientRedisCache), "the suite runs against a real Redis"
+    work = _post(artist, "sea one")
+    member.get(work.get_absolute_url())
+    _bodies(member, token_client(viewer))
+    anonymous = Client()
+    for name, url in [*SURFACES.items(), ("artwork", work.get_absolute_url())]:
+        if name not in ("following", "api"):
+            assert anonymous.get(url).status_code == 200, url
+    redis = backend._cache.get_client()
+    keys = list(redis.scan_iter(match=backend.make_key("*")))
+    assert any(b":lv:artwork:" in k for k in keys) and any(b"artwork-artist:" in k for k in keys)
+    assert any(b"artist-by-handle:" in k for k in keys) and any(b"tag-by-slug:" in k for k in keys)
+    assert [k for k in keys if redis.ttl(k) < 0] == []
