@@ -198,9 +198,13 @@ class CollectionItemsView(APIView):
         page = cursors.keyset_page(
             qs, params.get("after"), key="added_at", size=params["page_size"]
         )
+        # One serializer for the page: making one per card copies its fields each time.
+        data = ArtworkCardSerializer(
+            [item.artwork for item in page.items], many=True, context={"request": request}
+        ).data
         cards = []
-        for item in page.items:
-            card = dict(ArtworkCardSerializer(item.artwork, context={"request": request}).data)
+        for item, card in zip(page.items, data, strict=True):
+            card = dict(card)
             card["saved_at"] = item.added_at.isoformat().replace("+00:00", "Z")
             cards.append(card)
         return Response(
