@@ -146,6 +146,8 @@ def artwork_detail(request, pk: int, slug: str | None = None):
             preference=preference,
             mature_preference=mature,
             hides=hides,
+            # A card's columns only, and cards from the cache (gallery_cards.artwork_cards).
+            columns=selectors.CARD_COLUMNS,
             tags=tags,
         )
     )
