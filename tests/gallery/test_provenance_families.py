@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import struct
-import time
 
 import pytest
 
@@ -444,12 +443,11 @@ def test_hostile_heif_box_counts_are_bounded():
         struct.pack(">H", 65535) + b"".join(infe(i, b"Exif") for i in range(bmff.MAX_ITEMS + 5)),
     )
     ftyp = box(b"ftyp", b"heic\x00\x00\x00\x00mif1")
-    started = time.perf_counter()
 
+    # Each walk stops at its limit and says so (how fast that is belongs to bench/, not here).
     flat = scan_bytes(ftyp + many_boxes)
     items = scan_bytes(ftyp + full_box(b"meta", many_items))
 
-    assert time.perf_counter() - started < 5
     assert any(f"more than {bmff.MAX_BOXES} boxes" in e for e in flat.errors)
     assert any(f"more than {bmff.MAX_ITEMS} items" in e for e in items.errors)
 
