@@ -75,8 +75,7 @@ def versions(scopes: Iterable[str]) -> str | None:
 
     One ``get_many``; a scope seen for the first time starts at the current time in
     nanoseconds, so a counter lost to eviction or expiry (``VERSION_TTL``) never repeats an
-    old value. None when the cache
-    cannot answer (Redis down): the caller must not cache.
+    old value. None when the cache cannot answer (Redis down): the caller must not cache.
     """
     keys = [f"lv:{s}" for s in (GLOBAL, *scopes)]
     found = cache.get_many(keys)

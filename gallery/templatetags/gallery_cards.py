@@ -83,16 +83,6 @@ def _viewer(context) -> tuple[int | None, str]:
 
 
 @register.simple_tag(takes_context=True)
-def artwork_card(context, artwork) -> str:
-    """One card, blurred for this viewer when it is mature work they have not opted in to
-    (``{% artwork_card artwork %}``, for short lists such as "More by")."""
-    viewer_id, mature = _viewer(context)
-    blurred = card_blurred(artwork, viewer_id=viewer_id, mature_preference=mature)
-    html = get_template("gallery/_card.html").render({"artwork": artwork, "blurred": blurred})
-    return mark_safe(html)  # noqa: S308 - rendered by our own autoescaping template
-
-
-@register.simple_tag(takes_context=True)
 def artwork_cards(context, artworks, eager_first: int = 0) -> str:
     """The cards of ``artworks``; the first ``eager_first`` load their image eagerly. Mature
     work is blurred for viewers who have not opted in (``card_blurred``)."""
