@@ -23,7 +23,7 @@ from imaging.common import (
     check_pixels,
     strict_decoding,
 )
-from imaging.validate import MAX_JPEG_SCANS, MAX_PNG_CHUNKS, jpeg_scan_count
+from imaging.validate import MAX_JPEG_SCANS, MAX_PNG_CHUNKS, TOO_MANY_PNG_CHUNKS, jpeg_scan_count
 
 DEFAULT_WIDTHS = (320, 640, 1280, 2048)
 # The formats' own ceilings on a side: libwebp's WEBP_MAX_DIMENSION, and libjpeg's
@@ -294,7 +294,7 @@ def _check_png_crcs(fileobj: BinaryIO) -> None:
             raise ImageRejected(DAMAGED)
         if head[4:] == b"IEND":
             return
-    raise ImageRejected(f"is a PNG cut into more than {MAX_PNG_CHUNKS:,} pieces")
+    raise ImageRejected(TOO_MANY_PNG_CHUNKS)
 
 
 def _decode_for(

@@ -68,6 +68,11 @@ MAX_JPEG_SCANS = 100
 # few MB, so a 50 MB PNG holds a few thousand; one chunk per row of a 20,000-row image is
 # still well below this. Counting reads only each chunk's 8-byte header.
 MAX_PNG_CHUNKS = 65_536
+# Said by probe and, for an original stored before probe refused such files, by render.
+TOO_MANY_PNG_CHUNKS = (
+    f"is a PNG cut into more than {MAX_PNG_CHUNKS:,} pieces, far more than any editor writes; "
+    "save it again as an ordinary PNG"
+)
 # Markers between scans (tables, restart intervals, APPn) are a handful per scan in real files;
 # walking a file made of millions of tiny segments would cost seconds of Python.
 _JPEG_MAX_SEGMENTS = 4096
@@ -127,10 +132,7 @@ def probe(
         if header_size is not None:
             check_pixels(header_size, max_pixels)
         if fmt == "PNG" and png_chunk_count(fileobj, stop_after=MAX_PNG_CHUNKS) > MAX_PNG_CHUNKS:
-            raise ImageRejected(
-                f"is a PNG cut into more than {MAX_PNG_CHUNKS:,} pieces, far more than any "
-                "editor writes; save it again as an ordinary PNG"
-            )
+            raise ImageRejected(TOO_MANY_PNG_CHUNKS)
         if scans > max_scans:
             raise ImageRejected(
                 f"is a JPEG with more than {max_scans} scans, far more than any camera or "

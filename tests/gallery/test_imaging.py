@@ -890,10 +890,11 @@ def test_png_cut_into_endless_chunks_is_refused_before_pillow_walks_them(
     data = _png_recut(encode(photo(8, 8), "PNG"), empty_chunks=70_000)
     forbid_decoding()
     assert imaging.png_chunk_count(io.BytesIO(data), stop_after=100) == 101
-    assert rejection(data) == (
+    said = (
         "is a PNG cut into more than 65,536 pieces, far more than any editor writes; save it "
         "again as an ordinary PNG"
     )
+    assert rejection(data) == said
     opened = []
     real_open = Image.open
 
@@ -902,8 +903,9 @@ def test_png_cut_into_endless_chunks_is_refused_before_pillow_walks_them(
         return real_open(*args, **kwargs)
 
     monkeypatch.setattr(Image, "open", open_counted)
-    with pytest.raises(ImageRejected, match="more than 65,536 pieces"):
+    with pytest.raises(ImageRejected) as caught:
         render(io.BytesIO(data))
+    assert caught.value.reason == said  # the same words, with what to do
     assert opened == []  # render refused it before Pillow walked a single chunk
 
 
